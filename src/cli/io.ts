@@ -1,0 +1,42 @@
+import { resolve } from 'node:path';
+import type { ExitCode } from '../errors.js';
+
+/** Where a command writes: stdout for results (JSON with --json), stderr for people. */
+export interface Io {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  stdin: NodeJS.ReadableStream;
+  isTTY: boolean;
+}
+
+export interface GlobalOptions {
+  root?: string;
+  ledger?: string;
+  json?: boolean;
+  debug?: boolean;
+}
+
+export interface Paths {
+  root: string;
+  ledger: string;
+}
+
+export function resolvePaths(options: GlobalOptions, defaultRoot = '.'): Paths {
+  const root = resolve(options.root ?? defaultRoot);
+  return {
+    root,
+    ledger: options.ledger === undefined ? resolve(root, 'ledger', 'kfm.sqlite') : resolve(options.ledger),
+  };
+}
+
+export type CommandRun = (io: Io) => Promise<ExitCode>;
+
+export function writeJson(io: Io, value: unknown): void {
+  io.stdout(`${JSON.stringify(value)}\n`);
+}
+
+/** What every command registration gets: the parsed global options and the one runner. */
+export interface Cli {
+  globals(): GlobalOptions;
+  run(command: CommandRun): Promise<void>;
+}

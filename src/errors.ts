@@ -1,0 +1,52 @@
+/**
+ * The one error type of kfm-ledger. Expected outcomes (a broken chain, a denied gate) are results,
+ * not errors; a KfmError is something that stopped the command. The CLI renders it once and maps
+ * its code to the exit code below (DESIGN.md, "CLI conventions").
+ */
+export const EXIT = {
+  ok: 0,
+  integrity: 1,
+  usage: 2,
+  denied: 3,
+  io: 4,
+} as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+const CODES = {
+  USAGE: EXIT.usage,
+  INVALID_INPUT: EXIT.usage,
+  INVALID_EVENT: EXIT.usage,
+  NON_CANONICAL_VALUE: EXIT.usage,
+  NOT_FOUND: EXIT.usage,
+  LEDGER_SCHEMA_TOO_NEW: EXIT.usage,
+  LEDGER_CONFLICT: EXIT.io,
+  IO: EXIT.io,
+} as const satisfies Record<string, ExitCode>;
+
+export type KfmErrorCode = keyof typeof CODES;
+
+export interface KfmErrorOptions {
+  /** Where the problem is: a file, a line, a field path. Shown to the user. */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class KfmError extends Error {
+  readonly code: KfmErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: KfmErrorCode, message: string, options: KfmErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KfmError';
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  get exitCode(): ExitCode {
+    return CODES[this.code];
+  }
+}
+
+export function isKfmError(value: unknown): value is KfmError {
+  return value instanceof KfmError;
+}

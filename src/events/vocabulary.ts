@@ -1,0 +1,111 @@
+import { z } from 'zod';
+import { RunId, Sha256Hex, Timestamp } from './ids.js';
+
+/**
+ * The event vocabulary (DESIGN.md, "Event vocabulary"). Extend, never repurpose: a type's meaning is
+ * fixed once a ledger holds it, because its events are hashed into the chain forever. Payloads are
+ * strict, so a field a writer misspells is refused instead of silently dropped from the record.
+ */
+
+/** Any JSON value. JSON-ness itself is enforced by canonicalisation (see canonical-json.ts). */
+const Json = z.unknown();
+const JsonObject = z.record(z.string(), Json);
+
+export const Stage = z.enum(['ingest', 'transform', 'validate', 'promote', 'backfill']);
+export const RunStatus = z.enum(['succeeded', 'failed', 'denied']);
+
+const Window = z.strictObject({ since: Timestamp.optional(), until: Timestamp.optional() });
+const RelPath = z.string().min(1).max(1024);
+const Reason = z.strictObject({ code: z.string().regex(/^[A-Z][A-Z0-9_]*$/), message: z.string() });
+const ArtifactRef = z.strictObject({
+  path: RelPath,
+  sha256: Sha256Hex,
+  bytes: z.number().int().nonnegative(),
+});
+
+export const PAYLOADS = {
+  'run.started': z.strictObject({
+    stage: Stage,
+    spec: JsonObject,
+    spec_hash: Sha256Hex,
+    args: JsonObject,
+    window: Window.optional(),
+    dry_run: z.boolean(),
+    parent_run_id: RunId.optional(),
+  }),
+  'source.discovered': z.strictObject({ source_uri: z.string(), capabilities: JsonObject }),
+  'raw.captured': z.strictObject({
+    capture_id: z.string().min(1),
+    path: RelPath,
+    sha256: Sha256Hex,
+    bytes: z.number().int().nonnegative(),
+    source_uri: z.string(),
+    etag: z.string().optional(),
+    media_type: z.string().optional(),
+    seen_before: z.boolean().optional(),
+  }),
+  'raw.manifest.written': z.strictObject({ path: RelPath, sha256: Sha256Hex }),
+  'work.artifact.written': z.strictObject({
+    path: RelPath,
+    sha256: Sha256Hex,
+    bytes: z.number().int().nonnegative(),
+    derived_from: z.array(RelPath),
+  }),
+  'transform.applied': z.strictObject({
+    name: z.string().min(1),
+    params: JsonObject,
+    inputs: z.array(RelPath),
+    outputs: z.array(RelPath),
+    summary: JsonObject,
+  }),
+  'validation.reported': z.strictObject({
+    passed: z.boolean(),
+    checks: z.array(
+      z.strictObject({
+        name: z.string().min(1),
+        passed: z.boolean(),
+        message: z.string().optional(),
+        details: JsonObject.optional(),
+      }),
+    ),
+  }),
+  'promotion.denied': z.strictObject({ reasons: z.array(Reason).min(1) }),
+  'version.published': z.strictObject({
+    version_id: z.string().regex(/^v[0-9a-f]{16}$/),
+    content_hash: Sha256Hex,
+    artifacts: z.array(ArtifactRef),
+    supersedes: z
+      .string()
+      .regex(/^v[0-9a-f]{16}$/)
+      .nullable(),
+  }),
+  'version.reused': z.strictObject({
+    version_id: z.string().regex(/^v[0-9a-f]{16}$/),
+    content_hash: Sha256Hex,
+  }),
+  'catalog.emitted': z.strictObject({
+    kind: z.enum(['dcat', 'stac', 'prov']),
+    path: RelPath,
+    sha256: Sha256Hex,
+  }),
+  'run.completed': z.strictObject({ status: RunStatus, error: Reason.optional() }),
+  'backfill.window.completed': z.strictObject({
+    window: z.strictObject({ since: Timestamp, until: Timestamp }),
+    child_run_id: RunId,
+    files: z.number().int().nonnegative(),
+    rows: z.number().int().nonnegative(),
+    sha256: Sha256Hex,
+  }),
+} as const;
+
+export type KnownEventType = keyof typeof PAYLOADS;
+export type PayloadOf<T extends KnownEventType> = z.infer<(typeof PAYLOADS)[T]>;
+
+/** `x.<namespace>.<name>`: site-specific facts from connectors in any language; any JSON object. */
+export const ExtensionPayload = JsonObject;
+
+export const KNOWN_EVENT_TYPES = Object.keys(PAYLOADS) as KnownEventType[];
+
+export function isKnownEventType(type: string): type is KnownEventType {
+  return Object.hasOwn(PAYLOADS, type);
+}

@@ -1,0 +1,160 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { KfmError } from '../errors.js';
+import { GENESIS_HASH, type SealedEvent } from '../events/index.js';
+import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
+import { type MigrateOptions, migrateLedger } from './migrate.js';
+import { type ChainHead, sealEvents } from './pure/seal-events.js';
+import type { StoredRow } from './pure/verify-chain.js';
+import { type SealDefaults, sealContextFactory } from './seal-context.js';
+
+export interface OpenLedgerOptions extends SealDefaults {
+  /** Create the file if it does not exist (only `kfm init` and tests do). */
+  create?: boolean;
+  /** How long an append waits for another process's write lock, in ms. */
+  busyTimeoutMs?: number;
+  migrate?: MigrateOptions;
+}
+
+const COLUMNS = 'seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash';
+const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
+
+/** Opens (and migrates) an SQLite ledger file. */
+export async function openSqliteLedger(path: string, options: OpenLedgerOptions): Promise<SqliteLedger> {
+  if (!existsSync(path)) {
+    if (!options.create) {
+      throw new KfmError(
+        'NOT_FOUND',
+        `no ledger at ${path}: run \`kfm init\` in the root first, or pass --ledger`,
+        {
+          details: { file: path },
+        },
+      );
+    }
+    mkdirSync(dirname(path), { recursive: true });
+  }
+  let db: Database.Database;
+  try {
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+    db.pragma('journal_mode = WAL');
+    // FULL: a committed event survives power loss, which an audit log owes its readers.
+    db.pragma('synchronous = FULL');
+  } catch (error) {
+    throw new KfmError('IO', `cannot open the ledger ${path}: ${(error as Error).message}`, {
+      details: { file: path },
+      cause: error,
+    });
+  }
+  try {
+    await migrateLedger(db, options.migrate);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteLedger(db, options);
+}
+
+export class SqliteLedger implements LedgerStore {
+  readonly db: Database.Database;
+  readonly #context: ReturnType<typeof sealContextFactory>;
+  readonly #headStatement: Database.Statement<[], { seq: number; hash: string }>;
+  readonly #insert: Database.Statement;
+  readonly #appendTransaction: Database.Transaction<(drafts: readonly unknown[]) => SealedEvent[]>;
+  readonly #reads = new Map<string, Database.Statement>();
+
+  constructor(db: Database.Database, defaults: SealDefaults) {
+    this.db = db;
+    this.#context = sealContextFactory(defaults);
+    this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.#insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#appendTransaction = db.transaction((drafts: readonly unknown[]) => {
+      // The head is read inside the write lock, so concurrent writers can never fork the chain.
+      const events = sealEvents(drafts, this.#context(this.head()));
+      for (const { envelope: e, body, hash } of events) {
+        const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        this.#insert.run(
+          e.seq,
+          e.event_id,
+          e.type,
+          e.dataset_id,
+          e.run_id,
+          e.recorded_at,
+          bytes,
+          e.prev_hash,
+          hash,
+        );
+      }
+      return events;
+    });
+  }
+
+  head(): ChainHead {
+    return this.#headStatement.get() ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  appendEvents(drafts: readonly unknown[]): AppendResult {
+    let events: SealedEvent[];
+    try {
+      events = this.#appendTransaction.immediate(drafts);
+    } catch (error) {
+      throw explainSqliteError(error);
+    }
+    const last = events.at(-1);
+    const head = last === undefined ? this.head() : { seq: last.envelope.seq, hash: last.hash };
+    return { first_seq: head.seq - events.length + 1, last_seq: head.seq, head, events };
+  }
+
+  readEvents(filter: ReadFilter = {}): IterableIterator<StoredRow> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    for (const column of FILTER_COLUMNS) {
+      const value = filter[column];
+      if (value !== undefined) {
+        where.push(`${column} = ?`);
+        params.push(value);
+      }
+    }
+    if (filter.from_seq !== undefined) {
+      where.push('seq >= ?');
+      params.push(filter.from_seq);
+    }
+    if (filter.to_seq !== undefined) {
+      where.push('seq <= ?');
+      params.push(filter.to_seq);
+    }
+    const limit = filter.limit === undefined ? '' : ' LIMIT ?';
+    if (filter.limit !== undefined) params.push(filter.limit);
+    const sql = `SELECT ${COLUMNS} FROM events${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq${limit}`;
+    let statement = this.#reads.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.#reads.set(sql, statement);
+    }
+    return statement.iterate(...params) as IterableIterator<StoredRow>;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function explainSqliteError(error: unknown): unknown {
+  if (error instanceof KfmError) return error;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new KfmError(
+      'LEDGER_CONFLICT',
+      'the ledger stayed locked by another writer past the busy timeout; retry',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (typeof code === 'string' && code.startsWith('SQLITE_')) {
+    return new KfmError('IO', `the ledger refused the append (${code}): ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return error;
+}
