@@ -18,6 +18,12 @@ const CODES = {
   INVALID_EVENT: EXIT.usage,
   NON_CANONICAL_VALUE: EXIT.usage,
   NOT_FOUND: EXIT.usage,
+  REGISTRY_INVALID: EXIT.usage,
+  /** A stage tried to write outside the zones its contract step may write. */
+  ZONE_VIOLATION: EXIT.usage,
+  /** A path that would leave its zone: `..`, absolute, or through a symlink. */
+  PATH_UNSAFE: EXIT.usage,
+  UPSTREAM_FAILED: EXIT.io,
   LEDGER_SCHEMA_TOO_NEW: EXIT.usage,
   LEDGER_CONFLICT: EXIT.io,
   IO: EXIT.io,
