@@ -1,0 +1,100 @@
+import type { z } from 'zod';
+import { DATASET_ID_PATTERN } from '../events/index.js';
+
+/** How a connector's outputs are read back for validation. */
+export type ArtifactFormat = 'geojson' | 'csv';
+
+export interface SourceRef {
+  /** Absolute file://, http:// or https:// URI. */
+  uri: string;
+  /** File name inside the capture folder. */
+  name: string;
+}
+
+export interface DiscoverContext {
+  /** The registry's (or --config's) upstream URI, resolved to an absolute URI. */
+  upstream_uri: string;
+  config: Record<string, unknown>;
+  window: { since?: string; until?: string };
+}
+
+export interface AcquireContext extends DiscoverContext {
+  /** Streams one source into this run's raw capture (hashing, fsync, read-only, raw.captured). */
+  capture(source: SourceRef): Promise<void>;
+}
+
+export interface TransformInput {
+  /** Path relative to the dataset's raw folder, as in raw.captured. */
+  path: string;
+  sha256: string;
+  read(): Promise<Buffer>;
+}
+
+export interface TransformRecord {
+  name: string;
+  params: Record<string, unknown>;
+  inputs: string[];
+  outputs: string[];
+  summary: Record<string, unknown>;
+}
+
+export interface TransformContext {
+  inputs: TransformInput[];
+  /** Registry facts a transform may need (e.g. the generalization precision). */
+  registry: { sensitivity?: string; generalization?: { precision_deg: number } };
+  /** Writes a work artifact of this run; returns its path relative to the dataset's work folder. */
+  write(name: string, data: string | Uint8Array, derivedFrom: string[]): Promise<string>;
+  /** Records a governed transformation (redaction and generalization are transforms). */
+  applied(record: TransformRecord): void;
+}
+
+export interface ParsedRecord {
+  /** 0-based position in its file; reports name rows by file and index, never by value. */
+  index: number;
+  file: string;
+  fields: Record<string, unknown>;
+  geometry?: unknown;
+}
+
+export interface CheckOutcome {
+  passed: boolean;
+  message: string;
+  failed?: number;
+  rows?: number[];
+  fields?: string[];
+}
+
+export interface ConnectorCheck {
+  name: string;
+  run(records: readonly ParsedRecord[]): CheckOutcome;
+}
+
+/**
+ * A dataset connector: the seed's discover → acquire → transform → validate, declared once. The
+ * runtime does the governed parts (zones, hashing, events, receipts); the connector says only what
+ * is specific to its upstream and its data.
+ */
+export interface ConnectorDefinition {
+  dataset_id: string;
+  format: ArtifactFormat;
+  /** Schema of one record: a GeoJSON feature's properties, or a CSV row (strings; coerce as needed). */
+  record: z.ZodType;
+  /** Fields holding dates or times: they must parse and lie in the run's window, if it has one. */
+  time_fields?: readonly string[];
+  /** Default: the upstream URI as one source named after its last path segment. */
+  discover?(context: DiscoverContext): Promise<SourceRef[]> | SourceRef[];
+  /** Default: capture every discovered source. */
+  acquire?(context: AcquireContext, sources: SourceRef[]): Promise<void>;
+  /** Deterministic work → work step. Without one, the raw captures are the run's outputs. */
+  transform?(context: TransformContext): Promise<void>;
+  checks?: readonly ConnectorCheck[];
+}
+
+export function defineConnector(definition: ConnectorDefinition): ConnectorDefinition {
+  if (!DATASET_ID_PATTERN.test(definition.dataset_id)) {
+    throw new Error(
+      `defineConnector: dataset_id ${JSON.stringify(definition.dataset_id)} must match ^[a-z][a-z0-9_]*$`,
+    );
+  }
+  return definition;
+}

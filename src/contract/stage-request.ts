@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { KfmError } from '../errors.js';
+import { DatasetId, RunId } from '../events/index.js';
+
+/** The contract steps this version runs (promote and backfill come with their issues). */
+export type Stage = 'ingest' | 'transform' | 'validate';
+
+/** The seed's baseline flags ("Common CLI contract"), as commander hands them to us. */
+export interface SeedFlags {
+  dataset_id?: string;
+  run_id?: string;
+  spec?: string;
+  since?: string;
+  until?: string;
+  config?: string;
+  raw_dir?: string;
+  work_dir?: string;
+  processed_dir?: string;
+  emit_catalogs?: boolean;
+  dryRun?: boolean;
+  log_json?: boolean;
+}
+
+export const SEED_FLAGS = [
+  'dataset_id',
+  'run_id',
+  'spec',
+  'since',
+  'until',
+  'config',
+  'raw_dir',
+  'work_dir',
+  'processed_dir',
+  'emit_catalogs',
+  'dryRun',
+  'log_json',
+] as const satisfies readonly (keyof SeedFlags)[];
+
+/** Which seed flags each stage accepts; any other is refused (exit 2), never silently ignored. */
+export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
+  ingest: [
+    'dataset_id',
+    'run_id',
+    'spec',
+    'since',
+    'until',
+    'config',
+    'raw_dir',
+    'work_dir',
+    'dryRun',
+    'log_json',
+  ],
+  transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
+  validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
+};
+
+export function flagName(flag: keyof SeedFlags): string {
+  return flag === 'dryRun' ? '--dry-run' : `--${flag}`;
+}
+
+export interface StageRequest {
+  stage: Stage;
+  dataset_id: string;
+  run_id?: string;
+  flags: SeedFlags;
+  window: { since?: string; until?: string };
+}
+
+const Iso = z.iso.datetime({ offset: true }).or(z.iso.date());
+
+/** Checks flags against the stage before anything is read or written. */
+export function stageRequest(stage: Stage, positional: string | undefined, flags: SeedFlags): StageRequest {
+  for (const flag of SEED_FLAGS) {
+    if (flags[flag] !== undefined && !STAGE_FLAGS[stage].includes(flag)) {
+      const users = (Object.keys(STAGE_FLAGS) as Stage[]).filter((s) => STAGE_FLAGS[s].includes(flag));
+      const where =
+        users.length > 0 ? `it applies to: ${users.join(', ')}` : 'no stage of this version accepts it';
+      throw new KfmError('USAGE', `${flagName(flag)} does not apply to ${stage} (${where})`);
+    }
+  }
+  if (positional !== undefined && flags.dataset_id !== undefined && positional !== flags.dataset_id) {
+    throw new KfmError(
+      'USAGE',
+      `dataset ${positional} and --dataset_id ${flags.dataset_id} disagree: give one`,
+    );
+  }
+  const datasetId = positional ?? flags.dataset_id;
+  if (datasetId === undefined)
+    throw new KfmError('USAGE', `${stage} needs a dataset: kfm ${stage} <dataset_id>`);
+  check(DatasetId, datasetId, 'dataset_id');
+  if (flags.run_id !== undefined) check(RunId, flags.run_id, '--run_id');
+  if (stage !== 'ingest' && flags.run_id === undefined) {
+    throw new KfmError('USAGE', `${stage} continues a run: pass --run_id <id> (printed by kfm ingest)`);
+  }
+  const window = {
+    ...(flags.since === undefined ? {} : { since: instant(flags.since, '--since') }),
+    ...(flags.until === undefined ? {} : { until: instant(flags.until, '--until') }),
+  };
+  if (window.since !== undefined && window.until !== undefined && window.since >= window.until) {
+    throw new KfmError('USAGE', `--since ${flags.since} must be before --until ${flags.until}`);
+  }
+  return {
+    stage,
+    dataset_id: datasetId,
+    ...(flags.run_id === undefined ? {} : { run_id: flags.run_id }),
+    flags,
+    window,
+  };
+}
+
+function check(schema: z.ZodType, value: string, what: string): void {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new KfmError('USAGE', `${what} ${JSON.stringify(value)}: ${result.error.issues[0]?.message}`, {
+      details: { field: what },
+    });
+  }
+}
+
+/** Windows are recorded as UTC instants with milliseconds, whatever form the operator typed. */
+function instant(value: string, flag: string): string {
+  if (!Iso.safeParse(value).success) {
+    throw new KfmError(
+      'USAGE',
+      `${flag} ${value}: expected an ISO-8601 date or date-time, e.g. 2026-01-01 or 2026-01-01T00:00:00Z`,
+    );
+  }
+  return new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString();
+}

@@ -1,0 +1,36 @@
+/**
+ * Generalization of sensitive locations (DESIGN.md, "Sensitivity"): every coordinate is snapped to
+ * the centre-free grid of `precisionDeg` (e.g. 0.1° ≈ 11 km), so a published point names a grid cell,
+ * never a site. Decimal rounding after the snap keeps 0.30000000000000004 from leaking precision.
+ */
+export function snapCoordinate(value: number, precisionDeg: number): number {
+  const decimals = Math.max(0, Math.ceil(-Math.log10(precisionDeg)));
+  return Number((Math.round(value / precisionDeg) * precisionDeg).toFixed(decimals));
+}
+
+export function generalizeGeometry(geometry: unknown, precisionDeg: number): unknown {
+  if (Array.isArray(geometry)) {
+    return typeof geometry[0] === 'number'
+      ? geometry.map((n) => snapCoordinate(n as number, precisionDeg))
+      : geometry.map((g) => generalizeGeometry(g, precisionDeg));
+  }
+  if (geometry === null || typeof geometry !== 'object') return geometry;
+  const g = geometry as { coordinates?: unknown; geometries?: unknown };
+  return {
+    ...g,
+    ...(g.coordinates === undefined ? {} : { coordinates: generalizeGeometry(g.coordinates, precisionDeg) }),
+    ...(g.geometries === undefined ? {} : { geometries: generalizeGeometry(g.geometries, precisionDeg) }),
+  };
+}
+
+/** True when every coordinate already lies on the grid: what the promotion gate will check. */
+export function isGeneralized(geometry: unknown, precisionDeg: number): boolean {
+  if (Array.isArray(geometry)) {
+    return typeof geometry[0] === 'number'
+      ? geometry.every((n) => snapCoordinate(n as number, precisionDeg) === n)
+      : geometry.every((g) => isGeneralized(g, precisionDeg));
+  }
+  if (geometry === null || typeof geometry !== 'object') return true;
+  const g = geometry as { coordinates?: unknown; geometries?: unknown };
+  return isGeneralized(g.coordinates ?? [], precisionDeg) && isGeneralized(g.geometries ?? [], precisionDeg);
+}

@@ -1,0 +1,33 @@
+import type { PayloadOf } from '../events/index.js';
+import { isType, type LedgerEvent } from './ledger-event.js';
+
+export interface ValidationReport {
+  kind: 'kfm.validation_report';
+  dataset_id: string;
+  run_id: string;
+  passed: boolean;
+  checks: PayloadOf<'validation.reported'>['checks'];
+  summary: { checks: number; passed: number; failed: number };
+  reported_at: string;
+  ledger: { seq: number; hash: string };
+}
+
+/** The run's latest `validation.reported`, as the validation_report receipt; null if none yet. */
+export function projectValidationReport(events: Iterable<LedgerEvent>): ValidationReport | null {
+  let report: ValidationReport | null = null;
+  for (const event of events) {
+    if (!isType(event, 'validation.reported')) continue;
+    const failed = event.payload.checks.filter((c) => !c.passed).length;
+    report = {
+      kind: 'kfm.validation_report',
+      dataset_id: event.dataset_id,
+      run_id: event.run_id,
+      passed: event.payload.passed,
+      checks: event.payload.checks,
+      summary: { checks: event.payload.checks.length, passed: event.payload.checks.length - failed, failed },
+      reported_at: event.recorded_at,
+      ledger: { seq: event.seq, hash: event.hash },
+    };
+  }
+  return report;
+}

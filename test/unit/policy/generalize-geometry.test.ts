@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  generalizeGeometry,
+  isGeneralized,
+  snapCoordinate,
+} from '../../../src/policy/generalize-geometry.js';
+
+describe('generalizeGeometry', () => {
+  it('snaps a point to the 0.1° grid without floating-point residue', () => {
+    expect(generalizeGeometry({ type: 'Point', coordinates: [-98.455205, 37.475682] }, 0.1)).toEqual({
+      type: 'Point',
+      coordinates: [-98.5, 37.5],
+    });
+    expect(snapCoordinate(0.3000001, 0.1)).toBe(0.3);
+  });
+
+  it('generalizes nested geometries and leaves raw input untouched', () => {
+    const polygon = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [1.04, 2.06],
+          [1.14, 2.06],
+          [1.14, 2.16],
+          [1.04, 2.06],
+        ],
+      ],
+    };
+    const copy = structuredClone(polygon);
+    const out = generalizeGeometry(polygon, 0.1) as typeof polygon;
+    expect(polygon).toEqual(copy);
+    expect(out.coordinates[0]?.[0]).toEqual([1, 2.1]);
+  });
+
+  it('produces coordinates that are never finer than the precision (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -180, max: 180, noNaN: true }),
+        fc.double({ min: -90, max: 90, noNaN: true }),
+        fc.constantFrom(1, 0.5, 0.1, 0.01),
+        (lon, lat, precision) => {
+          const out = generalizeGeometry({ type: 'Point', coordinates: [lon, lat] }, precision);
+          expect(isGeneralized(out, precision)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('tells an exact coordinate from a generalized one', () => {
+    expect(isGeneralized({ type: 'Point', coordinates: [-98.455205, 37.475682] }, 0.1)).toBe(false);
+    expect(isGeneralized({ type: 'Point', coordinates: [-98.5, 37.5] }, 0.1)).toBe(true);
+  });
+});
