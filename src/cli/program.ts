@@ -4,6 +4,7 @@ import { registerDemo } from './commands/demo.js';
 import { registerHead } from './commands/head.js';
 import { registerInit } from './commands/init.js';
 import { registerLog } from './commands/log.js';
+import { registerRegistry } from './commands/registry.js';
 import { registerSpecHash } from './commands/spec-hash.js';
 import { registerVerify } from './commands/verify.js';
 import type { Cli, CommandRun, GlobalOptions } from './io.js';
@@ -36,6 +37,7 @@ export function buildProgram(run: (command: CommandRun) => Promise<void>): Comma
     registerHead,
     registerLog,
     registerSpecHash,
+    registerRegistry,
     registerDemo,
   ]) {
     register(program, cli);
