@@ -1,0 +1,146 @@
+import { isGeneralized } from '../../policy/generalize-geometry.js';
+import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
+import { type DatasetEntry, missingForPromotion } from '../../registry/dataset-entry.js';
+
+/** The Promotion Contract's stable denial codes (DESIGN.md, "Promotion Contract"). */
+export type GateCode =
+  | 'REGISTRY_MISSING'
+  | 'LICENSE_MISSING'
+  | 'SENSITIVITY_MISSING'
+  | 'POLICY_LABELS_MISSING'
+  | 'RAW_CHECKSUM_MISMATCH'
+  | 'VALIDATION_MISSING'
+  | 'VALIDATION_FAILED'
+  | 'RECEIPT_INVALID'
+  | 'ARTIFACT_CHECKSUM_MISSING'
+  | 'CATALOG_INVALID'
+  | 'REDACTION_REQUIRED'
+  | 'AGGREGATE_REQUIRED';
+
+export interface GateReason {
+  code: GateCode;
+  message: string;
+}
+
+/** A file as recorded by an event beside what is on disk now (null: gone). */
+export interface Rehashed {
+  path: string;
+  expected: string;
+  found: string | null;
+}
+
+export interface GateInput {
+  /** null when data/registry/<id>.yml is gone: nothing about the dataset can be vouched for. */
+  entry: DatasetEntry | null;
+  /** The run's events before this promotion started. */
+  events: readonly LedgerEvent[];
+  raw: readonly Rehashed[];
+  outputs: readonly Rehashed[];
+  receipts: readonly { name: string; expected: string; found: string | null }[];
+  catalogs: readonly { kind: string; valid: boolean; errors: readonly { path: string; message: string }[] }[];
+  /** Every geometry in the outputs (spatial datasets), to check generalization coordinate by coordinate. */
+  geometries: readonly unknown[];
+}
+
+/**
+ * Fail closed: evaluates every rule and returns every reason to deny (empty: promote). Pure, so each
+ * rule is tested with a case that trips exactly it. Nothing here is ever "published anyway".
+ */
+export function evaluateGate(input: GateInput): GateReason[] {
+  const reasons: GateReason[] = [];
+  const deny = (code: GateCode, message: string) => reasons.push({ code, message });
+  const { entry, events } = input;
+
+  if (entry === null)
+    deny('REGISTRY_MISSING', 'the dataset has no registry entry (data/registry/<dataset_id>.yml)');
+  else {
+    for (const m of missingForPromotion(entry)) deny(m.code, `registry ${m.field}: ${m.message}; ${m.fix}`);
+  }
+  const badRaw = input.raw.filter((r) => r.found !== r.expected);
+  if (badRaw.length > 0)
+    deny('RAW_CHECKSUM_MISMATCH', `raw file(s) changed or missing since capture: ${paths(badRaw)}`);
+
+  const validation = events.filter((e) => isType(e, 'validation.reported')).at(-1);
+  const lastChange = events
+    .filter((e) => isType(e, 'work.artifact.written') || isType(e, 'transform.applied'))
+    .at(-1);
+  if (validation === undefined)
+    deny('VALIDATION_MISSING', 'the run was never validated: run kfm validate first');
+  else if (lastChange !== undefined && lastChange.seq > validation.seq) {
+    deny(
+      'VALIDATION_MISSING',
+      `outputs changed at seq ${lastChange.seq}, after the validation at seq ${validation.seq}: validate again`,
+    );
+  } else if (!isType(validation, 'validation.reported') || !validation.payload.passed) {
+    deny('VALIDATION_FAILED', `the validation at seq ${validation.seq} failed; see validation_report.json`);
+  }
+
+  const badReceipts = input.receipts.filter((r) => r.found !== r.expected);
+  if (badReceipts.length > 0) {
+    deny(
+      'RECEIPT_INVALID',
+      `receipt(s) missing or not equal to their projection from the ledger: ${badReceipts.map((r) => r.name).join(', ')}`,
+    );
+  }
+  const badOutputs = input.outputs.filter((o) => o.found !== o.expected);
+  if (input.outputs.length === 0) deny('ARTIFACT_CHECKSUM_MISSING', 'the run has no outputs to publish');
+  else if (badOutputs.length > 0) {
+    deny(
+      'ARTIFACT_CHECKSUM_MISSING',
+      `output(s) missing or not matching their recorded sha256: ${paths(badOutputs)}`,
+    );
+  }
+  for (const catalog of input.catalogs.filter((c) => !c.valid)) {
+    const first = catalog.errors
+      .slice(0, 3)
+      .map((e) => `${e.path || '/'} ${e.message}`)
+      .join('; ');
+    deny('CATALOG_INVALID', `the ${catalog.kind} catalog does not validate against its schema: ${first}`);
+  }
+  if (entry?.sensitivity === 'sensitive-location') redactionRule(input, entry, deny);
+  if (entry?.sensitivity === 'aggregate-only') aggregateRule(input, deny);
+  return reasons;
+}
+
+function redactionRule(
+  input: GateInput,
+  entry: DatasetEntry,
+  deny: (code: GateCode, message: string) => void,
+): void {
+  const precision = entry.generalization?.precision_deg;
+  if (precision === undefined) return; // missingForPromotion already denied it
+  const generalized = input.events.some(
+    (e) => isType(e, 'transform.applied') && /generali[sz]e/.test(e.payload.name),
+  );
+  if (!generalized) {
+    deny(
+      'REDACTION_REQUIRED',
+      'a sensitive-location dataset must be generalized by a recorded transform before promotion (run kfm transform)',
+    );
+    return;
+  }
+  const finer = input.geometries.filter((g) => !isGeneralized(g, precision)).length;
+  if (finer > 0)
+    deny(
+      'REDACTION_REQUIRED',
+      `${finer} geometr${finer === 1 ? 'y has' : 'ies have'} coordinates finer than ${precision}°`,
+    );
+}
+
+function aggregateRule(input: GateInput, deny: (code: GateCode, message: string) => void): void {
+  const aggregated = new Set(
+    input.events.flatMap((e) =>
+      isType(e, 'transform.applied') && e.payload.name.startsWith('aggregate') ? e.payload.outputs : [],
+    ),
+  );
+  const raw = input.outputs.filter((o) => !aggregated.has(o.path));
+  if (raw.length > 0)
+    deny(
+      'AGGREGATE_REQUIRED',
+      `an aggregate-only dataset may publish only outputs of an aggregate transform; not: ${paths(raw)}`,
+    );
+}
+
+function paths(files: readonly { path: string }[]): string {
+  return files.map((f) => f.path).join(', ');
+}
