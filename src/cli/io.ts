@@ -40,3 +40,12 @@ export interface Cli {
   globals(): GlobalOptions;
   run(command: CommandRun): Promise<void>;
 }
+
+export function processIo(): Io {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    stdin: process.stdin,
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}

@@ -1,5 +1,5 @@
 import { type OpenLedgerOptions, openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { kfmActor } from './tool-info.js';
+import { kfmActor } from '../tool-info.js';
 
 /** Opens the ledger for one command and always closes it, whatever the command does. */
 export async function withLedger<T>(

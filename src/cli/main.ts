@@ -1,19 +1,27 @@
-import { CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { EXIT, type ExitCode, KfmError } from '../errors.js';
-import type { Io } from './io.js';
+import type { CommandRun, Io } from './io.js';
 import { buildProgram } from './program.js';
 
 /**
  * The only place that turns errors into messages and exit codes (DESIGN.md, "CLI conventions"):
  * a KfmError carries its own; commander's usage errors are 2; anything else is unexpected.
  */
-export async function main(argv: string[], io: Io): Promise<ExitCode> {
+export function main(argv: string[], io: Io): Promise<ExitCode> {
+  return runCli(argv, io, buildProgram);
+}
+
+/** Runs a commander program built around our one command runner (the kfm CLI, or a connector runner). */
+export async function runCli(
+  argv: string[],
+  io: Io,
+  build: (run: (command: CommandRun) => Promise<void>) => Command,
+): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
-  const program = buildProgram(async (command) => {
+  const program = build(async (command) => {
     exitCode = await command(io);
   });
-  program.exitOverride();
-  program.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  routeThroughMain(program, io);
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');
   try {
@@ -25,6 +33,17 @@ export async function main(argv: string[], io: Io): Promise<ExitCode> {
     }
     return reportError(io, error, wantsJson, debug);
   }
+}
+
+/**
+ * Subcommands copy their parent's settings when they are created, so settings made after
+ * `buildProgram` must reach each one: otherwise commander exits a usage error inside a command
+ * (`kfm verify --bogus`) with its own process.exit(1), which reads as an integrity failure.
+ */
+function routeThroughMain(command: Command, io: Io): void {
+  command.exitOverride();
+  command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const sub of command.commands) routeThroughMain(sub, io);
 }
 
 function reportError(io: Io, error: unknown, json: boolean, debug: boolean): ExitCode {

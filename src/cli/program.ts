@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { TOOL_VERSION } from '../tool-info.js';
 import { registerAppend } from './commands/append.js';
 import { registerDemo } from './commands/demo.js';
 import { registerHead } from './commands/head.js';
@@ -6,9 +7,9 @@ import { registerInit } from './commands/init.js';
 import { registerLog } from './commands/log.js';
 import { registerRegistry } from './commands/registry.js';
 import { registerSpecHash } from './commands/spec-hash.js';
+import { registerStages } from './commands/stage.js';
 import { registerVerify } from './commands/verify.js';
 import type { Cli, CommandRun, GlobalOptions } from './io.js';
-import { TOOL_VERSION } from './tool-info.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -38,6 +39,7 @@ export function buildProgram(run: (command: CommandRun) => Promise<void>): Comma
     registerLog,
     registerSpecHash,
     registerRegistry,
+    registerStages,
     registerDemo,
   ]) {
     register(program, cli);

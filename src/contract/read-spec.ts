@@ -7,14 +7,37 @@ import { KfmError } from '../errors.js';
  * Reads a run spec (JSON, or YAML for .yml/.yaml). YAML is read with the core schema, so no
  * timestamps or other non-JSON types appear, and duplicate keys are refused rather than guessed.
  */
-export async function readSpec(file: string): Promise<Record<string, unknown>> {
+export function readSpec(file: string): Promise<Record<string, unknown>> {
+  return readObjectDocument(file, 'run spec');
+}
+
+/** A connector config (--config): `upstream` overrides the registry's upstream for one run. */
+export async function readConfig(file: string): Promise<Record<string, unknown>> {
+  const config = await readObjectDocument(file, 'connector config');
+  const upstream = config.upstream as { uri?: unknown } | undefined;
+  if (
+    upstream !== undefined &&
+    (upstream === null || typeof upstream !== 'object' || typeof upstream.uri !== 'string')
+  ) {
+    throw new KfmError(
+      'INVALID_INPUT',
+      `${file}: upstream must be an object with a string uri, e.g. {"upstream": {"uri": "http://127.0.0.1:8080"}}`,
+      {
+        details: { file, field: 'upstream' },
+      },
+    );
+  }
+  return config;
+}
+
+async function readObjectDocument(file: string, what: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
-      throw new KfmError('NOT_FOUND', `${file}: no such spec file`, { details: { file } });
+      throw new KfmError('NOT_FOUND', `${file}: no such ${what} file`, { details: { file } });
     throw new KfmError('IO', `${file}: cannot read (${code ?? (error as Error).message})`, {
       details: { file },
     });
@@ -23,7 +46,7 @@ export async function readSpec(file: string): Promise<Record<string, unknown>> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new KfmError(
       'INVALID_INPUT',
-      `${file}: a run spec must be a JSON/YAML object (mapping) at the top level`,
+      `${file}: a ${what} must be a JSON/YAML object (mapping) at the top level`,
       {
         details: { file },
       },

@@ -9,7 +9,19 @@ import { RunId, Sha256Hex, Timestamp } from './ids.js';
 
 /** Any JSON value. JSON-ness itself is enforced by canonicalisation (see canonical-json.ts). */
 const Json = z.unknown();
-const JsonObject = z.record(z.string(), Json);
+/**
+ * A JSON object. zod copies a record key by key and skips a `__proto__` key (assigning it would set
+ * the prototype), so such a key, an ordinary own key after JSON.parse, would vanish from the record
+ * without a word. Refuse it instead. Deeper values are not copied, so their keys survive as written.
+ */
+const JsonObject = z
+  .custom<object>(
+    (value) => typeof value !== 'object' || value === null || !Object.hasOwn(value, '__proto__'),
+    {
+      message: 'a key named "__proto__" is not accepted here; rename it',
+    },
+  )
+  .pipe(z.record(z.string(), Json));
 
 export const Stage = z.enum(['ingest', 'transform', 'validate', 'promote', 'backfill']);
 export const RunStatus = z.enum(['succeeded', 'failed', 'denied']);
@@ -21,6 +33,13 @@ const ArtifactRef = z.strictObject({
   path: RelPath,
   sha256: Sha256Hex,
   bytes: z.number().int().nonnegative(),
+});
+const VersionId = z.string().regex(/^v[0-9a-f]{16}$/);
+/** The registry facts a version was published under: receipts and catalogs replay them from here. */
+const PolicyFacts = z.strictObject({
+  license: z.string(),
+  sensitivity: z.enum(['public', 'restricted', 'sensitive-location', 'aggregate-only']),
+  policy_labels: z.array(z.string()),
 });
 
 export const PAYLOADS = {
@@ -71,18 +90,13 @@ export const PAYLOADS = {
   }),
   'promotion.denied': z.strictObject({ reasons: z.array(Reason).min(1) }),
   'version.published': z.strictObject({
-    version_id: z.string().regex(/^v[0-9a-f]{16}$/),
+    version_id: VersionId,
     content_hash: Sha256Hex,
     artifacts: z.array(ArtifactRef),
-    supersedes: z
-      .string()
-      .regex(/^v[0-9a-f]{16}$/)
-      .nullable(),
+    supersedes: VersionId.nullable(),
+    policy: PolicyFacts,
   }),
-  'version.reused': z.strictObject({
-    version_id: z.string().regex(/^v[0-9a-f]{16}$/),
-    content_hash: Sha256Hex,
-  }),
+  'version.reused': z.strictObject({ version_id: VersionId, content_hash: Sha256Hex, policy: PolicyFacts }),
   'catalog.emitted': z.strictObject({
     kind: z.enum(['dcat', 'stac', 'prov']),
     path: RelPath,

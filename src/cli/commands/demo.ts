@@ -1,11 +1,12 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { loadConnector } from '../../contract/load-connector.js';
+import { runStage } from '../../contract/run-stage.js';
+import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
-import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import { utf8 } from '../../ledger/pure/event-hash.js';
-import { specHash } from '../../ledger/pure/spec-hash.js';
-import { type Cli, type CommandRun, type GlobalOptions, resolvePaths } from '../io.js';
+import { PACKAGE_ROOT } from '../../tool-info.js';
+import { type Cli, type CommandRun, type GlobalOptions, type Paths, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { initRoot } from './init.js';
 import { verifyLedgerChain } from './verify.js';
@@ -27,35 +28,27 @@ function freshDemoRoot(root: string): void {
   }
 }
 
-/** A short example run, enough to show the chain: what the connector runtime will append. */
-function exampleRun(runId: string) {
-  const spec = { dataset_id: 'ks_mesonet_stations', source: 'file://fixtures/stations.geojson' };
-  const bytes = utf8('{"type":"FeatureCollection","features":[]}\n');
-  const common = { dataset_id: 'ks_mesonet_stations', run_id: runId };
-  return [
-    {
-      ...common,
-      type: 'run.started',
-      payload: { stage: 'ingest', spec, spec_hash: specHash(spec, nodeSha256Hex), args: {}, dry_run: false },
-    },
-    {
-      ...common,
-      type: 'source.discovered',
-      payload: { source_uri: spec.source, capabilities: { media_type: 'application/geo+json' } },
-    },
-    {
-      ...common,
-      type: 'raw.captured',
-      payload: {
-        capture_id: runId,
-        path: `${runId}/stations.geojson`,
-        sha256: nodeSha256Hex(bytes),
-        bytes: bytes.byteLength,
-        source_uri: spec.source,
-      },
-    },
-    { ...common, type: 'run.completed', payload: { status: 'succeeded' } },
-  ];
+const EXAMPLES = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
+
+/** The truth path so far for the three example connectors: ingest → transform → validate. */
+async function runExample(datasetId: string, paths: Paths): Promise<string> {
+  const env = {
+    root: paths.root,
+    ledgerPath: paths.ledger,
+    projectRoot: PACKAGE_ROOT,
+    stderr: () => {},
+    env: process.env,
+  };
+  const ingest = await runStage(stageRequest('ingest', datasetId, {}), env);
+  const steps = [`ingest ${ingest.status} (${ingest.summary.captured} captured)`];
+  const connector = await loadConnector(PACKAGE_ROOT, datasetId);
+  if (connector.transform !== undefined) {
+    const t = await runStage(stageRequest('transform', datasetId, { run_id: ingest.run_id }), env);
+    steps.push(`transform ${t.status} (${(t.summary.transforms as string[]).join(', ')})`);
+  }
+  const v = await runStage(stageRequest('validate', datasetId, { run_id: ingest.run_id }), env);
+  steps.push(`validate ${v.status} (${v.summary.checks} checks)`);
+  return `${datasetId.padEnd(25)} run ${ingest.run_id}: ${steps.join(' → ')}`;
 }
 
 export function runDemo(options: GlobalOptions): CommandRun {
@@ -65,19 +58,20 @@ export function runDemo(options: GlobalOptions): CommandRun {
     const rootOptions = { ...options, root, json: false };
     await initRoot(rootOptions)({ ...io, stdout: () => {} });
     writeFileSync(join(root, MARKER), 'made by `kfm demo`; the next demo run may wipe this folder\n');
+    for (const id of EXAMPLES) {
+      copyFileSync(
+        join(PACKAGE_ROOT, 'data', 'registry', `${id}.yml`),
+        join(root, 'data', 'registry', `${id}.yml`),
+      );
+    }
     const paths = resolvePaths(rootOptions);
-    const { appended, report } = await withLedger(paths.ledger, { connector: 'demo' }, (ledger) => {
-      const appended = ledger.appendEvents(exampleRun('demo_run_1'));
-      return { appended, report: verifyLedgerChain(ledger) };
-    });
-    io.stdout(`demo root   ${root}\n`);
+    io.stdout(`demo root ${root}\n`);
+    for (const id of EXAMPLES) io.stdout(`  ${await runExample(id, paths)}\n`);
+    const report = await withLedger(paths.ledger, {}, (ledger) => verifyLedgerChain(ledger));
     io.stdout(
-      `appended    ${appended.events.length} events of run demo_run_1 (seq ${appended.first_seq}..${appended.last_seq})\n`,
+      `verified  ${report.events} events, ${report.ok ? 'chain intact' : 'CHAIN BROKEN'}; head ${report.head.seq}:${report.head.hash}\n`,
     );
-    io.stdout(
-      `verified    ${report.events} events, ${report.ok ? 'chain intact' : 'CHAIN BROKEN'}; head ${report.head.seq}:${report.head.hash}\n`,
-    );
-    io.stdout(`next        kfm --root ${root} log\n`);
+    io.stdout(`next      kfm --root ${root} log   |   ls ${root}/data/work/*/runs/*/\n`);
     return report.ok ? EXIT.ok : EXIT.integrity;
   };
 }
@@ -85,6 +79,8 @@ export function runDemo(options: GlobalOptions): CommandRun {
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command('demo')
-    .description('init a fresh demo root (default ./demo-root), append an example run and verify the chain')
+    .description(
+      'run the truth path for the three example connectors in a fresh demo root (default ./demo-root), then verify',
+    )
     .action(() => cli.run(runDemo(cli.globals())));
 }

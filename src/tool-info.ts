@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Actor } from '../events/index.js';
+import type { Actor } from './events/index.js';
 
 /** The package root: where package.json is, whether we run from src/ (tests) or dist/src/ (CLI). */
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));

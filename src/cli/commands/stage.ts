@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { runStage, type StageOutcome } from '../../contract/run-stage.js';
+import {
+  SEED_FLAGS,
+  type SeedFlags,
+  STAGE_FLAGS,
+  type Stage,
+  stageRequest,
+} from '../../contract/stage-request.js';
+import { PACKAGE_ROOT } from '../../tool-info.js';
+import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
+
+const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
+  dataset_id: ['--dataset_id <id>', 'dataset registry key (instead of the argument)'],
+  run_id: ['--run_id <id>', 'the run: ingest creates it (a ULID unless given), later stages continue it'],
+  spec: [
+    '--spec <path>',
+    'governed run spec (JSON/YAML); spec_hash = sha256(JCS(spec)); default: the effective arguments',
+  ],
+  since: ['--since <iso>', 'start of the time window (inclusive)'],
+  until: ['--until <iso>', 'end of the time window (exclusive)'],
+  config: [
+    '--config <path>',
+    'connector config (JSON/YAML); {"upstream": {"uri": …}} overrides the registry for this run',
+  ],
+  raw_dir: ['--raw_dir <path>', 'raw zone root (default <root>/data/raw)'],
+  work_dir: ['--work_dir <path>', 'work zone root (default <root>/data/work)'],
+  processed_dir: ['--processed_dir <path>', 'processed zone root (default <root>/data/processed)'],
+  emit_catalogs: ['--emit_catalogs', 'emit DCAT/STAC/PROV'],
+  dryRun: ['--dry-run', 'append nothing, write only data/work/<id>/runs/<run_id>/dry_run.json: the plan'],
+  log_json: ['--log_json', 'structured JSON Lines logs on stderr'],
+};
+
+const DESCRIPTIONS: Record<Stage, string> = {
+  ingest:
+    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums',
+  transform:
+    "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
+  validate:
+    "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
+};
+
+/** Adds the seed's flags: the stage's own visibly, the others hidden so they are refused by name. */
+export function addStageOptions(command: Command, stage: Stage): Command {
+  for (const flag of SEED_FLAGS) {
+    const [flags, description] = FLAG_HELP[flag];
+    const option = new Option(flags, description);
+    if (!STAGE_FLAGS[stage].includes(flag)) option.hideHelp();
+    command.addOption(option);
+  }
+  return command;
+}
+
+export function runStageCommand(
+  stage: Stage,
+  datasetId: string | undefined,
+  flags: SeedFlags,
+  options: GlobalOptions,
+): CommandRun {
+  return async (io) => {
+    const request = stageRequest(stage, datasetId, flags);
+    const paths = resolvePaths(options);
+    const outcome = await runStage(request, {
+      root: paths.root,
+      ledgerPath: paths.ledger,
+      projectRoot: PACKAGE_ROOT,
+      stderr: io.stderr,
+      env: process.env,
+    });
+    if (options.json) writeJson(io, outcome);
+    else printOutcome(io, outcome);
+    return outcome.exit;
+  };
+}
+
+function printOutcome(io: Io, o: StageOutcome): void {
+  const seq = o.seq === null ? 'nothing appended' : `seq ${o.seq.first}..${o.seq.last}`;
+  io.stdout(`${o.stage} ${o.dataset_id} run ${o.run_id}: ${o.status} (${seq})\n`);
+  for (const [key, value] of Object.entries(o.summary)) {
+    if (key !== 'plan')
+      io.stdout(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
+  }
+  if (o.status === 'planned') io.stdout(`${JSON.stringify(o.summary.plan, null, 2)}\n`);
+  for (const receipt of o.receipts) io.stdout(`  receipt: data/work/${receipt}\n`);
+}
+
+export function registerStages(program: Command, cli: Cli): void {
+  for (const stage of Object.keys(STAGE_FLAGS) as Stage[]) {
+    const command = program
+      .command(stage)
+      .description(DESCRIPTIONS[stage])
+      .argument('[dataset_id]', 'dataset registry key (data/registry/<dataset_id>.yml)');
+    addStageOptions(command, stage).action((datasetId: string | undefined, flags: SeedFlags) =>
+      cli.run(runStageCommand(stage, datasetId, flags, cli.globals())),
+    );
+  }
+}

@@ -1,0 +1,228 @@
+import { join } from 'node:path';
+import { monotonicFactory } from 'ulid';
+import { EXIT, type ExitCode, KfmError } from '../errors.js';
+import { nodeSha256Hex } from '../ledger/node-hasher.js';
+import { specHash } from '../ledger/pure/spec-hash.js';
+import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger.js';
+import { isType } from '../projections/ledger-event.js';
+import { renderReceipt } from '../projections/render-receipt.js';
+import type { DatasetEntry } from '../registry/dataset-entry.js';
+import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.js';
+import { kfmActor } from '../tool-info.js';
+import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
+import { createZoneWriter } from '../zones/zone-writer.js';
+import type { ConnectorDefinition } from './define-connector.js';
+import { loadConnector } from './load-connector.js';
+import { readConfig, readSpec } from './read-spec.js';
+import { writeRunReceipts } from './receipts.js';
+import { secretScrubber } from './scrub-secrets.js';
+import { createStageLog } from './stage-log.js';
+import { flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
+import { readDatasetEvents, readRunEvents, recordEvent, type StageScope } from './stage-scope.js';
+import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
+import { createUpstreamClient, type UpstreamDeps } from './upstream/upstream-client.js';
+
+export interface StageEnv {
+  root: string;
+  ledgerPath: string;
+  /** Where connectors/ lives (the project), as opposed to --root (the data). */
+  projectRoot: string;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  now?: () => Date;
+  upstream?: Partial<UpstreamDeps>;
+}
+
+export interface StageOutcome {
+  run_id: string;
+  dataset_id: string;
+  stage: StageRequest['stage'];
+  status: 'succeeded' | 'failed' | 'denied' | 'planned';
+  seq: { first: number; last: number } | null;
+  exit: ExitCode;
+  summary: Record<string, unknown>;
+  receipts: string[];
+}
+
+interface Prepared {
+  entry: DatasetEntry;
+  connector: ConnectorDefinition;
+  spec: Record<string, unknown>;
+  spec_hash: string;
+  args: Record<string, unknown>;
+  config: Record<string, unknown>;
+  layout: ZoneLayout;
+  upstream_uri: string | undefined;
+}
+
+/** Reads and checks every input before anything is written: a bad input leaves the ledger unchanged. */
+async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> {
+  const entry = await loadDatasetEntry(join(env.root, 'data', 'registry'), request.dataset_id);
+  const connector = await loadConnector(env.projectRoot, request.dataset_id);
+  const args: Record<string, unknown> = {};
+  for (const flag of SEED_FLAGS) {
+    const value = request.flags[flag];
+    if (value !== undefined && flag !== 'run_id' && flag !== 'log_json')
+      args[flagName(flag).slice(2)] = value;
+  }
+  const spec =
+    request.flags.spec === undefined
+      ? { stage: request.stage, dataset_id: request.dataset_id, ...args }
+      : await readSpec(request.flags.spec);
+  const config = request.flags.config === undefined ? {} : await readConfig(request.flags.config);
+  const configured = (config.upstream as { uri?: string } | undefined)?.uri ?? entry.upstream?.uri;
+  return {
+    entry,
+    connector,
+    spec,
+    spec_hash: specHash(spec, nodeSha256Hex),
+    args,
+    config,
+    layout: zoneLayout(env.root, {
+      ...(request.flags.raw_dir === undefined ? {} : { raw_dir: request.flags.raw_dir }),
+      ...(request.flags.work_dir === undefined ? {} : { work_dir: request.flags.work_dir }),
+      ...(request.flags.processed_dir === undefined ? {} : { processed_dir: request.flags.processed_dir }),
+    }),
+    upstream_uri: configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot),
+  };
+}
+
+function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
+  const ds = request.dataset_id;
+  if (request.stage === 'ingest') {
+    const runId = request.run_id ?? monotonicFactory()();
+    if (request.run_id !== undefined && readRunEvents(ledger, ds, runId).length > 0) {
+      throw new KfmError(
+        'USAGE',
+        `run ${runId} of ${ds} already exists: ${request.stage} starts a new run (omit --run_id)`,
+      );
+    }
+    return runId;
+  }
+  const runId = request.run_id!;
+  const ingested = readRunEvents(ledger, ds, runId).some(
+    (e) => isType(e, 'run.completed') && e.payload.status === 'succeeded',
+  );
+  if (!ingested) {
+    throw new KfmError(
+      'NOT_FOUND',
+      `run ${runId} of dataset ${ds} has no completed ingest: run \`kfm ingest ${ds}\` first`,
+      {
+        details: { run_id: runId, dataset_id: ds },
+      },
+    );
+  }
+  return runId;
+}
+
+/** One contract step: run.started → body → run.completed, then the run's receipts. */
+export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome> {
+  const prepared = await prepare(request, env);
+  const ledger = await openSqliteLedger(env.ledgerPath, { actor: kfmActor(request.dataset_id) });
+  try {
+    return await runPrepared(request, env, prepared, ledger);
+  } finally {
+    ledger.close();
+  }
+}
+
+async function runPrepared(
+  request: StageRequest,
+  env: StageEnv,
+  prepared: Prepared,
+  ledger: SqliteLedger,
+): Promise<StageOutcome> {
+  const runId = resolveRunId(request, ledger);
+  const ds = request.dataset_id;
+  const now = env.now ?? (() => new Date());
+  const scrub = secretScrubber(env.env);
+  const log = createStageLog({
+    write: env.stderr,
+    json: Boolean(request.flags.log_json),
+    scrub,
+    now,
+    context: { dataset_id: ds, run_id: runId, stage: request.stage },
+  });
+  const dryRun = Boolean(request.flags.dryRun);
+  const recorder = { ledger, dataset_id: ds, run_id: runId, scrub };
+  const scope: StageScope = {
+    request,
+    run_id: runId,
+    entry: prepared.entry,
+    connector: prepared.connector,
+    layout: prepared.layout,
+    // A dry run may write only the work zone, whatever its stage.
+    writer: createZoneWriter(prepared.layout, dryRun ? ['work'] : STAGE_ZONES[request.stage]),
+    upstream: createUpstreamClient(env.upstream ?? {}),
+    upstream_uri: prepared.upstream_uri,
+    config: prepared.config,
+    log,
+    record: (type, payload) => {
+      if (dryRun)
+        throw new KfmError(
+          'USAGE',
+          `a dry run records nothing, but the ${request.stage} stage tried to record ${type}`,
+        );
+      return recordEvent(recorder, type, payload);
+    },
+    runEvents: () => readRunEvents(ledger, ds, runId),
+    datasetEvents: (type) => readDatasetEvents(ledger, ds, type),
+  };
+  const base = { run_id: runId, dataset_id: ds, stage: request.stage };
+  if (dryRun) {
+    const plan = scrub({
+      ...base,
+      dry_run: true,
+      spec_hash: prepared.spec_hash,
+      args: prepared.args,
+      window: request.window,
+      plan: await planStage(scope),
+    });
+    const path = `${ds}/runs/${runId}/dry_run.json`;
+    await createZoneWriter(prepared.layout, ['work']).writeFile('work', path, renderReceipt(plan));
+    return { ...base, status: 'planned', seq: null, exit: EXIT.ok, summary: plan, receipts: [path] };
+  }
+  const firstSeq = recordEvent(recorder, 'run.started', {
+    stage: request.stage,
+    spec: prepared.spec,
+    spec_hash: prepared.spec_hash,
+    args: prepared.args,
+    ...(Object.keys(request.window).length === 0 ? {} : { window: request.window }),
+    dry_run: false,
+  });
+  log.info(`run ${runId} started, spec_hash ${prepared.spec_hash.slice(0, 12)}`, { seq: firstSeq });
+  const receiptWriter = createZoneWriter(prepared.layout, ['work']);
+  let result: Awaited<ReturnType<typeof runStageBody>>;
+  try {
+    result = await runStageBody(scope);
+  } catch (error) {
+    const failure =
+      error instanceof KfmError
+        ? error
+        : new KfmError('IO', (error as Error).message ?? String(error), { cause: error });
+    const lastSeq = recordEvent(recorder, 'run.completed', {
+      status: 'failed',
+      error: { code: failure.code, message: failure.message },
+    });
+    log.info(`run ${runId} failed: ${failure.message}`, { seq: lastSeq });
+    await writeRunReceipts(ledger, receiptWriter, ds, runId);
+    throw new KfmError(failure.code, scrub(failure.message), {
+      details: { ...failure.details, ...base, status: 'failed', seq: { first: firstSeq, last: lastSeq } },
+      cause: error,
+    });
+  }
+  const lastSeq = recordEvent(recorder, 'run.completed', {
+    status: result.status,
+    ...(result.error === undefined ? {} : { error: result.error }),
+  });
+  log.info(`run ${runId} ${result.status}`, { seq: lastSeq });
+  const receipts = await writeRunReceipts(ledger, receiptWriter, ds, runId);
+  return {
+    ...base,
+    status: result.status,
+    seq: { first: firstSeq, last: lastSeq },
+    exit: result.status === 'succeeded' ? EXIT.ok : EXIT.denied,
+    summary: result.summary,
+    receipts,
+  };
+}

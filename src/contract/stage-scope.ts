@@ -1,0 +1,55 @@
+import type { KnownEventType, PayloadOf } from '../events/index.js';
+import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
+import type { DatasetEntry } from '../registry/dataset-entry.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
+import type { ZoneWriter } from '../zones/zone-writer.js';
+import type { ConnectorDefinition } from './define-connector.js';
+import type { StageLog } from './stage-log.js';
+import type { StageRequest } from './stage-request.js';
+import type { UpstreamClient } from './upstream/upstream-client.js';
+
+/** Everything a stage body may use: its zones, its ledger recorder, its run's history. */
+export interface StageScope {
+  request: StageRequest;
+  run_id: string;
+  entry: DatasetEntry;
+  connector: ConnectorDefinition;
+  layout: ZoneLayout;
+  /** Permits only the stage's zones (the seed's "Zone write scope"). */
+  writer: ZoneWriter;
+  upstream: UpstreamClient;
+  upstream_uri: string | undefined;
+  config: Record<string, unknown>;
+  log: StageLog;
+  record<T extends KnownEventType>(type: T, payload: PayloadOf<T>): number;
+  runEvents(): LedgerEvent[];
+  datasetEvents(type: KnownEventType): LedgerEvent[];
+}
+
+export interface Recorder {
+  ledger: SqliteLedger;
+  dataset_id: string;
+  run_id: string;
+  scrub: <T>(value: T) => T;
+}
+
+/** Appends one event of this run (secrets scrubbed) and returns its seq. */
+export function recordEvent(recorder: Recorder, type: string, payload: Record<string, unknown>): number {
+  const { head } = recorder.ledger.appendEvents([
+    { type, dataset_id: recorder.dataset_id, run_id: recorder.run_id, payload: recorder.scrub(payload) },
+  ]);
+  return head.seq;
+}
+
+export function readRunEvents(ledger: SqliteLedger, datasetId: string, runId: string): LedgerEvent[] {
+  return [...ledger.readEvents({ dataset_id: datasetId, run_id: runId })].map(decodeEvent);
+}
+
+export function readDatasetEvents(
+  ledger: SqliteLedger,
+  datasetId: string,
+  type: KnownEventType,
+): LedgerEvent[] {
+  return [...ledger.readEvents({ dataset_id: datasetId, type })].map(decodeEvent);
+}

@@ -1,0 +1,60 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isType } from '../../projections/ledger-event.js';
+import type { TransformContext, TransformInput } from '../define-connector.js';
+import type { StageScope } from '../stage-scope.js';
+
+export interface TransformSummary {
+  artifacts: string[];
+  transforms: string[];
+}
+
+/** The run's raw captures, readable, as a transform's inputs. */
+export function transformInputs(scope: StageScope): TransformInput[] {
+  const rawDir = join(scope.layout.raw, scope.request.dataset_id);
+  return scope
+    .runEvents()
+    .filter((e) => isType(e, 'raw.captured'))
+    .map((e) => {
+      const { path, sha256 } = e.payload as { path: string; sha256: string };
+      return { path, sha256, read: () => readFile(join(rawDir, path)) };
+    });
+}
+
+/** work → work: the connector's deterministic transform; every output and every governed change recorded. */
+export async function transform(scope: StageScope): Promise<TransformSummary> {
+  const summary: TransformSummary = { artifacts: [], transforms: [] };
+  if (scope.connector.transform === undefined) {
+    scope.log.info('this connector has no transform: the raw captures are the outputs');
+    return summary;
+  }
+  const ds = scope.request.dataset_id;
+  const { entry } = scope;
+  const context: TransformContext = {
+    inputs: transformInputs(scope),
+    registry: {
+      ...(entry.sensitivity === undefined ? {} : { sensitivity: entry.sensitivity }),
+      ...(entry.generalization === undefined ? {} : { generalization: entry.generalization }),
+    },
+    write: async (name, data, derivedFrom) => {
+      const path = `runs/${scope.run_id}/artifacts/${name}`;
+      const digest = await scope.writer.writeFile('work', `${ds}/${path}`, data);
+      const seq = scope.record('work.artifact.written', {
+        path,
+        sha256: digest.sha256,
+        bytes: digest.bytes,
+        derived_from: derivedFrom,
+      });
+      scope.log.info(`wrote ${path}`, { seq });
+      summary.artifacts.push(path);
+      return path;
+    },
+    applied: (record) => {
+      const seq = scope.record('transform.applied', record);
+      scope.log.info(`applied ${record.name}`, { seq });
+      summary.transforms.push(record.name);
+    },
+  };
+  await scope.connector.transform(context);
+  return summary;
+}
