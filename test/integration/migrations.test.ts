@@ -1,0 +1,130 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
+import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { readHead, withLedgerFile } from '../support/ledger-file.js';
+import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+
+// A ledger outlives the kfm version that wrote it: a newer kfm must upgrade and verify an older
+// ledger, and an older kfm must refuse a ledger whose schema it does not know.
+
+const ACTOR = { tool: 'kfm', tool_version: '0.0.1' };
+const READ_INDEXES = ['events_by_dataset', 'events_by_run', 'events_by_type'];
+
+function schemaOf(path: string): { migrations: string[]; indexes: string[] } {
+  return withLedgerFile(path, (db) => ({
+    migrations: db.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all() as string[],
+    indexes: db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL",
+      )
+      .pluck()
+      .all() as string[],
+  }));
+}
+
+describe('a ledger written by an older schema version', () => {
+  const tempRoot = useTempDirs('migrations');
+
+  async function writeOldLedger(root: string): Promise<string> {
+    const path = ledgerPath(root);
+    const old = await openSqliteLedger(path, {
+      create: true,
+      actor: ACTOR,
+      migrate: { upTo: '0001_create_events' },
+    });
+    try {
+      old.appendEvents([note('ds_a', 'run_1', 'one'), rawCaptured('ds_a', 'run_1', 'two')]);
+      old.appendEvents([note('ds_b', 'run_2', 'three')]);
+    } finally {
+      old.close();
+    }
+    return path;
+  }
+
+  it('is opened by the current version: migrated to the read indexes, chain intact, appends continue', async () => {
+    const root = tempRoot();
+    const path = await writeOldLedger(root);
+    const before = readHead(path);
+    expect(schemaOf(path)).toEqual({ migrations: ['0001_create_events'], indexes: [] });
+
+    const verify = await runKfmJson(['--root', root, '--json', 'verify']);
+
+    expect(verify.status).toBe(0);
+    expect(verify.json).toMatchObject({ ok: true, events: 3, head: before, failures: [] });
+    expect(schemaOf(path)).toEqual({
+      migrations: ['0001_create_events', '0002_event_read_indexes'],
+      indexes: expect.arrayContaining(READ_INDEXES),
+    });
+
+    const append = await runKfm(['--root', root, 'append'], {
+      input: toJsonLines([note('ds_a', 'run_3', 'four')]),
+    });
+    expect(append.status).toBe(0);
+    const after = await runKfmJson(['--root', root, '--json', 'verify']);
+    expect(after.json).toMatchObject({ ok: true, events: 4, failures: [] });
+  });
+
+  it('is migrated in place by the current append API too, keeping every event byte for byte', async () => {
+    const root = tempRoot();
+    const path = await writeOldLedger(root);
+    const bodies = withLedgerFile(path, (db) =>
+      db.prepare('SELECT body, hash FROM events ORDER BY seq').all(),
+    );
+
+    const current = await openSqliteLedger(path, { actor: ACTOR });
+    try {
+      expect([...current.readEvents({ dataset_id: 'ds_a' })].map((row) => row.seq)).toEqual([1, 2]);
+    } finally {
+      current.close();
+    }
+
+    expect(schemaOf(path).indexes).toEqual(expect.arrayContaining(READ_INDEXES));
+    expect(
+      withLedgerFile(path, (db) => db.prepare('SELECT body, hash FROM events ORDER BY seq').all()),
+    ).toEqual(bodies);
+  });
+});
+
+describe('a ledger that records a migration unknown to this version', () => {
+  const tempRoot = useTempDirs('migrations-new');
+
+  async function ledgerFromTheFuture(): Promise<string> {
+    const root = tempRoot();
+    expect((await runKfm(['--root', root, 'init'])).status).toBe(0);
+    expect(
+      (await runKfm(['--root', root, 'append'], { input: toJsonLines([note('ds_a', 'run_1', 'x')]) })).status,
+    ).toBe(0);
+    const db = new Database(ledgerPath(root));
+    db.prepare('INSERT INTO kysely_migration (name, timestamp) VALUES (?, ?)').run(
+      '9999_from_a_newer_kfm',
+      new Date(0).toISOString(),
+    );
+    db.close();
+    return root;
+  }
+
+  it('is refused by the CLI with LEDGER_SCHEMA_TOO_NEW, exit 2, and left untouched', async () => {
+    const root = await ledgerFromTheFuture();
+    const before = readHead(ledgerPath(root));
+
+    const [verify, append] = await Promise.all([
+      runKfmJson(['--root', root, '--json', 'verify']),
+      runKfm(['--root', root, 'append'], { input: toJsonLines([note('ds_a', 'run_1', 'y')]) }),
+    ]);
+
+    expect(verify.status).toBe(2);
+    expect(verify.json).toMatchObject({ code: 'LEDGER_SCHEMA_TOO_NEW' });
+    expect(append.status).toBe(2);
+    expect(append.stderr).toContain('LEDGER_SCHEMA_TOO_NEW');
+    expect(readHead(ledgerPath(root))).toEqual(before);
+  });
+
+  it('is refused by openSqliteLedger with code LEDGER_SCHEMA_TOO_NEW', async () => {
+    const root = await ledgerFromTheFuture();
+    await expect(openSqliteLedger(ledgerPath(root), { actor: ACTOR })).rejects.toMatchObject({
+      code: 'LEDGER_SCHEMA_TOO_NEW',
+    });
+  });
+});
