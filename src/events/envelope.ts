@@ -24,6 +24,8 @@ export const Actor = z.strictObject({
     .regex(/^[0-9a-f]{7,64}$/)
     .optional(),
   connector: z.string().min(1).optional(),
+  /** Who ran the tool (KFM_OPERATOR, else the OS user): the operator agent in PROV. */
+  operator: z.string().min(1).max(128).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 
@@ -32,7 +34,7 @@ export const EventDraft = z.strictObject({
   type: EventType,
   dataset_id: DatasetId,
   run_id: RunId,
-  payload: z.record(z.string(), z.unknown()),
+  payload: ExtensionPayload,
 });
 export type EventDraft = z.infer<typeof EventDraft>;
 
@@ -46,7 +48,7 @@ const EnvelopeShape = z.strictObject({
   run_id: RunId,
   recorded_at: Timestamp,
   actor: Actor,
-  payload: z.record(z.string(), z.unknown()),
+  payload: ExtensionPayload,
   prev_hash: Sha256Hex,
 });
 export type Envelope = z.infer<typeof EnvelopeShape>;
