@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from './events/index.js';
@@ -44,10 +45,23 @@ export function gitSha(): string | undefined {
 
 export function kfmActor(connector?: string): Actor {
   const sha = gitSha();
+  const operator = operatorName();
   return {
     tool: 'kfm',
     tool_version: TOOL_VERSION,
     ...(sha === undefined ? {} : { git_sha: sha }),
     ...(connector === undefined ? {} : { connector }),
+    ...(operator === undefined ? {} : { operator }),
   };
+}
+
+function operatorName(): string | undefined {
+  const named = process.env.KFM_OPERATOR;
+  if (named !== undefined && named.length > 0) return named.slice(0, 128);
+  try {
+    return userInfo().username || undefined;
+  } catch {
+    // No passwd entry (some containers): PROV then names the operator generically.
+    return undefined;
+  }
 }

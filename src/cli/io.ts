@@ -42,6 +42,11 @@ export interface Cli {
 }
 
 export function processIo(): Io {
+  // `kfm log | head` closes the pipe early: end quietly, as Unix tools do on SIGPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),

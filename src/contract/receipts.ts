@@ -1,12 +1,14 @@
 import { stringify } from 'yaml';
+import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { projectRawManifest, storedRawFiles } from '../projections/raw-manifest.js';
 import { renderReceipt } from '../projections/render-receipt.js';
+import { projectRunManifest } from '../projections/run-manifest.js';
 import { projectRunRecord } from '../projections/run-record.js';
 import { projectValidationReport } from '../projections/validation-report.js';
 import { renderChecksums } from '../zones/checksums.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
-import { readRunEvents, type StageScope } from './stage-scope.js';
+import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
 
 /** data/raw/<id>/manifest.yml and checksums.sha256: projections of every capture of the dataset. */
 export async function writeRawProjections(scope: StageScope): Promise<void> {
@@ -19,7 +21,7 @@ export async function writeRawProjections(scope: StageScope): Promise<void> {
 }
 
 /**
- * run_record.json and validation_report.json in data/work/<id>/runs/<run_id>/, rendered from the
+ * run_record.json, validation_report.json and (after a promotion) run_manifest.json in data/work/<id>/runs/<run_id>/, rendered from the
  * run's events after its run.completed: a receipt is a projection, never a second source of truth.
  */
 export async function writeRunReceipts(
@@ -35,6 +37,15 @@ export async function writeRunReceipts(
   if (record !== null) {
     await work.writeFile('work', `${dir}/run_record.json`, renderReceipt(record));
     written.push(`${dir}/run_record.json`);
+  }
+  const manifest = projectRunManifest(
+    events,
+    readDatasetEvents(ledger, datasetId, 'version.published'),
+    nodeSha256Hex,
+  );
+  if (manifest !== null) {
+    await work.writeFile('work', `${dir}/run_manifest.json`, renderReceipt(manifest));
+    written.push(`${dir}/run_manifest.json`);
   }
   const report = projectValidationReport(events);
   if (report !== null) {

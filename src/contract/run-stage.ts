@@ -18,7 +18,13 @@ import { writeRunReceipts } from './receipts.js';
 import { secretScrubber } from './scrub-secrets.js';
 import { createStageLog } from './stage-log.js';
 import { flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
-import { readDatasetEvents, readRunEvents, recordEvent, type StageScope } from './stage-scope.js';
+import {
+  readDatasetEvents,
+  readEventsOfType,
+  readRunEvents,
+  recordEvent,
+  type StageScope,
+} from './stage-scope.js';
 import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
 import { createUpstreamClient, type UpstreamDeps } from './upstream/upstream-client.js';
 
@@ -40,12 +46,14 @@ export interface StageOutcome {
   status: 'succeeded' | 'failed' | 'denied' | 'planned';
   seq: { first: number; last: number } | null;
   exit: ExitCode;
-  summary: Record<string, unknown>;
   receipts: string[];
+  /** Stage-specific facts (captures, checks, version_id, denial reasons …), flat in --json output. */
+  [fact: string]: unknown;
 }
 
 interface Prepared {
-  entry: DatasetEntry;
+  /** null only for promote, whose gate denies with REGISTRY_MISSING instead of refusing to start. */
+  entry: DatasetEntry | null;
   connector: ConnectorDefinition;
   spec: Record<string, unknown>;
   spec_hash: string;
@@ -57,7 +65,12 @@ interface Prepared {
 
 /** Reads and checks every input before anything is written: a bad input leaves the ledger unchanged. */
 async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> {
-  const entry = await loadDatasetEntry(join(env.root, 'data', 'registry'), request.dataset_id);
+  const entry = await loadDatasetEntry(join(env.root, 'data', 'registry'), request.dataset_id).catch(
+    (error: unknown) => {
+      if (request.stage === 'promote' && error instanceof KfmError && error.code === 'NOT_FOUND') return null;
+      throw error;
+    },
+  );
   const connector = await loadConnector(env.projectRoot, request.dataset_id);
   const args: Record<string, unknown> = {};
   for (const flag of SEED_FLAGS) {
@@ -70,7 +83,7 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
       ? { stage: request.stage, dataset_id: request.dataset_id, ...args }
       : await readSpec(request.flags.spec);
   const config = request.flags.config === undefined ? {} : await readConfig(request.flags.config);
-  const configured = (config.upstream as { uri?: string } | undefined)?.uri ?? entry.upstream?.uri;
+  const configured = (config.upstream as { uri?: string } | undefined)?.uri ?? entry?.upstream?.uri;
   return {
     entry,
     connector,
@@ -148,6 +161,7 @@ async function runPrepared(
   const scope: StageScope = {
     request,
     run_id: runId,
+    started_seq: 0,
     entry: prepared.entry,
     connector: prepared.connector,
     layout: prepared.layout,
@@ -167,6 +181,7 @@ async function runPrepared(
     },
     runEvents: () => readRunEvents(ledger, ds, runId),
     datasetEvents: (type) => readDatasetEvents(ledger, ds, type),
+    ledgerEvents: (type) => readEventsOfType(ledger, type),
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };
   if (dryRun) {
@@ -180,7 +195,7 @@ async function runPrepared(
     });
     const path = `${ds}/runs/${runId}/dry_run.json`;
     await createZoneWriter(prepared.layout, ['work']).writeFile('work', path, renderReceipt(plan));
-    return { ...base, status: 'planned', seq: null, exit: EXIT.ok, summary: plan, receipts: [path] };
+    return { ...plan, ...base, status: 'planned', seq: null, exit: EXIT.ok, receipts: [path] };
   }
   const firstSeq = recordEvent(recorder, 'run.started', {
     stage: request.stage,
@@ -190,6 +205,7 @@ async function runPrepared(
     ...(Object.keys(request.window).length === 0 ? {} : { window: request.window }),
     dry_run: false,
   });
+  scope.started_seq = firstSeq;
   log.info(`run ${runId} started, spec_hash ${prepared.spec_hash.slice(0, 12)}`, { seq: firstSeq });
   const receiptWriter = createZoneWriter(prepared.layout, ['work']);
   let result: Awaited<ReturnType<typeof runStageBody>>;
@@ -218,11 +234,11 @@ async function runPrepared(
   log.info(`run ${runId} ${result.status}`, { seq: lastSeq });
   const receipts = await writeRunReceipts(ledger, receiptWriter, ds, runId);
   return {
+    ...result.summary,
     ...base,
     status: result.status,
     seq: { first: firstSeq, last: lastSeq },
     exit: result.status === 'succeeded' ? EXIT.ok : EXIT.denied,
-    summary: result.summary,
     receipts,
   };
 }

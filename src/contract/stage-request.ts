@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { KfmError } from '../errors.js';
 import { DatasetId, RunId } from '../events/index.js';
 
-/** The contract steps this version runs (promote and backfill come with their issues). */
-export type Stage = 'ingest' | 'transform' | 'validate';
+/** The contract steps this version runs (backfill comes with its issue). */
+export type Stage = 'ingest' | 'transform' | 'validate' | 'promote';
 
 /** The seed's baseline flags ("Common CLI contract"), as commander hands them to us. */
 export interface SeedFlags {
@@ -52,6 +52,17 @@ export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
   ],
   transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
   validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
+  promote: [
+    'dataset_id',
+    'run_id',
+    'spec',
+    'raw_dir',
+    'work_dir',
+    'processed_dir',
+    'emit_catalogs',
+    'dryRun',
+    'log_json',
+  ],
 };
 
 export function flagName(flag: keyof SeedFlags): string {

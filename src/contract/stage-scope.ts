@@ -13,7 +13,9 @@ import type { UpstreamClient } from './upstream/upstream-client.js';
 export interface StageScope {
   request: StageRequest;
   run_id: string;
-  entry: DatasetEntry;
+  /** Seq of this stage's run.started: what happened before it is the stage's input. */
+  started_seq: number;
+  entry: DatasetEntry | null;
   connector: ConnectorDefinition;
   layout: ZoneLayout;
   /** Permits only the stage's zones (the seed's "Zone write scope"). */
@@ -25,6 +27,8 @@ export interface StageScope {
   record<T extends KnownEventType>(type: T, payload: PayloadOf<T>): number;
   runEvents(): LedgerEvent[];
   datasetEvents(type: KnownEventType): LedgerEvent[];
+  /** Events of one type across every dataset (the data.json catalog lists them all). */
+  ledgerEvents(type: KnownEventType): LedgerEvent[];
 }
 
 export interface Recorder {
@@ -46,10 +50,21 @@ export function readRunEvents(ledger: SqliteLedger, datasetId: string, runId: st
   return [...ledger.readEvents({ dataset_id: datasetId, run_id: runId })].map(decodeEvent);
 }
 
+export function readEventsOfType(ledger: SqliteLedger, type: KnownEventType): LedgerEvent[] {
+  return [...ledger.readEvents({ type })].map(decodeEvent);
+}
+
 export function readDatasetEvents(
   ledger: SqliteLedger,
   datasetId: string,
   type: KnownEventType,
 ): LedgerEvent[] {
   return [...ledger.readEvents({ dataset_id: datasetId, type })].map(decodeEvent);
+}
+
+/** How a stage body ended; run-stage records it as run.completed. */
+export interface StageResult {
+  status: PayloadOf<'run.completed'>['status'];
+  error?: PayloadOf<'run.completed'>['error'];
+  summary: Record<string, unknown>;
 }

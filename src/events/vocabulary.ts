@@ -35,11 +35,16 @@ const ArtifactRef = z.strictObject({
   bytes: z.number().int().nonnegative(),
 });
 const VersionId = z.string().regex(/^v[0-9a-f]{16}$/);
-/** The registry facts a version was published under: receipts and catalogs replay them from here. */
-const PolicyFacts = z.strictObject({
+/**
+ * The registry entry a version was published under (title, publisher, licence, sensitivity …): the
+ * catalogs and the run manifest replay from the ledger alone, even after the registry file changes.
+ * The facts the gate decided on are required; the rest is the entry as it was.
+ */
+const RegistrySnapshot = z.looseObject({
+  dataset_id: z.string(),
   license: z.string(),
   sensitivity: z.enum(['public', 'restricted', 'sensitive-location', 'aggregate-only']),
-  policy_labels: z.array(z.string()),
+  policy_labels: z.array(z.string()).min(1),
 });
 
 export const PAYLOADS = {
@@ -94,9 +99,15 @@ export const PAYLOADS = {
     content_hash: Sha256Hex,
     artifacts: z.array(ArtifactRef),
     supersedes: VersionId.nullable(),
-    policy: PolicyFacts,
+    registry: RegistrySnapshot,
+    /** [west, south, east, north] of the published (generalized) geometry, for spatial datasets. */
+    bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
   }),
-  'version.reused': z.strictObject({ version_id: VersionId, content_hash: Sha256Hex, policy: PolicyFacts }),
+  'version.reused': z.strictObject({
+    version_id: VersionId,
+    content_hash: Sha256Hex,
+    registry: RegistrySnapshot,
+  }),
   'catalog.emitted': z.strictObject({
     kind: z.enum(['dcat', 'stac', 'prov']),
     path: RelPath,

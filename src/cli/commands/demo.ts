@@ -30,7 +30,7 @@ function freshDemoRoot(root: string): void {
 
 const EXAMPLES = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
 
-/** The truth path so far for the three example connectors: ingest → transform → validate. */
+/** The whole truth path for an example connector: ingest → transform (if any) → validate → promote. */
 async function runExample(datasetId: string, paths: Paths): Promise<string> {
   const env = {
     root: paths.root,
@@ -40,14 +40,16 @@ async function runExample(datasetId: string, paths: Paths): Promise<string> {
     env: process.env,
   };
   const ingest = await runStage(stageRequest('ingest', datasetId, {}), env);
-  const steps = [`ingest ${ingest.status} (${ingest.summary.captured} captured)`];
+  const steps = [`ingest ${ingest.status} (${ingest.captured} captured)`];
   const connector = await loadConnector(PACKAGE_ROOT, datasetId);
   if (connector.transform !== undefined) {
     const t = await runStage(stageRequest('transform', datasetId, { run_id: ingest.run_id }), env);
-    steps.push(`transform ${t.status} (${(t.summary.transforms as string[]).join(', ')})`);
+    steps.push(`transform ${t.status} (${(t.transforms as string[]).join(', ')})`);
   }
   const v = await runStage(stageRequest('validate', datasetId, { run_id: ingest.run_id }), env);
-  steps.push(`validate ${v.status} (${v.summary.checks} checks)`);
+  steps.push(`validate ${v.status} (${v.checks} checks)`);
+  const p = await runStage(stageRequest('promote', datasetId, { run_id: ingest.run_id }), env);
+  steps.push(`promote ${p.status} → ${p.version_id}`);
   return `${datasetId.padEnd(25)} run ${ingest.run_id}: ${steps.join(' → ')}`;
 }
 
@@ -71,7 +73,10 @@ export function runDemo(options: GlobalOptions): CommandRun {
     io.stdout(
       `verified  ${report.events} events, ${report.ok ? 'chain intact' : 'CHAIN BROKEN'}; head ${report.head.seq}:${report.head.hash}\n`,
     );
-    io.stdout(`next      kfm --root ${root} log   |   ls ${root}/data/work/*/runs/*/\n`);
+    io.stdout(
+      `versions  ${root}/data/processed/<dataset_id>/<version_id>/   catalogs ${root}/data/catalog/\n`,
+    );
+    io.stdout(`next      kfm --root ${root} log   |   kfm --root ${root} verify\n`);
     return report.ok ? EXIT.ok : EXIT.integrity;
   };
 }

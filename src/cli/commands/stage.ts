@@ -27,7 +27,10 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   raw_dir: ['--raw_dir <path>', 'raw zone root (default <root>/data/raw)'],
   work_dir: ['--work_dir <path>', 'work zone root (default <root>/data/work)'],
   processed_dir: ['--processed_dir <path>', 'processed zone root (default <root>/data/processed)'],
-  emit_catalogs: ['--emit_catalogs', 'emit DCAT/STAC/PROV'],
+  emit_catalogs: [
+    '--emit_catalogs',
+    'emit DCAT, STAC (spatial) and PROV; the Promotion Contract requires catalogs, so promote always emits them',
+  ],
   dryRun: ['--dry-run', 'append nothing, write only data/work/<id>/runs/<run_id>/dry_run.json: the plan'],
   log_json: ['--log_json', 'structured JSON Lines logs on stderr'],
 };
@@ -39,6 +42,8 @@ const DESCRIPTIONS: Record<Stage, string> = {
     "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
   validate:
     "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
+  promote:
+    'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
 };
 
 /** Adds the seed's flags: the stage's own visibly, the others hidden so they are refused by name. */
@@ -77,11 +82,25 @@ export function runStageCommand(
 function printOutcome(io: Io, o: StageOutcome): void {
   const seq = o.seq === null ? 'nothing appended' : `seq ${o.seq.first}..${o.seq.last}`;
   io.stdout(`${o.stage} ${o.dataset_id} run ${o.run_id}: ${o.status} (${seq})\n`);
-  for (const [key, value] of Object.entries(o.summary)) {
-    if (key !== 'plan')
+  const shown = new Set([
+    'run_id',
+    'dataset_id',
+    'stage',
+    'status',
+    'seq',
+    'exit',
+    'receipts',
+    'plan',
+    'reasons',
+  ]);
+  for (const [key, value] of Object.entries(o)) {
+    if (!shown.has(key))
       io.stdout(`  ${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
   }
-  if (o.status === 'planned') io.stdout(`${JSON.stringify(o.summary.plan, null, 2)}\n`);
+  if (o.status === 'planned') io.stdout(`${JSON.stringify(o.plan, null, 2)}\n`);
+  for (const reason of (o.reasons as { code: string; message: string }[] | undefined) ?? []) {
+    io.stdout(`  DENIED ${reason.code}: ${reason.message}\n`);
+  }
   for (const receipt of o.receipts) io.stdout(`  receipt: data/work/${receipt}\n`);
 }
 

@@ -1,9 +1,9 @@
-import type { PayloadOf } from '../../events/index.js';
 import { projectRunOutputs } from '../../projections/run-outputs.js';
 import type { Zone } from '../../zones/zone-layout.js';
 import type { Stage } from '../stage-request.js';
-import type { StageScope } from '../stage-scope.js';
+import type { StageResult, StageScope } from '../stage-scope.js';
 import { discoverSources, ingest } from './ingest.js';
+import { promote } from './promote.js';
 import { transform, transformInputs } from './transform.js';
 import { validate } from './validate.js';
 
@@ -12,13 +12,8 @@ export const STAGE_ZONES: Record<Stage, Zone[]> = {
   ingest: ['raw', 'work'],
   transform: ['work'],
   validate: ['work'],
+  promote: ['processed', 'catalog'],
 };
-
-export interface StageResult {
-  status: PayloadOf<'run.completed'>['status'];
-  error?: PayloadOf<'run.completed'>['error'];
-  summary: Record<string, unknown>;
-}
 
 export async function runStageBody(scope: StageScope): Promise<StageResult> {
   switch (scope.request.stage) {
@@ -32,6 +27,8 @@ export async function runStageBody(scope: StageScope): Promise<StageResult> {
       const message = `validation failed: ${summary.failed.join(', ')} (see validation_report.json)`;
       return { status: 'failed', error: { code: 'VALIDATION_FAILED', message }, summary: { ...summary } };
     }
+    case 'promote':
+      return promote(scope);
   }
 }
 
@@ -64,6 +61,16 @@ export async function planStage(scope: StageScope): Promise<Record<string, unkno
       return {
         outputs: projectRunOutputs(scope.runEvents()),
         would_write: [`data/work/${ds}/runs/${scope.run_id}/validation_report.json`],
+      };
+    case 'promote':
+      return {
+        outputs: projectRunOutputs(scope.runEvents()),
+        gate: 'every Promotion Contract rule is evaluated when promoting for real',
+        would_write: [
+          `data/processed/${ds}/<version_id>/`,
+          `data/catalog/…/${ds}…`,
+          `data/work/${ds}/runs/${scope.run_id}/run_manifest.json`,
+        ],
       };
   }
 }

@@ -29,7 +29,8 @@ export async function transform(scope: StageScope): Promise<TransformSummary> {
     return summary;
   }
   const ds = scope.request.dataset_id;
-  const { entry } = scope;
+  // Without a registry entry every registry fact counts as missing: checks fail closed.
+  const entry = scope.entry ?? { dataset_id: scope.request.dataset_id };
   const context: TransformContext = {
     inputs: transformInputs(scope),
     registry: {

@@ -47,7 +47,8 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
       bytes: await readFile(join(dirOf(o.zone), o.path)).catch(() => new Uint8Array()),
     })),
   );
-  const { entry } = scope;
+  // Without a registry entry every registry fact counts as missing: checks fail closed.
+  const entry = scope.entry ?? { dataset_id: scope.request.dataset_id };
   const checks: Check[] = runChecks({
     connector: scope.connector,
     registry: {

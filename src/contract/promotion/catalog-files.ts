@@ -1,0 +1,146 @@
+import {
+  type Bbox,
+  type CatalogEntry,
+  type CatalogInput,
+  mediaTypeOf,
+  type PublishedVersion,
+  projectCatalogInput,
+} from '../../catalogs/catalog-input.js';
+import { renderDcatCatalog, renderDcatDataset } from '../../catalogs/dcat.js';
+import { bboxGeometry, geoExtent, unionBbox } from '../../catalogs/geo-extent.js';
+import { renderProv } from '../../catalogs/prov.js';
+import { renderStacCollection, renderStacItem, stacItemPath } from '../../catalogs/stac.js';
+import { type CatalogValidation, validateCatalogDocument } from '../../catalogs/validate-catalogs.js';
+import type { LedgerEvent } from '../../projections/ledger-event.js';
+import type { VersionArtifact } from './content-hash.js';
+
+export type CatalogKind = 'dcat' | 'stac' | 'prov';
+
+export interface CatalogFile {
+  kind: CatalogKind;
+  /** Relative to the catalog zone (data/catalog/). */
+  path: string;
+  document: unknown;
+}
+
+export interface CandidateVersion {
+  version_id: string;
+  content_hash: string;
+  artifacts: readonly VersionArtifact[];
+  /** When the candidate would be published: the promote stage's start, so planning reads no clock. */
+  published_at: string;
+  run_id: string;
+  bbox?: Bbox;
+}
+
+export interface CatalogSources {
+  dataset_id: string;
+  /** The registry entry now (for a candidate) — the gate has already said whether it is complete. */
+  entry: CatalogEntry | null;
+  /** version.published events of this dataset, and of every dataset (for data/catalog/dcat/catalog.json). */
+  published: readonly LedgerEvent[];
+  allPublished: readonly LedgerEvent[];
+  runEvents: readonly LedgerEvent[];
+  /** A version not yet recorded, to validate catalogs before the gate passes; null after publication. */
+  candidate: CandidateVersion | null;
+}
+
+/**
+ * Every catalog file of a promotion, rendered from the ledger (DESIGN.md, "Projections and
+ * replay"): DCAT always (the dataset and the data.json of all datasets), STAC when spatial, PROV
+ * always, one document per run. Pure.
+ */
+export function planCatalogFiles(sources: CatalogSources): CatalogFile[] {
+  const input = catalogInput(sources);
+  if (input === null) return [];
+  const ds = sources.dataset_id;
+  const files: CatalogFile[] = [
+    { kind: 'dcat', path: `dcat/${ds}.json`, document: renderDcatDataset(input) },
+  ];
+  const others = groupByDataset(sources.allPublished)
+    .filter(([id]) => id !== ds)
+    .flatMap(([, events]) => {
+      const other = projectCatalogInput(events);
+      return other === null ? [] : [renderDcatDataset(other)];
+    });
+  files.push({
+    kind: 'dcat',
+    path: 'dcat/catalog.json',
+    document: renderDcatCatalog([...others, files[0]!.document as ReturnType<typeof renderDcatDataset>]),
+  });
+  if (input.entry.spatial) files.push(...stacFiles(input));
+  const operator = sources.runEvents.find((e) => e.type === 'run.started')?.actor.operator;
+  const prov = renderProv(sources.runEvents, operator === undefined ? {} : { operator });
+  const runId = sources.runEvents[0]?.run_id ?? sources.candidate?.run_id ?? 'unknown';
+  files.push({ kind: 'prov', path: `prov/${ds}/run_${runId}.json`, document: prov });
+  return files;
+}
+
+export function validateCatalogFiles(
+  files: readonly CatalogFile[],
+): (CatalogValidation & { kind: CatalogKind; path: string })[] {
+  return files.map((file) => ({
+    kind: file.kind,
+    path: file.path,
+    ...validateCatalogDocument(file.kind, file.document),
+  }));
+}
+
+/** The spatial extent of published GeoJSON bytes; what version.published records as bbox. */
+export function publishedBbox(files: readonly { path: string; bytes: Uint8Array }[]): Bbox | undefined {
+  const documents = files
+    .filter((f) => /\.(geo)?json$/i.test(f.path))
+    .flatMap((f) => {
+      try {
+        return [JSON.parse(new TextDecoder().decode(f.bytes)) as unknown];
+      } catch {
+        return [];
+      }
+    });
+  return geoExtent(documents)?.bbox;
+}
+
+function catalogInput(sources: CatalogSources): CatalogInput | null {
+  const recorded = projectCatalogInput(sources.published);
+  const { candidate } = sources;
+  if (candidate === null) return recorded;
+  const entry = sources.entry;
+  if (entry === null) return null;
+  const versions = recorded?.versions ?? [];
+  const next: PublishedVersion = {
+    version_id: candidate.version_id,
+    content_hash: candidate.content_hash,
+    run_id: candidate.run_id,
+    published_at: candidate.published_at,
+    supersedes: versions.at(-1)?.version_id ?? null,
+    artifacts: candidate.artifacts.map((a) => ({ ...a, media_type: mediaTypeOf(a.path) })),
+    ...(candidate.bbox === undefined ? {} : { bbox: candidate.bbox }),
+  };
+  const known = versions.some((v) => v.version_id === next.version_id);
+  return { dataset_id: sources.dataset_id, entry, versions: known ? versions : [...versions, next] };
+}
+
+function stacFiles(input: CatalogInput): CatalogFile[] {
+  const ds = input.dataset_id;
+  const bboxes = input.versions.flatMap((v) => (v.bbox === undefined ? [] : [v.bbox]));
+  const overall = unionBbox(bboxes);
+  // A spatial dataset without any extent has no valid STAC Collection; an empty document fails
+  // validation, so the gate denies with CATALOG_INVALID instead of publishing without STAC.
+  const collection = overall === null ? null : renderStacCollection(input, overall);
+  const files: CatalogFile[] = [{ kind: 'stac', path: `stac/${ds}/collection.json`, document: collection }];
+  for (const version of input.versions) {
+    if (version.bbox === undefined) continue;
+    const document = renderStacItem(input, version, {
+      bbox: version.bbox,
+      geometry: bboxGeometry(version.bbox),
+    });
+    files.push({ kind: 'stac', path: `stac/${ds}/${stacItemPath(ds, version.version_id)}`, document });
+  }
+  return files;
+}
+
+function groupByDataset(events: readonly LedgerEvent[]): [string, LedgerEvent[]][] {
+  const groups = new Map<string, LedgerEvent[]>();
+  for (const event of events) groups.set(event.dataset_id, [...(groups.get(event.dataset_id) ?? []), event]);
+  return [...groups.entries()];
+}

@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The folder names are the architecture (DESIGN.md): cli → contract → {ledger, zones, catalogs,
+ * policy, registry} → projections → events. This reads every relative import under src/ and
+ * fails on an import against that direction or on any import cycle.
+ */
+const SRC = resolve(import.meta.dirname, '../../src');
+
+const ALLOWED: Record<string, readonly string[]> = {
+  events: [],
+  ledger: ['events'],
+  projections: ['events', 'ledger'],
+  registry: ['events'],
+  zones: [],
+  policy: ['events'],
+  catalogs: ['events', 'ledger', 'projections', 'registry', 'policy'],
+  contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs'],
+  cli: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract'],
+};
+/** Shared leaves every layer may use. */
+const LEAVES = new Set(['errors.ts', 'tool-info.ts']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) =>
+    resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
+  );
+}
+
+const layerOf = (file: string) => relative(SRC, file).split('/')[0]!;
+const graph = new Map(sourceFiles(SRC).map((f) => [f, importsOf(f).filter((i) => i.startsWith(SRC))]));
+
+describe('the source tree', () => {
+  it('imports only in the direction of the architecture', () => {
+    const violations: string[] = [];
+    for (const [file, imports] of graph) {
+      const from = layerOf(file);
+      for (const target of imports) {
+        const to = layerOf(target);
+        if (to === from || LEAVES.has(to) || LEAVES.has(from)) continue;
+        if (!(ALLOWED[from] ?? []).includes(to))
+          violations.push(`${relative(SRC, file)} → ${relative(SRC, target)}`);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('has no import cycle', () => {
+    const state = new Map<string, 'visiting' | 'done'>();
+    const cycles: string[] = [];
+    const visit = (file: string, path: string[]) => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(SRC, f)).join(' → '));
+        return;
+      }
+      state.set(file, 'visiting');
+      for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) visit(file, []);
+    expect(cycles).toEqual([]);
+  });
+});
