@@ -1,0 +1,126 @@
+import type { PayloadOf } from '../events/index.js';
+import { isType, type LedgerEvent } from '../projections/ledger-event.js';
+import type { DatasetEntry, Sensitivity } from '../registry/dataset-entry.js';
+
+/**
+ * What the catalog renderers need, all of it taken from the ledger (the registry snapshot and the
+ * version.published events), so DCAT, STAC and PROV replay byte for byte (DESIGN.md, "Projections
+ * and replay"). Pure: no clock, no file system; every time comes from an event.
+ */
+
+/** [west, south, east, north] in WGS 84 degrees (RFC 7946 §5, STAC Item `bbox`). */
+export type Bbox = [west: number, south: number, east: number, north: number];
+
+export interface PublishedArtifact {
+  /** File name inside data/processed/<dataset_id>/<version_id>/. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  media_type: string;
+}
+
+export interface PublishedVersion {
+  version_id: string;
+  content_hash: string;
+  run_id: string;
+  /** recorded_at of the version.published event (ISO-8601 UTC). */
+  published_at: string;
+  supersedes: string | null;
+  artifacts: PublishedArtifact[];
+  /** Extent of the published (generalized) geometry, as recorded in version.published. */
+  bbox?: Bbox;
+}
+
+/** The registry facts a catalog states; the gate has already required license, sensitivity, labels. */
+export type CatalogEntry = Pick<
+  DatasetEntry,
+  | 'title'
+  | 'description'
+  | 'publisher'
+  | 'contact_point'
+  | 'spatial'
+  | 'keywords'
+  | 'temporal'
+  | 'generalization'
+> & { license: string; sensitivity: Sensitivity; policy_labels: string[] };
+
+export interface CatalogInput {
+  dataset_id: string;
+  entry: CatalogEntry;
+  /** Oldest first. */
+  versions: PublishedVersion[];
+  /** Where the governed API serves artifacts; the only serving path (seed: "trust membrane"). */
+  base_url?: string;
+}
+
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
+
+/** The governed API's URL of one artifact: `${base_url}/datasets/{id}/versions/{version_id}/artifacts/{name}`. */
+export function artifactUrl(
+  input: CatalogInput,
+  version: PublishedVersion,
+  artifact: PublishedArtifact,
+): string {
+  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const segments = ['datasets', input.dataset_id, 'versions', version.version_id, 'artifacts', artifact.path];
+  return `${base}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
+/** Drops keys whose value is undefined: a rendered document is exactly the JSON that is written. */
+export function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** SPDX publishes one page per licence id; DCAT-US `license` must be a URL. */
+export function spdxLicenseUrl(id: string): string {
+  return `https://spdx.org/licenses/${encodeURIComponent(id)}.html`;
+}
+
+const MEDIA_TYPES: Readonly<Record<string, string>> = {
+  geojson: 'application/geo+json',
+  json: 'application/json',
+  csv: 'text/csv',
+  tsv: 'text/tab-separated-values',
+  parquet: 'application/vnd.apache.parquet',
+  txt: 'text/plain',
+  zip: 'application/zip',
+};
+
+/** IANA media type by file extension (RFC 7946 §12 for GeoJSON); unknown ⇒ application/octet-stream. */
+export function mediaTypeOf(path: string): string {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
+  return (ext === undefined ? undefined : MEDIA_TYPES[ext]) ?? 'application/octet-stream';
+}
+
+type Published = LedgerEvent & { type: 'version.published'; payload: PayloadOf<'version.published'> };
+
+/**
+ * The catalog input of a dataset from its events (any order, any runs): every version.published,
+ * oldest first, and the registry snapshot of the newest one. null when nothing is published yet.
+ */
+export function projectCatalogInput(events: Iterable<LedgerEvent>, baseUrl?: string): CatalogInput | null {
+  const published: Published[] = [];
+  for (const event of events) if (isType(event, 'version.published')) published.push(event as Published);
+  published.sort((a, b) => a.seq - b.seq);
+  const latest = published.at(-1);
+  if (latest === undefined) return null;
+  return {
+    dataset_id: latest.dataset_id,
+    entry: latest.payload.registry as CatalogEntry,
+    versions: published.map(publishedVersionOf),
+    ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+  };
+}
+
+export function publishedVersionOf(event: Published): PublishedVersion {
+  const p = event.payload;
+  return {
+    version_id: p.version_id,
+    content_hash: p.content_hash,
+    run_id: event.run_id,
+    published_at: event.recorded_at,
+    supersedes: p.supersedes,
+    artifacts: p.artifacts.map((a) => ({ ...a, media_type: mediaTypeOf(a.path) })),
+    ...(p.bbox === undefined ? {} : { bbox: [...p.bbox] as Bbox }),
+  };
+}

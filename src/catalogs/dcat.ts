@@ -1,0 +1,145 @@
+import type { Sensitivity } from '../registry/dataset-entry.js';
+import {
+  artifactUrl,
+  type Bbox,
+  type CatalogInput,
+  DEFAULT_BASE_URL,
+  definedOnly,
+  type PublishedArtifact,
+  type PublishedVersion,
+  spdxLicenseUrl,
+} from './catalog-input.js';
+import { unionBbox } from './geo-extent.js';
+
+/**
+ * DCAT-US v1.1 (Project Open Data metadata schema, the JSON-LD serialization of W3C DCAT that
+ * data.json catalogs use), validated against the non-federal schema (no bureauCode/programCode).
+ * Field names and value forms follow https://project-open-data.cio.gov/v1.1/schema.
+ */
+export const DCAT_US_CONFORMS_TO = 'https://project-open-data.cio.gov/v1.1/schema';
+export const DCAT_US_CONTEXT = 'https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld';
+export const DCAT_US_DESCRIBED_BY = 'https://project-open-data.cio.gov/v1.1/schema/catalog.json';
+
+export type DcatDataset = Record<string, unknown> & { identifier: string };
+
+/**
+ * DCAT-US `accessLevel` has three values. Every sensitivity class that promotion lets through is
+ * published with download URLs, so none is `non-public` ("not available to members of the public");
+ * the three governed classes are `restricted public` ("available under certain use restrictions"),
+ * and `rights` says which restriction, as DCAT-US asks of every non-public level.
+ */
+export const ACCESS_LEVEL: Readonly<Record<Sensitivity, 'public' | 'restricted public'>> = {
+  public: 'public',
+  restricted: 'restricted public',
+  'sensitive-location': 'restricted public',
+  'aggregate-only': 'restricted public',
+};
+
+/** DCAT-US `rights`: at most 255 characters, explaining why access is not simply public. */
+export function rightsStatement(input: CatalogInput): string | undefined {
+  const { sensitivity, generalization } = input.entry;
+  switch (sensitivity) {
+    case 'public':
+      return undefined;
+    case 'restricted':
+      return 'Restricted: the governed API serves this dataset only to authorised callers. Ask the contact point for access.';
+    case 'sensitive-location': {
+      const grid =
+        generalization === undefined ? "the registry's precision" : `a ${generalization.precision_deg}° grid`;
+      return `Sensitive locations: every published coordinate is generalized to ${grid} to protect the sites; exact locations are never published.`;
+    }
+    case 'aggregate-only':
+      return 'Aggregate-only: only aggregated values are published; record-level data is withheld.';
+  }
+}
+
+/** SPDX 2.3 checksum vocabulary, as DCAT 2 (§6.8 dcat:Distribution, spdx:checksum) recommends. */
+const SPDX = 'http://spdx.org/rdf/terms#';
+
+/**
+ * One distribution per artifact of every published version (oldest first). DCAT-US v1.1 has no
+ * checksum field, so the sha256 goes twice: in `description` (shown by every data.json consumer)
+ * and as DCAT 2's spdx:checksum under full IRIs. The non-federal schema allows extra keys, and full
+ * IRIs expand correctly under the POD @context, which defines no `spdx:` prefix.
+ */
+function distribution(input: CatalogInput, version: PublishedVersion, artifact: PublishedArtifact) {
+  const supersedes = version.supersedes === null ? '' : `; supersedes ${version.supersedes}`;
+  return {
+    '@type': 'dcat:Distribution',
+    title: `${artifact.path} (${version.version_id})`,
+    description:
+      `Version ${version.version_id} (content_hash ${version.content_hash}${supersedes}), published ` +
+      `${version.published_at} by run ${version.run_id}. ${artifact.bytes} bytes, sha256:${artifact.sha256}.`,
+    downloadURL: artifactUrl(input, version, artifact),
+    mediaType: artifact.media_type,
+    [`${SPDX}checksum`]: {
+      '@type': `${SPDX}Checksum`,
+      [`${SPDX}algorithm`]: { '@id': `${SPDX}checksumAlgorithm_sha256` },
+      [`${SPDX}checksumValue`]: artifact.sha256,
+    },
+  };
+}
+
+/** DCAT-US `spatial` as a bounding box: "minLon,minLat,maxLon,maxLat" in decimal degrees. */
+function spatialOf(input: CatalogInput): string | undefined {
+  const bbox = unionBbox(input.versions.flatMap((v) => (v.bbox === undefined ? [] : [v.bbox as Bbox])));
+  return bbox === null ? undefined : bbox.join(',');
+}
+
+/**
+ * DCAT-US `temporal` is an ISO 8601 interval "start/end". The registry may leave `until` open for a
+ * dataset still growing; the interval then ends at the latest publication, the last instant the
+ * data is known to cover.
+ */
+function temporalOf(input: CatalogInput): string | undefined {
+  const temporal = input.entry.temporal;
+  if (temporal === undefined) return undefined;
+  return `${temporal.since}/${temporal.until ?? input.versions.at(-1)?.published_at ?? temporal.since}`;
+}
+
+/**
+ * The DCAT-US dataset of `data/catalog/dcat/<id>.json`. A required fact the registry lacks (title,
+ * description, publisher) is left out rather than invented, so the schema check fails closed
+ * (CATALOG_INVALID). `contactPoint` defaults to the publisher (vCard `fn` is all the non-federal
+ * schema requires); `keyword` falls back to the policy labels so it is never empty.
+ */
+export function renderDcatDataset(input: CatalogInput): DcatDataset {
+  const { entry, versions } = input;
+  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const keywords =
+    entry.keywords !== undefined && entry.keywords.length > 0 ? entry.keywords : entry.policy_labels;
+  const contact =
+    entry.contact_point ?? (entry.publisher === undefined ? undefined : { fn: entry.publisher });
+  return definedOnly({
+    '@type': 'dcat:Dataset',
+    identifier: input.dataset_id,
+    title: entry.title,
+    description: entry.description,
+    keyword: [...keywords],
+    publisher:
+      entry.publisher === undefined ? undefined : { '@type': 'org:Organization', name: entry.publisher },
+    contactPoint: contact === undefined ? undefined : { '@type': 'vcard:Contact', ...contact },
+    accessLevel: ACCESS_LEVEL[entry.sensitivity],
+    rights: rightsStatement(input),
+    license: spdxLicenseUrl(entry.license),
+    landingPage: `${base}/datasets/${encodeURIComponent(input.dataset_id)}`,
+    issued: versions[0]?.published_at,
+    modified: versions.at(-1)?.published_at,
+    spatial: spatialOf(input),
+    temporal: temporalOf(input),
+    distribution: versions.flatMap((v) => v.artifacts.map((a) => distribution(input, v, a))),
+  });
+}
+
+/** data.json: the DCAT-US catalog of every dataset, sorted by identifier so the bytes are stable. */
+export function renderDcatCatalog(datasets: readonly DcatDataset[]): Record<string, unknown> {
+  return {
+    '@context': DCAT_US_CONTEXT,
+    '@type': 'dcat:Catalog',
+    conformsTo: DCAT_US_CONFORMS_TO,
+    describedBy: DCAT_US_DESCRIBED_BY,
+    dataset: [...datasets].sort((a, b) =>
+      a.identifier < b.identifier ? -1 : a.identifier > b.identifier ? 1 : 0,
+    ),
+  };
+}

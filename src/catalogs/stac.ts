@@ -1,0 +1,153 @@
+import {
+  artifactUrl,
+  type Bbox,
+  type CatalogInput,
+  definedOnly,
+  type PublishedArtifact,
+  type PublishedVersion,
+  spdxLicenseUrl,
+} from './catalog-input.js';
+import type { GeoExtent } from './geo-extent.js';
+
+/**
+ * STAC 1.1.0 for spatial datasets: one Collection per dataset, one Item per published version,
+ * laid out as `data/catalog/stac/<id>/collection.json` and `items/<version_id>/<item id>.json`.
+ * The catalog is self-contained (STAC best practices, "Use of links"): links between its own files
+ * are relative and there is no `self` link, because STAC 1.1.0 requires `self` to be absolute
+ * (item.json: "Link with relationship `self` must be absolute URI") and the catalog's own URL is
+ * not known here. Asset hrefs are absolute URLs of the governed API, the only serving path.
+ */
+export const STAC_VERSION = '1.1.0';
+/** STAC File Info extension: `file:checksum` (multihash, lowercase hex) and `file:size` on assets. */
+export const STAC_FILE_EXTENSION = 'https://stac-extensions.github.io/file/v2.1.0/schema.json';
+
+export function stacItemId(datasetId: string, versionId: string): string {
+  return `${datasetId}-${versionId}`;
+}
+
+/** An Item's file, relative to the collection's folder data/catalog/stac/<dataset_id>/. */
+export function stacItemPath(datasetId: string, versionId: string): string {
+  return `items/${versionId}/${stacItemId(datasetId, versionId)}.json`;
+}
+
+/** Multihash of a sha2-256 digest: code 0x12, length 0x20, then the digest (multiformats/multihash). */
+export function sha256Multihash(sha256: string): string {
+  return `1220${sha256}`;
+}
+
+/** STAC times are RFC 3339 in UTC ("Z"); the registry may give a date or an offset date-time. */
+function utc(instant: string, endOfDay: boolean): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return `${instant}T${endOfDay ? '23:59:59' : '00:00:00'}Z`;
+  return new Date(Date.parse(instant)).toISOString();
+}
+
+function licenseLink(input: CatalogInput) {
+  return { rel: 'license', href: spdxLicenseUrl(input.entry.license), type: 'text/html' };
+}
+
+/**
+ * The Collection. `bbox` is the union of the versions' extents (see `unionBbox`); the temporal
+ * extent is the registry's `temporal`, else from the first publication, open-ended (null).
+ */
+export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<string, unknown> {
+  const { entry, dataset_id } = input;
+  const temporal = entry.temporal;
+  const start =
+    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utc(temporal.since, false);
+  const end = temporal?.until === undefined ? null : utc(temporal.until, true);
+  const json = 'application/json';
+  return definedOnly({
+    type: 'Collection',
+    stac_version: STAC_VERSION,
+    id: dataset_id,
+    title: entry.title,
+    description: entry.description,
+    keywords: entry.keywords === undefined ? undefined : [...entry.keywords],
+    license: entry.license,
+    providers:
+      entry.publisher === undefined ? undefined : [{ name: entry.publisher, roles: ['licensor', 'host'] }],
+    extent: { spatial: { bbox: [[...bbox]] }, temporal: { interval: [[start, end]] } },
+    links: [
+      { rel: 'root', href: './collection.json', type: json, title: entry.title },
+      ...input.versions.map((v) => ({
+        rel: 'item',
+        href: `./${stacItemPath(dataset_id, v.version_id)}`,
+        type: 'application/geo+json',
+        title: v.version_id,
+      })),
+      licenseLink(input),
+    ],
+  });
+}
+
+function asset(input: CatalogInput, version: PublishedVersion, artifact: PublishedArtifact) {
+  return {
+    href: artifactUrl(input, version, artifact),
+    type: artifact.media_type,
+    title: artifact.path,
+    roles: ['data'],
+    'file:checksum': sha256Multihash(artifact.sha256),
+    'file:size': artifact.bytes,
+  };
+}
+
+/**
+ * The Item of one published version. `extent` must come from the published (generalized) features
+ * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its datetime is the
+ * registry's temporal range when known, else the publication time; it links to its predecessor
+ * (IANA `predecessor-version`, RFC 5829) but never to a successor, so an Item never changes once written.
+ */
+export function renderStacItem(
+  input: CatalogInput,
+  version: PublishedVersion,
+  extent: GeoExtent,
+): Record<string, unknown> {
+  const { entry, dataset_id } = input;
+  const temporal = entry.temporal;
+  const times =
+    temporal === undefined
+      ? { datetime: version.published_at }
+      : {
+          datetime: null,
+          start_datetime: utc(temporal.since, false),
+          end_datetime: temporal.until === undefined ? version.published_at : utc(temporal.until, true),
+        };
+  const collection = '../../collection.json';
+  const json = 'application/json';
+  const links = [
+    { rel: 'root', href: collection, type: json, title: entry.title },
+    { rel: 'parent', href: collection, type: json, title: entry.title },
+    { rel: 'collection', href: collection, type: json, title: entry.title },
+    ...(version.supersedes === null
+      ? []
+      : [
+          {
+            rel: 'predecessor-version',
+            href: `../../${stacItemPath(dataset_id, version.supersedes)}`,
+            type: 'application/geo+json',
+          },
+        ]),
+    licenseLink(input),
+  ];
+  return {
+    type: 'Feature',
+    stac_version: STAC_VERSION,
+    stac_extensions: [STAC_FILE_EXTENSION],
+    id: stacItemId(dataset_id, version.version_id),
+    collection: dataset_id,
+    bbox: [...extent.bbox],
+    geometry: structuredClone(extent.geometry),
+    properties: definedOnly({
+      title: entry.title === undefined ? version.version_id : `${entry.title} (${version.version_id})`,
+      ...times,
+      created: version.published_at,
+      license: entry.license,
+      'kfm:version_id': version.version_id,
+      'kfm:content_hash': version.content_hash,
+      'kfm:run_id': version.run_id,
+      'kfm:sensitivity': entry.sensitivity,
+    }),
+    links: links.map(definedOnly),
+    assets: Object.fromEntries(version.artifacts.map((a) => [a.path, asset(input, version, a)])),
+  };
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { projectCatalogInput } from '../../../src/catalogs/catalog-input.js';
+import { ACCESS_LEVEL, renderDcatCatalog, renderDcatDataset } from '../../../src/catalogs/dcat.js';
+import { validateDcatCatalog, validateDcatDataset } from '../../../src/catalogs/validate-catalogs.js';
+import { renderReceipt } from '../../../src/projections/render-receipt.js';
+import { archaeologyRun, INPUTS } from './support.js';
+
+const SPDX = 'http://spdx.org/rdf/terms#';
+
+describe('renderDcatDataset', () => {
+  it.each(Object.keys(INPUTS) as (keyof typeof INPUTS)[])(
+    'renders a schema-valid DCAT-US dataset (%s)',
+    (name) => {
+      expect(validateDcatDataset(renderDcatDataset(INPUTS[name]))).toEqual({ valid: true, errors: [] });
+    },
+  );
+
+  it('maps each sensitivity to its access level, with rights wherever access is not public', () => {
+    const levels = Object.fromEntries(
+      Object.values(INPUTS).map((input) => {
+        const dataset = renderDcatDataset(input);
+        return [input.entry.sensitivity, [dataset.accessLevel, typeof dataset.rights]];
+      }),
+    );
+    expect(levels).toEqual({
+      public: ['public', 'undefined'],
+      restricted: ['restricted public', 'string'],
+      'sensitive-location': ['restricted public', 'string'],
+    });
+    expect(ACCESS_LEVEL['aggregate-only']).toBe('restricted public');
+    const aggregate = {
+      ...INPUTS.population,
+      entry: { ...INPUTS.population.entry, sensitivity: 'aggregate-only' as const },
+    };
+    expect(renderDcatDataset(aggregate).rights).toMatch(/only aggregated values/);
+    expect(validateDcatDataset(renderDcatDataset(aggregate)).valid).toBe(true);
+  });
+
+  it('says the generalization precision in the rights of a sensitive-location dataset', () => {
+    expect(renderDcatDataset(INPUTS.sites).rights).toContain('0.1° grid');
+  });
+
+  it('has one distribution per published version with URL, media type and sha256', () => {
+    const dataset = renderDcatDataset(INPUTS.stations);
+    const distributions = dataset.distribution as Record<string, unknown>[];
+    expect(distributions.map((d) => d.downloadURL)).toEqual([
+      'http://127.0.0.1:8080/datasets/ks_mesonet_stations/versions/v1111111111111111/artifacts/stations.geojson',
+      'http://127.0.0.1:8080/datasets/ks_mesonet_stations/versions/v2222222222222222/artifacts/stations.geojson',
+    ]);
+    expect(distributions[1]).toMatchObject({
+      '@type': 'dcat:Distribution',
+      mediaType: 'application/geo+json',
+      [`${SPDX}checksum`]: {
+        [`${SPDX}algorithm`]: { '@id': `${SPDX}checksumAlgorithm_sha256` },
+        [`${SPDX}checksumValue`]: '2'.repeat(64),
+      },
+    });
+    expect(distributions[1]!.description).toContain(`sha256:${'2'.repeat(64)}`);
+    expect(distributions[1]!.description).toContain('supersedes v1111111111111111');
+  });
+
+  it('takes issued and modified from the first and last publication events', () => {
+    expect(renderDcatDataset(INPUTS.stations)).toMatchObject({
+      issued: '2026-11-01T12:00:00.000Z',
+      modified: '2026-11-02T12:00:00.000Z',
+      license: 'https://spdx.org/licenses/CC-BY-4.0.html',
+      spatial: '-101.6,37,-95.2,39.9',
+    });
+    expect(renderDcatDataset(INPUTS.population).temporal).toBe('2010-01-01/2024-12-31');
+    // An open-ended registry temporal ends at the latest publication.
+    expect(renderDcatDataset(INPUTS.sites).temporal).toBe(
+      '1950-01-01T00:00:00-06:00/2026-11-01T12:00:00.000Z',
+    );
+  });
+
+  it('defaults contactPoint to the publisher and keyword to the policy labels', () => {
+    const dataset = renderDcatDataset(INPUTS.permits);
+    expect(dataset.contactPoint).toEqual({
+      '@type': 'vcard:Contact',
+      fn: 'Kansas Frontier Matrix (synthetic example)',
+    });
+    expect(dataset.keyword).toEqual(['personal-data', 'restricted-access']);
+    expect(dataset.landingPage).toBe('https://kfm.example.org/api/datasets/ks_well_permits');
+  });
+
+  it('leaves out a fact the registry lacks, so validation fails closed', () => {
+    const { title: _, ...entry } = INPUTS.stations.entry;
+    const result = validateDcatDataset(renderDcatDataset({ ...INPUTS.stations, entry }));
+    expect(result.valid).toBe(false);
+    expect(result.errors).toContainEqual({ path: '/title', message: "must have required property 'title'" });
+  });
+
+  it('renders the same bytes twice', () => {
+    const once = renderReceipt(renderDcatDataset(INPUTS.sites));
+    expect(renderReceipt(renderDcatDataset(structuredClone(INPUTS.sites)))).toBe(once);
+  });
+});
+
+describe('renderDcatCatalog', () => {
+  it('lists every dataset sorted by identifier and validates as data.json', () => {
+    const catalog = renderDcatCatalog(Object.values(INPUTS).map(renderDcatDataset));
+    expect(validateDcatCatalog(catalog)).toEqual({ valid: true, errors: [] });
+    expect((catalog.dataset as { identifier: string }[]).map((d) => d.identifier)).toEqual([
+      'ks_archaeological_sites',
+      'ks_county_population',
+      'ks_mesonet_stations',
+      'ks_well_permits',
+    ]);
+    expect(catalog).toMatchObject({
+      '@context': 'https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld',
+      '@type': 'dcat:Catalog',
+      conformsTo: 'https://project-open-data.cio.gov/v1.1/schema',
+    });
+  });
+});
+
+describe('projectCatalogInput', () => {
+  it('builds the input from version.published events alone', () => {
+    const input = projectCatalogInput(archaeologyRun());
+    expect(input).toMatchObject({
+      dataset_id: 'ks_archaeological_sites',
+      entry: { sensitivity: 'sensitive-location', license: 'CC-BY-4.0' },
+      versions: [
+        {
+          version_id: 'v1111111111111111',
+          supersedes: null,
+          bbox: [-99.1, 37.5, -96.3, 39.2],
+          artifacts: [{ path: 'sites.geojson', media_type: 'application/geo+json', bytes: 850 }],
+        },
+      ],
+    });
+    expect(validateDcatDataset(renderDcatDataset(input!)).valid).toBe(true);
+    expect(projectCatalogInput([])).toBeNull();
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { renderProv } from '../../../src/catalogs/prov.js';
+import type { ProvAttributes, ProvDocument } from '../../../src/catalogs/prov-document.js';
+import { validateProv } from '../../../src/catalogs/validate-catalogs.js';
+import { renderReceipt } from '../../../src/projections/render-receipt.js';
+import { H, ledgerEvents, started } from '../../support/ledger-events.js';
+import { ARCHAEOLOGY, archaeologyRun, RUN } from './support.js';
+
+const { DS, RAW, WORK } = ARCHAEOLOGY;
+const raw = `kfm:raw/${DS}/${RAW}`;
+const work = `kfm:work/${DS}/${WORK}`;
+const processed = `kfm:processed/${DS}/v1111111111111111/sites.geojson`;
+const generalize = `kfm:run/${RUN}/transform/generalize_geometry/6`;
+
+const relations = (doc: ProvDocument, kind: keyof ProvDocument) =>
+  Object.values((doc[kind] ?? {}) as Record<string, ProvAttributes>);
+
+describe('renderProv', () => {
+  const doc = renderProv(archaeologyRun(), { operator: 'ops-team' });
+
+  it('renders schema-valid PROV-JSON with its prefix declared', () => {
+    expect(validateProv(doc)).toEqual({ valid: true, errors: [] });
+    expect(doc.prefix).toEqual({ kfm: 'urn:kfm:' });
+  });
+
+  it('makes each stage an activity timed by its run.started and run.completed events', () => {
+    const events = archaeologyRun();
+    const ingest = doc.activity?.[`kfm:run/${RUN}/ingest/1`];
+    expect(ingest).toMatchObject({
+      'prov:startTime': events[0]!.recorded_at,
+      'prov:endTime': events[2]!.recorded_at,
+      'kfm:status': 'succeeded',
+    });
+    expect(
+      Object.keys(doc.activity ?? {}).filter((id) => /\/(ingest|transform|validate|promote)\/\d+$/.test(id)),
+    ).toHaveLength(4);
+  });
+
+  it('shows the generalization as its own activity between the raw and the work file', () => {
+    expect(doc.activity?.[generalize]).toMatchObject({
+      'prov:label': 'generalize_geometry',
+      'kfm:params': '{"method":"snap_to_grid","precision_deg":0.1}',
+      'kfm:summary': '{"features":3,"features_changed":3,"precision_deg":0.1}',
+    });
+    expect(relations(doc, 'used')).toContainEqual({ 'prov:activity': generalize, 'prov:entity': raw });
+    expect(relations(doc, 'wasGeneratedBy')).toContainEqual(
+      expect.objectContaining({ 'prov:activity': generalize, 'prov:entity': work }),
+    );
+    expect(relations(doc, 'wasDerivedFrom')).toContainEqual({
+      'prov:activity': generalize,
+      'prov:generatedEntity': work,
+      'prov:usedEntity': raw,
+    });
+  });
+
+  it('derives each processed artifact from the work file promote copied, with checksums', () => {
+    expect(doc.entity?.[raw]).toMatchObject({ 'kfm:sha256': H('1') });
+    expect(doc.entity?.[processed]).toMatchObject({
+      'kfm:sha256': H('2'),
+      'kfm:version_id': 'v1111111111111111',
+    });
+    expect(relations(doc, 'wasDerivedFrom')).toContainEqual(
+      expect.objectContaining({ 'prov:generatedEntity': processed, 'prov:usedEntity': work }),
+    );
+    expect(relations(doc, 'hadMember')).toContainEqual({
+      'prov:collection': `kfm:version/${DS}/v1111111111111111`,
+      'prov:entity': processed,
+    });
+  });
+
+  it('names the connector, the tool and the operator as agents of every stage', () => {
+    expect(Object.keys(doc.agent ?? {}).sort()).toEqual([
+      `kfm:connector/${DS}`,
+      'kfm:operator/ops-team',
+      'kfm:tool/kfm/test',
+    ]);
+    const promote = `kfm:run/${RUN}/promote/11`;
+    const agents = relations(doc, 'wasAssociatedWith')
+      .filter((a) => a['prov:activity'] === promote)
+      .map((a) => a['prov:agent']);
+    expect(agents).toEqual(['kfm:tool/kfm/test', `kfm:connector/${DS}`, 'kfm:operator/ops-team']);
+  });
+
+  it('renders the same bytes from the events promote saw and from the whole run replayed later', () => {
+    const atPublication = renderReceipt(renderProv(archaeologyRun('published'), { operator: 'ops-team' }));
+    expect(renderReceipt(doc)).toBe(atPublication);
+    expect(renderReceipt(renderProv([...archaeologyRun()].reverse(), { operator: 'ops-team' }))).toBe(
+      atPublication,
+    );
+  });
+
+  it('has no generalization activity when the run applied no transform', () => {
+    const run = ledgerEvents('ks_demo', [
+      ['R1', 'run.started', started('ingest')],
+      [
+        'R1',
+        'raw.captured',
+        { capture_id: 'c1', path: 'c1/a.csv', sha256: H('1'), bytes: 1, source_uri: 'file:///a.csv' },
+      ],
+      ['R1', 'run.completed', { status: 'succeeded' }],
+    ]);
+    const plain = renderProv(run);
+    expect(validateProv(plain).valid).toBe(true);
+    expect(Object.values(plain.activity ?? {}).filter((a) => a['kfm:transform'] !== undefined)).toEqual([]);
+    expect(plain.agent?.['kfm:operator/operator']).toBeDefined();
+  });
+
+  it('keeps ids valid when paths and run ids carry characters a qualified name cannot', () => {
+    const run = ledgerEvents('ks_demo', [
+      ['run_2026-02-16T00:00:00Z', 'run.started', started('ingest')],
+      [
+        'run_2026-02-16T00:00:00Z',
+        'raw.captured',
+        { capture_id: 'c', path: "c/my file (1)'.csv", sha256: H('1'), bytes: 1, source_uri: 'file:///a' },
+      ],
+      [
+        'run_2026-02-16T00:00:00Z',
+        'run.completed',
+        { status: 'failed', error: { code: 'UPSTREAM', message: 'x' } },
+      ],
+    ]);
+    const odd = renderProv(run);
+    expect(validateProv(odd).errors).toEqual([]);
+    expect(Object.keys(odd.entity ?? {})).toEqual(['kfm:raw/ks_demo/c/my%20file%20%281%29%27.csv']);
+    expect(Object.keys(odd.activity ?? {})).toEqual(['kfm:run/run_2026-02-16T00%3A00%3A00Z/ingest/1']);
+  });
+
+  it('records a denied promotion and a rerun that reused a published version', () => {
+    const version = { version_id: 'v1111111111111111', content_hash: H('c') };
+    const registry = {
+      dataset_id: 'ks_demo',
+      license: 'CC0-1.0',
+      sensitivity: 'public',
+      policy_labels: ['open-data'],
+    };
+    const run = ledgerEvents('ks_demo', [
+      ['R2', 'run.started', started('ingest')],
+      [
+        'R2',
+        'raw.captured',
+        {
+          capture_id: 'c2',
+          path: 'c1/a.csv',
+          sha256: H('1'),
+          bytes: 1,
+          source_uri: 'file:///a.csv',
+          seen_before: true,
+        },
+      ],
+      ['R2', 'run.completed', { status: 'succeeded' }],
+      ['R2', 'run.started', started('promote')],
+      ['R2', 'promotion.denied', { reasons: [{ code: 'VALIDATION_MISSING', message: 'no validation' }] }],
+      ['R2', 'run.completed', { status: 'denied' }],
+      ['R2', 'run.started', started('promote')],
+      ['R2', 'version.reused', { ...version, registry }],
+    ]);
+    const doc = renderProv(run);
+    expect(validateProv(doc)).toEqual({ valid: true, errors: [] });
+    expect(doc.activity?.['kfm:run/R2/promote/4']).toMatchObject({
+      'kfm:status': 'denied',
+      'kfm:denied': ['VALIDATION_MISSING'],
+    });
+    // Captured before: used by this run's ingest, generated by an earlier one.
+    expect(relations(doc, 'used')).toContainEqual(
+      expect.objectContaining({
+        'prov:activity': 'kfm:run/R2/ingest/1',
+        'prov:entity': 'kfm:raw/ks_demo/c1/a.csv',
+      }),
+    );
+    expect(relations(doc, 'wasGeneratedBy')).toEqual([]);
+    expect(relations(doc, 'used')).toContainEqual(
+      expect.objectContaining({
+        'prov:activity': 'kfm:run/R2/promote/7',
+        'prov:entity': 'kfm:version/ks_demo/v1111111111111111',
+      }),
+    );
+  });
+
+  it('stops at through_seq when asked', () => {
+    const early = renderProv(archaeologyRun(), { through_seq: 3 });
+    expect(Object.keys(early.activity ?? {})).toEqual([`kfm:run/${RUN}/ingest/1`]);
+  });
+});

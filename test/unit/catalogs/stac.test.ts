@@ -1,0 +1,164 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Bbox, CatalogInput } from '../../../src/catalogs/catalog-input.js';
+import { bboxGeometry, geoExtent, unionBbox } from '../../../src/catalogs/geo-extent.js';
+import { renderStacCollection, renderStacItem, stacItemPath } from '../../../src/catalogs/stac.js';
+import { validateStacCollection, validateStacItem } from '../../../src/catalogs/validate-catalogs.js';
+import { generalizeGeometry } from '../../../src/policy/generalize-geometry.js';
+import { renderReceipt } from '../../../src/projections/render-receipt.js';
+import { INPUTS } from './support.js';
+
+const SPATIAL = ['stations', 'permits', 'sites'] as const;
+
+function render(input: CatalogInput) {
+  const bbox = unionBbox(input.versions.map((v) => v.bbox!))!;
+  return {
+    collection: renderStacCollection(input, bbox),
+    items: input.versions.map((v) =>
+      renderStacItem(input, v, { bbox: v.bbox!, geometry: bboxGeometry(v.bbox!) }),
+    ),
+  };
+}
+
+describe('renderStacCollection and renderStacItem', () => {
+  it.each(SPATIAL)('render schema-valid STAC 1.1.0 (%s)', (name) => {
+    const { collection, items } = render(INPUTS[name]);
+    expect(validateStacCollection(collection)).toEqual({ valid: true, errors: [] });
+    for (const item of items) expect(validateStacItem(item)).toEqual({ valid: true, errors: [] });
+  });
+
+  it('puts the artifact URL, media type, role and multihash checksum in each asset', () => {
+    const [, item] = render(INPUTS.stations).items;
+    expect(item!.stac_extensions).toEqual(['https://stac-extensions.github.io/file/v2.1.0/schema.json']);
+    expect(item!.assets).toEqual({
+      'stations.geojson': {
+        href: 'http://127.0.0.1:8080/datasets/ks_mesonet_stations/versions/v2222222222222222/artifacts/stations.geojson',
+        type: 'application/geo+json',
+        title: 'stations.geojson',
+        roles: ['data'],
+        'file:checksum': `1220${'2'.repeat(64)}`,
+        'file:size': 1002,
+      },
+    });
+  });
+
+  it('links relatively inside the catalog, with no self link, and to the predecessor version', () => {
+    const { collection, items } = render(INPUTS.stations);
+    const rels = (doc: Record<string, unknown>) =>
+      (doc.links as { rel: string; href: string }[]).map((l) => `${l.rel} ${l.href}`);
+    expect(rels(collection)).toEqual([
+      'root ./collection.json',
+      `item ./${stacItemPath('ks_mesonet_stations', 'v1111111111111111')}`,
+      `item ./${stacItemPath('ks_mesonet_stations', 'v2222222222222222')}`,
+      'license https://spdx.org/licenses/CC-BY-4.0.html',
+    ]);
+    expect(rels(items[1]!)).toEqual([
+      'root ../../collection.json',
+      'parent ../../collection.json',
+      'collection ../../collection.json',
+      'predecessor-version ../../items/v1111111111111111/ks_mesonet_stations-v1111111111111111.json',
+      'license https://spdx.org/licenses/CC-BY-4.0.html',
+    ]);
+    expect(items[1]!.collection).toBe('ks_mesonet_stations');
+  });
+
+  it('states the registry temporal range in UTC, or the publication time when there is none', () => {
+    const { collection, items } = render(INPUTS.sites);
+    expect(collection.extent).toMatchObject({ temporal: { interval: [['1950-01-01T06:00:00.000Z', null]] } });
+    expect(items[0]!.properties).toMatchObject({
+      datetime: null,
+      start_datetime: '1950-01-01T06:00:00.000Z',
+      end_datetime: '2026-11-01T12:00:00.000Z',
+    });
+    expect(render(INPUTS.stations).items[0]!.properties).toMatchObject({
+      datetime: '2026-11-01T12:00:00.000Z',
+    });
+  });
+
+  it('fails closed when the registry gives no description', () => {
+    const { description: _, ...entry } = INPUTS.stations.entry;
+    const result = validateStacCollection(render({ ...INPUTS.stations, entry }).collection);
+    expect(result.errors).toContainEqual({
+      path: '/description',
+      message: "must have required property 'description'",
+    });
+  });
+
+  it('renders the same bytes twice', () => {
+    const once = render(INPUTS.sites);
+    const twice = render(structuredClone(INPUTS.sites));
+    expect(renderReceipt(twice.collection)).toBe(renderReceipt(once.collection));
+    expect(renderReceipt(twice.items)).toBe(renderReceipt(once.items));
+  });
+});
+
+const lon = fc.double({ min: -180, max: 180, noNaN: true });
+const lat = fc.double({ min: -90, max: 90, noNaN: true });
+const position = fc.tuple(lon, lat);
+const point = position.map((coordinates) => ({ type: 'Point', coordinates }));
+const line = fc
+  .array(position, { minLength: 2, maxLength: 5 })
+  .map((coordinates) => ({ type: 'LineString', coordinates }));
+const multi = fc
+  .array(position, { minLength: 1, maxLength: 5 })
+  .map((coordinates) => ({ type: 'MultiPoint', coordinates }));
+const geometry = fc.oneof(point, line, multi);
+const collection = fc.array(geometry, { minLength: 1, maxLength: 8 }).map((gs) => ({
+  type: 'FeatureCollection',
+  features: gs.map((g) => ({ type: 'Feature', properties: {}, geometry: g })),
+}));
+
+function positions(node: unknown): number[][] {
+  if (!Array.isArray(node)) {
+    const g = node as { features?: unknown[]; geometry?: unknown; coordinates?: unknown };
+    if (g.features) return g.features.flatMap(positions);
+    if (g.geometry) return positions(g.geometry);
+    return positions(g.coordinates);
+  }
+  return typeof node[0] === 'number' ? [node as number[]] : node.flatMap(positions);
+}
+
+describe('geoExtent', () => {
+  it('gives the tightest bbox containing every published coordinate (property)', () => {
+    fc.assert(
+      fc.property(fc.array(collection, { minLength: 1, maxLength: 3 }), (collections) => {
+        const extent = geoExtent(collections)!;
+        const [w, s, e, n] = extent.bbox;
+        const all = collections.flatMap(positions);
+        for (const [x, y] of all) expect(x! >= w && x! <= e && y! >= s && y! <= n).toBe(true);
+        // Tight: every edge is attained by some coordinate.
+        expect(all.some(([x]) => x === w) && all.some(([x]) => x === e)).toBe(true);
+        expect(all.some(([, y]) => y === s) && all.some(([, y]) => y === n)).toBe(true);
+        // Its geometry covers exactly the bbox, and the Item built from it validates.
+        expect(geoExtent([extent.geometry])!.bbox).toEqual(extent.bbox);
+        const item = renderStacItem(INPUTS.stations, INPUTS.stations.versions[0]!, extent);
+        expect(validateStacItem(item).errors).toEqual([]);
+      }),
+    );
+  });
+
+  it('measures the generalized features, not the raw ones', () => {
+    const raw = {
+      type: 'FeatureCollection',
+      features: [
+        { type: 'Feature', geometry: { type: 'Point', coordinates: [-98.4552, 37.4757] } },
+        { type: 'Feature', geometry: { type: 'Point', coordinates: [-96.31, 39.18] } },
+      ],
+    };
+    const published = {
+      ...raw,
+      features: raw.features.map((f) => ({ ...f, geometry: generalizeGeometry(f.geometry, 0.1) })),
+    };
+    expect(geoExtent([published])!.bbox).toEqual([-98.5, 37.5, -96.3, 39.2]);
+  });
+
+  it('uses a Point or a LineString when the bbox is degenerate, and ignores heights', () => {
+    expect(geoExtent([{ type: 'Point', coordinates: [1, 2, 300] }])).toEqual({
+      bbox: [1, 2, 1, 2],
+      geometry: { type: 'Point', coordinates: [1, 2] },
+    });
+    expect(bboxGeometry([1, 2, 1, 5]).type).toBe('LineString');
+    expect(bboxGeometry([1, 2, 3, 5] as Bbox).type).toBe('Polygon');
+    expect(geoExtent([{ type: 'FeatureCollection', features: [] }])).toBeNull();
+  });
+});
