@@ -6,6 +6,7 @@ import { registerHead } from './commands/head.js';
 import { registerInit } from './commands/init.js';
 import { registerLog } from './commands/log.js';
 import { registerRegistry } from './commands/registry.js';
+import { registerReplay } from './commands/replay.js';
 import { registerSpecHash } from './commands/spec-hash.js';
 import { registerStages } from './commands/stage.js';
 import { registerVerify } from './commands/verify.js';
@@ -40,6 +41,7 @@ export function buildProgram(run: (command: CommandRun) => Promise<void>): Comma
     registerSpecHash,
     registerRegistry,
     registerStages,
+    registerReplay,
     registerDemo,
   ]) {
     register(program, cli);

@@ -14,7 +14,7 @@ import { createZoneWriter } from '../zones/zone-writer.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
-import { writeRunReceipts } from './receipts.js';
+import { writeRawProjections, writeRunReceipts } from './receipts.js';
 import { secretScrubber } from './scrub-secrets.js';
 import { createStageLog } from './stage-log.js';
 import { flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
@@ -216,6 +216,9 @@ async function runPrepared(
       error instanceof KfmError
         ? error
         : new KfmError('IO', (error as Error).message ?? String(error), { cause: error });
+    // Captures made before the failure stay recorded; the raw manifest must list them too.
+    const captured = scope.runEvents().some((e) => e.seq > firstSeq && e.type === 'raw.captured');
+    if (captured) await writeRawProjections(scope);
     const lastSeq = recordEvent(recorder, 'run.completed', {
       status: 'failed',
       error: { code: failure.code, message: failure.message },

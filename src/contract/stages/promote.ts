@@ -10,6 +10,7 @@ import { projectRunOutputs } from '../../projections/run-outputs.js';
 import { projectRunRecord } from '../../projections/run-record.js';
 import { projectValidationReport } from '../../projections/validation-report.js';
 import { sha256File } from '../../zones/file-digest.js';
+import { catalogProjectionFiles } from '../projected-files.js';
 import { planCatalogFiles, publishedBbox, validateCatalogFiles } from '../promotion/catalog-files.js';
 import { contentHash, type VersionArtifact, versionIdOf } from '../promotion/content-hash.js';
 import { evaluateGate, type GateReason, type Rehashed } from '../promotion/evaluate-gate.js';
@@ -153,31 +154,20 @@ export async function promote(scope: StageScope): Promise<StageResult> {
 
 /** Renders the catalogs from the ledger as it now stands, writes those that changed, records each. */
 async function emitCatalogs(scope: StageScope): Promise<string[]> {
-  const planned = planCatalogFiles({
-    dataset_id: scope.request.dataset_id,
-    entry: catalogEntryOf(scope.entry),
-    published: scope.datasetEvents('version.published'),
-    allPublished: scope.ledgerEvents('version.published'),
-    runEvents: scope.runEvents(),
-    candidate: null,
-  });
-  const invalid = validateCatalogFiles(planned).filter((c) => !c.valid);
-  if (invalid.length > 0) {
-    throw new KfmError(
-      'IO',
-      `a catalog failed validation after publication: ${invalid.map((c) => c.kind).join(', ')}`,
-    );
-  }
+  const planned = catalogProjectionFiles(scope.runEvents(), scope.ledgerEvents('version.published'));
   const paths: string[] = [];
   for (const file of planned) {
-    const text = renderReceipt(file.document);
-    const target = scope.writer.resolve('catalog', file.path);
-    const current = await readFile(target, 'utf8').catch(() => null);
-    const written =
-      current === text
-        ? { sha256: nodeSha256Hex(Buffer.from(text)) }
-        : await scope.writer.writeFile('catalog', file.path, text);
-    scope.record('catalog.emitted', { kind: file.kind, path: file.path, sha256: written.sha256 });
+    const current = await readFile(scope.writer.resolve('catalog', file.path), 'utf8').catch(() => null);
+    // An unchanged catalog is not rewritten: an idempotent rerun leaves every file as it was.
+    const sha256 =
+      current === file.content
+        ? nodeSha256Hex(Buffer.from(file.content))
+        : (await scope.writer.writeFile('catalog', file.path, file.content)).sha256;
+    scope.record('catalog.emitted', {
+      kind: file.path.split('/')[0] as 'dcat' | 'stac' | 'prov',
+      path: file.path,
+      sha256,
+    });
     paths.push(`data/catalog/${file.path}`);
   }
   return paths;
