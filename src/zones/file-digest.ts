@@ -6,13 +6,13 @@ export interface FileDigest {
   bytes: number;
 }
 
-/** Streaming sha256 of a file: constant memory whatever its size. */
+/** Streaming sha256 of a file (1 MiB reads): constant memory whatever its size. */
 export async function sha256File(path: string): Promise<FileDigest> {
   const hash = createHash('sha256');
   let bytes = 0;
   for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
+    bytes += (chunk as Buffer).byteLength;
   }
   return { sha256: hash.digest('hex'), bytes };
 }

@@ -1,161 +1,134 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
-import { chmod, open, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import type { Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { KfmError } from '../errors.js';
+import {
+  pumpToFile,
+  sizeMismatch,
+  syncDirectory,
+  type WrittenFile,
+  writeAtomically,
+} from './atomic-write.js';
+import { confinePath, lstatOrUndefined, makeDirs } from './confine-path.js';
 import type { Zone, ZoneLayout } from './zone-layout.js';
 
-export interface WrittenFile {
-  /** As given: relative to the zone root. */
-  path: string;
-  sha256: string;
-  bytes: number;
-}
+export { syncDirectory, type WrittenFile };
 
 export interface WriteOptions {
-  /** chmod 0444 after writing: raw captures and published versions are never edited in place. */
+  /**
+   * chmod 0444, and never replace an existing file: raw captures and published artifacts are
+   * written once (the seed: raw is immutable, a published version is never touched).
+   */
   readOnly?: boolean;
 }
 
-export interface ZoneWriter {
-  readonly zones: readonly Zone[];
-  /** The confined absolute path of `rel` in `zone` (also for reads); throws PATH_UNSAFE. */
+export interface CaptureOptions extends WriteOptions {
+  /** The length the sender announced (e.g. Content-Length): a shorter or longer body is an IO error. */
+  expectedBytes?: number;
+}
+
+/** Confined paths in any zone, for reading: every stage may read every zone. */
+export interface ZoneReader {
+  /** The absolute path of `rel` inside `zone`; throws PATH_UNSAFE for a path that would leave it. */
   resolve(zone: Zone, rel: string): string;
-  /** Atomic write: temp file in the same folder, fsync, rename, fsync the folder. */
+  /** Whether something exists at the confined path (a symlink there throws PATH_UNSAFE). */
+  exists(zone: Zone, rel: string): boolean;
+}
+
+export interface ZoneWriter extends ZoneReader {
+  /** The zones this writer may write (its stage's "Zone write scope"). */
+  readonly zones: readonly Zone[];
+  /** Atomic write of a whole buffer or string (UTF-8). */
   writeFile(zone: Zone, rel: string, data: string | Uint8Array, options?: WriteOptions): Promise<WrittenFile>;
   /**
-   * Streams into a new file while hashing, in constant memory. A read-only capture never replaces an
-   * existing file. On any error the temp file is removed: a capture is whole or absent.
+   * Streams `source` into a new file while hashing it, in constant memory, then publishes it
+   * atomically. On any error (the source throws, the size is not `expectedBytes`, the disk fails)
+   * nothing is left behind: a capture is whole or absent.
    */
   captureStream(
     zone: Zone,
     rel: string,
     source: AsyncIterable<Uint8Array>,
-    options?: WriteOptions & { expectedBytes?: number },
+    options?: CaptureOptions,
   ): Promise<WrittenFile>;
+  /** Creates a confined folder (and its parents); returns its absolute path. */
+  mkdir(zone: Zone, rel: string): Promise<string>;
 }
 
-/** A writer that permits only the zones of one contract step (the seed's "Zone write scope"). */
-export function createZoneWriter(layout: ZoneLayout, allowed: readonly Zone[]): ZoneWriter {
-  const target = (zone: Zone, rel: string): string => {
-    if (!allowed.includes(zone)) {
-      throw new KfmError(
-        'ZONE_VIOLATION',
-        `this step may write only ${allowed.join(' and ')}, not the ${zone} zone (${rel})`,
-        {
-          details: { zone, path: rel, allowed },
-        },
-      );
-    }
-    return confinedPath(layout[zone], zone, rel, true);
-  };
+export function createZoneReader(layout: ZoneLayout): ZoneReader {
   return {
-    zones: allowed,
-    resolve: (zone, rel) => confinedPath(layout[zone], zone, rel, false),
-    async writeFile(zone, rel, data, options = {}) {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      return writeAtomically(target(zone, rel), rel, options, false, async (handle, hash) => {
-        hash.update(bytes);
-        await handle.write(bytes);
-        return bytes.byteLength;
-      });
-    },
-    async captureStream(zone, rel, source, options = {}) {
-      return writeAtomically(
-        target(zone, rel),
-        rel,
-        options,
-        Boolean(options.readOnly),
-        async (handle, hash) => {
-          let total = 0;
-          for await (const chunk of source) {
-            hash.update(chunk);
-            await handle.write(chunk);
-            total += chunk.byteLength;
-          }
-          if (options.expectedBytes !== undefined && total !== options.expectedBytes) {
-            throw new KfmError(
-              'IO',
-              `${rel}: received ${total} bytes, expected ${options.expectedBytes}: the source was truncated`,
-            );
-          }
-          return total;
-        },
-      );
-    },
+    resolve: (zone, rel) => confinePath(layout[zone], zone, rel),
+    exists: (zone, rel) => lstatOrUndefined(confinePath(layout[zone], zone, rel)) !== undefined,
   };
-}
-
-async function writeAtomically(
-  path: string,
-  rel: string,
-  options: WriteOptions,
-  mustBeNew: boolean,
-  fill: (handle: Awaited<ReturnType<typeof open>>, hash: ReturnType<typeof createHash>) => Promise<number>,
-): Promise<WrittenFile> {
-  if (mustBeNew && existsSync(path)) {
-    throw new KfmError(
-      'ZONE_VIOLATION',
-      `${rel} already exists and is immutable: a capture never replaces a file`,
-      { details: { path: rel } },
-    );
-  }
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx', 0o644);
-  const hash = createHash('sha256');
-  try {
-    const bytes = await fill(handle, hash);
-    await handle.sync();
-    await handle.close();
-    if (options.readOnly) await chmod(temp, 0o444);
-    await rename(temp, path);
-    await syncDirectory(dirname(path));
-    return { path: rel, sha256: hash.digest('hex'), bytes };
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-}
-
-/** After a rename, the folder entry itself must reach the disk for the file to survive a crash. */
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
- * Confines `rel` to the zone root: no absolute path, no `..`, no empty or `.` segment, no NUL, and
- * no symlink on the way that resolves outside the zone (checked on the real path of the deepest
- * folder that exists). With `create`, missing folders are made after the check.
+ * A writer that permits only `allowed` zones (the seed's "Zone write scope": ingest raw + work,
+ * transform and validate work, promote processed + catalog). Writing any other zone throws
+ * ZONE_VIOLATION before the path is even looked at; `stage` only names the writer in messages.
  */
-export function confinedPath(zoneRoot: string, zone: Zone, rel: string, create: boolean): string {
-  const unsafe = (why: string) =>
-    new KfmError('PATH_UNSAFE', `${zone} path ${JSON.stringify(rel)} ${why}; paths stay inside their zone`, {
-      details: { zone, path: rel },
-    });
-  if (rel === '' || rel.includes('\0')) throw unsafe('is empty or contains NUL');
-  if (isAbsolute(rel) || /^[a-zA-Z]:/.test(rel)) throw unsafe('is absolute');
-  const segments = rel.split(/[\\/]/);
-  if (segments.some((s) => s === '' || s === '.' || s === '..'))
-    throw unsafe('has an empty, "." or ".." segment');
-  mkdirSync(zoneRoot, { recursive: true });
-  const realRoot = realpathSync(zoneRoot);
-  const path = join(zoneRoot, ...segments);
-  let existing = dirname(path);
-  while (!existsSync(existing)) existing = dirname(existing);
-  const realExisting = realpathSync(existing);
-  if (realExisting !== realRoot && !realExisting.startsWith(realRoot + sep))
-    throw unsafe('leaves the zone through a symlink');
-  if (existsSync(path) && lstatSync(path).isSymbolicLink()) throw unsafe('is a symlink');
-  if (create) {
-    mkdirSync(dirname(path), { recursive: true });
-    const realParent = realpathSync(dirname(path));
-    if (relative(realRoot, realParent).startsWith('..')) throw unsafe('leaves the zone through a symlink');
-  }
-  return path;
+export function createZoneWriter(
+  layout: ZoneLayout,
+  allowed: readonly Zone[],
+  options: { stage?: string } = {},
+): ZoneWriter {
+  const who = options.stage ?? 'this stage';
+  const permitted = (zone: Zone, rel: string): string => {
+    if (!allowed.includes(zone)) {
+      const scope =
+        allowed.length === 0
+          ? 'no zone'
+          : `only the ${allowed.join(' and ')} zone${allowed.length > 1 ? 's' : ''}`;
+      throw new KfmError('ZONE_VIOLATION', `${who} may write ${scope}, not the ${zone} zone (${rel})`, {
+        details: { zone, path: rel, allowed: [...allowed] },
+      });
+    }
+    return confinePath(layout[zone], zone, rel);
+  };
+  const prepare = (zone: Zone, rel: string, readOnly: boolean): { path: string; dirs: string[] } => {
+    const path = permitted(zone, rel);
+    refuseImmutable(zone, rel, lstatOrUndefined(path), readOnly);
+    return { path, dirs: makeDirs(layout[zone], zone, rel, dirname(path)) };
+  };
+  return {
+    zones: [...allowed],
+    ...createZoneReader(layout),
+    async writeFile(zone, rel, data, opts = {}) {
+      const readOnly = opts.readOnly === true;
+      const { path, dirs } = prepare(zone, rel, readOnly);
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      return writeAtomically(path, rel, readOnly, dirs, async (handle, hash) => {
+        hash.update(bytes);
+        await handle.writeFile(bytes);
+        return bytes.byteLength;
+      });
+    },
+    async captureStream(zone, rel, source, opts = {}) {
+      const readOnly = opts.readOnly === true;
+      const expected = opts.expectedBytes;
+      const { path, dirs } = prepare(zone, rel, readOnly);
+      return writeAtomically(path, rel, readOnly, dirs, async (handle, hash) => {
+        const total = await pumpToFile(handle, hash, source, expected, `${zone}/${rel}`);
+        if (expected !== undefined && total !== expected)
+          throw sizeMismatch(`${zone}/${rel}`, expected, total);
+        return total;
+      });
+    },
+    async mkdir(zone, rel) {
+      const path = permitted(zone, rel);
+      for (const dir of makeDirs(layout[zone], zone, rel, path)) await syncDirectory(dir);
+      return path;
+    },
+  };
+}
+
+/** A read-only file is immutable, and a read-only write creates, never replaces (ZONE_VIOLATION). */
+function refuseImmutable(zone: Zone, rel: string, existing: Stats | undefined, readOnly: boolean): void {
+  if (existing === undefined || !existing.isFile()) return;
+  const frozen = (existing.mode & 0o222) === 0;
+  if (!frozen && !readOnly) return;
+  throw new KfmError(
+    'ZONE_VIOLATION',
+    `${zone} file ${rel} already exists${frozen ? ' and is read-only' : ''}: immutable files are written once, never replaced`,
+    { details: { zone, path: rel, reason: 'immutable' } },
+  );
 }
