@@ -24,10 +24,7 @@ export default defineConnector({
       );
     }
     for (const input of context.inputs) {
-      const collection = JSON.parse((await input.read()).toString('utf8')) as {
-        type: string;
-        features: { geometry: unknown }[];
-      };
+      const collection = parseCollection(input.path, (await input.read()).toString('utf8'));
       let changed = 0;
       const features = collection.features.map((feature) => {
         const geometry = generalizeGeometry(feature.geometry, precision);
@@ -48,3 +45,17 @@ export default defineConnector({
     }
   },
 });
+
+/**
+ * The capture as GeoJSON. JSON.parse quotes the text around an error in its message, and here that
+ * text is exact site coordinates: the message would reach run.completed, the run record and the
+ * logs. Report only the file and the byte offset.
+ */
+function parseCollection(path: string, text: string): { type: string; features: { geometry: unknown }[] } {
+  try {
+    return JSON.parse(text) as { type: string; features: { geometry: unknown }[] };
+  } catch (error) {
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new Error(`${path}: not valid JSON${at === undefined ? '' : ` (at byte ${at})`}`);
+  }
+}

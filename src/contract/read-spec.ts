@@ -2,13 +2,23 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { KfmError } from '../errors.js';
+import { canonicalJson } from '../ledger/pure/canonical-json.js';
 
 /**
  * Reads a run spec (JSON, or YAML for .yml/.yaml). YAML is read with the core schema, so no
  * timestamps or other non-JSON types appear, and duplicate keys are refused rather than guessed.
+ * A value RFC 8785 cannot represent (YAML's .nan or .inf) is refused here, naming the file, since
+ * spec_hash could not be computed: every caller (stages, `kfm spec-hash`) gets the same message.
  */
-export function readSpec(file: string): Promise<Record<string, unknown>> {
-  return readObjectDocument(file, 'run spec');
+export async function readSpec(file: string): Promise<Record<string, unknown>> {
+  const spec = await readObjectDocument(file, 'run spec');
+  try {
+    canonicalJson(spec, 'spec');
+  } catch (error) {
+    if (!(error instanceof KfmError)) throw error;
+    throw new KfmError(error.code, `${file}: ${error.message}`, { details: { file, ...error.details } });
+  }
+  return spec;
 }
 
 /** A connector config (--config): `upstream` overrides the registry's upstream for one run. */
