@@ -15,12 +15,12 @@ export function main(argv: string[], io: Io): Promise<ExitCode> {
 export async function runCli(
   argv: string[],
   io: Io,
-  build: (run: (command: CommandRun) => Promise<void>) => Command,
+  build: (run: (command: CommandRun) => Promise<void>, argv: readonly string[]) => Command | Promise<Command>,
 ): Promise<ExitCode> {
   let exitCode: ExitCode = EXIT.ok;
-  const program = build(async (command) => {
+  const program = await build(async (command) => {
     exitCode = await command(io);
-  });
+  }, argv);
   routeThroughMain(program, io);
   const wantsJson = argv.includes('--json');
   const debug = argv.includes('--debug');

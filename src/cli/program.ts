@@ -1,15 +1,5 @@
 import { Command, Option } from 'commander';
 import { TOOL_VERSION } from '../tool-info.js';
-import { registerAppend } from './commands/append.js';
-import { registerDemo } from './commands/demo.js';
-import { registerHead } from './commands/head.js';
-import { registerInit } from './commands/init.js';
-import { registerLog } from './commands/log.js';
-import { registerRegistry } from './commands/registry.js';
-import { registerReplay } from './commands/replay.js';
-import { registerSpecHash } from './commands/spec-hash.js';
-import { registerStages } from './commands/stage.js';
-import { registerVerify } from './commands/verify.js';
 import type { Cli, CommandRun, GlobalOptions } from './io.js';
 
 export const EXIT_CODES_HELP = `
@@ -20,8 +10,50 @@ Exit codes:
   3  gate denied (validation failed / promotion denied; recorded in the ledger)
   4  upstream or I/O failure`;
 
-/** Builds the `kfm` program; `run` receives each command's work so main.ts owns errors and exit. */
-export function buildProgram(run: (command: CommandRun) => Promise<void>): Command {
+type Register = (program: Command, cli: Cli) => void;
+
+/**
+ * Every command, loaded on demand: a command's module pulls in what it needs (the catalog schemas,
+ * the YAML and CSV parsers …), and `kfm head` should not pay for `kfm promote`'s imports. Several
+ * names may share one module (the stages).
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  init: async () => (await import('./commands/init.js')).registerInit,
+  append: async () => (await import('./commands/append.js')).registerAppend,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  head: async () => (await import('./commands/head.js')).registerHead,
+  log: async () => (await import('./commands/log.js')).registerLog,
+  'spec-hash': async () => (await import('./commands/spec-hash.js')).registerSpecHash,
+  registry: async () => (await import('./commands/registry.js')).registerRegistry,
+  ingest: async () => (await import('./commands/stage.js')).registerStages,
+  transform: async () => (await import('./commands/stage.js')).registerStages,
+  validate: async () => (await import('./commands/stage.js')).registerStages,
+  promote: async () => (await import('./commands/stage.js')).registerStages,
+  replay: async () => (await import('./commands/replay.js')).registerReplay,
+  demo: async () => (await import('./commands/demo.js')).registerDemo,
+};
+
+/** Global options that take a value: their value is not the command name. */
+const VALUED_GLOBALS = new Set(['--root', '--ledger']);
+
+/** The command named on the command line, if it is one of ours; undefined for help and the like. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (VALUED_GLOBALS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `kfm` program with the command `argv` names (all of them for help or an unknown
+ * command); `run` receives each command's work so main.ts owns errors and exit.
+ */
+export async function buildProgram(
+  run: (command: CommandRun) => Promise<void>,
+  argv: readonly string[] = [],
+): Promise<Command> {
   const program = new Command('kfm')
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
@@ -32,19 +64,13 @@ export function buildProgram(run: (command: CommandRun) => Promise<void>): Comma
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };
-  for (const register of [
-    registerInit,
-    registerAppend,
-    registerVerify,
-    registerHead,
-    registerLog,
-    registerSpecHash,
-    registerRegistry,
-    registerStages,
-    registerReplay,
-    registerDemo,
-  ]) {
-    register(program, cli);
+  const named = commandNameOf(argv);
+  const loaders = named === undefined ? Object.values(COMMANDS) : [COMMANDS[named]!];
+  const registered = new Set<Register>();
+  for (const load of loaders) {
+    const register = await load();
+    if (!registered.has(register)) register(program, cli);
+    registered.add(register);
   }
   return program;
 }
