@@ -1,14 +1,25 @@
 import type { Command } from 'commander';
+import {
+  checkFiles,
+  type DeepReport,
+  deepReport,
+  NO_PROGRESS,
+  type Progress,
+  scanLedger,
+} from '../../contract/audit/deep-verify.js';
+import { progressBar } from '../../contract/audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { nodeEventHasher } from '../../ledger/node-hasher.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import { type ChainReport, ChainVerifier } from '../../ledger/pure/verify-chain.js';
 import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
+import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
 export interface VerifyCommandOptions {
   anchor?: ChainHead[];
+  deep?: boolean;
 }
 
 export function verifyLedgerChain(ledger: SqliteLedger, anchors: readonly ChainHead[] = []): ChainReport {
@@ -17,25 +28,62 @@ export function verifyLedgerChain(ledger: SqliteLedger, anchors: readonly ChainH
   return verifier.finish();
 }
 
-export function verifyLedger(options: GlobalOptions & VerifyCommandOptions): CommandRun {
+/** How --deep draws progress on a terminal; a parameter so a test can draw without the delay. */
+export type ProgressFactory = (write: (text: string) => void) => Progress;
+
+export function verifyLedger(
+  options: GlobalOptions & VerifyCommandOptions,
+  makeProgress: ProgressFactory = progressBar,
+): CommandRun {
   return async (io) => {
     const paths = resolvePaths(options);
-    const report = await withLedger(paths.ledger, {}, (ledger) => verifyLedgerChain(ledger, options.anchor));
+    // The bar is for people watching a terminal: never with --json, never into a pipe or a log.
+    const progress = options.deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
+    const report = options.deep
+      ? await verifyDeep(paths.root, paths.ledger, options.anchor ?? [], progress)
+      : await withLedger(paths.ledger, {}, (ledger) => verifyLedgerChain(ledger, options.anchor));
     if (options.json) writeJson(io, report);
     else printReport(io, paths.ledger, report);
     return report.ok ? EXIT.ok : EXIT.integrity;
   };
 }
 
-function printReport(io: Io, ledger: string, report: ChainReport): void {
+/**
+ * --deep: the chain, the replay invariants, and every raw, processed, receipt and catalog file of
+ * the root. The ledger is read once and closed before the files are hashed.
+ */
+async function verifyDeep(
+  root: string,
+  ledgerPath: string,
+  anchors: readonly ChainHead[],
+  progress: Progress,
+): Promise<DeepReport> {
+  try {
+    const scan = await withLedger(ledgerPath, {}, (ledger) =>
+      scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress }),
+    );
+    return deepReport(scan, await checkFiles(zoneLayout(root), scan, progress));
+  } finally {
+    progress.end();
+  }
+}
+
+function printReport(io: Io, ledger: string, report: ChainReport | DeepReport): void {
+  const files = 'files' in report ? `, ${report.files} files checked against the ledger and its replay` : '';
   if (report.ok) {
-    io.stdout(`ok: ${report.events} events verified in ${ledger}\n`);
+    io.stdout(`ok: ${report.events} events verified in ${ledger}${files}\n`);
     io.stdout(`head seq ${report.head.seq} hash ${report.head.hash}\n`);
     return;
   }
   const total = report.failures.length + report.failures_omitted;
-  io.stdout(`FAILED: ${total} integrity failure(s) in ${report.events} events of ${ledger}\n`);
-  for (const f of report.failures) io.stdout(`  seq ${f.seq}  ${f.code}  ${f.message}\n`);
+  io.stdout(`FAILED: ${total} integrity failure(s) in ${report.events} events of ${ledger}${files}\n`);
+  for (const f of report.failures) {
+    // A deep finding names its event, its file, or both (a raw file and the capture that recorded it).
+    const where = [f.seq === undefined ? '' : `seq ${f.seq}`, 'path' in f ? (f.path ?? '') : '']
+      .filter((w) => w !== '')
+      .join('  ');
+    io.stdout(`  ${where}  ${f.code}  ${f.message}\n`);
+  }
   if (report.failures_omitted > 0) io.stdout(`  … and ${report.failures_omitted} more\n`);
 }
 
@@ -55,7 +103,11 @@ export function registerVerify(program: Command, cli: Cli): void {
   program
     .command('verify')
     .description(
-      'verify the hash chain: every body hashes to its hash, prev links, gapless seq, columns, schemas',
+      'verify the hash chain: every body hashes to its hash, prev links, gapless seq, columns, schemas (--deep: also replay invariants and every file)',
+    )
+    .option(
+      '--deep',
+      'also check replay invariants, re-hash every raw and processed file, and compare receipts and catalogs with their replay',
     )
     .option(
       '--anchor <seq:hash>',

@@ -1,0 +1,40 @@
+/**
+ * Findings of `kfm verify --deep` beyond the hash chain. Codes are stable (README, "What
+ * `kfm verify --deep` checks"): auditors and scripts act on the code, messages are for people.
+ */
+export type InvariantCode =
+  | 'VERSION_REPUBLISHED'
+  | 'VERSION_HASH_MISMATCH'
+  | 'VERSION_UNVALIDATED'
+  | 'VERSION_AFTER_DENIAL'
+  | 'VERSION_REUSE_MISMATCH'
+  | 'RUN_UNFINISHED'
+  | 'RUN_COMPLETED_TWICE'
+  | 'RUN_COMPLETED_WITHOUT_START';
+
+export type FileCode =
+  | 'RAW_FILE_MISMATCH'
+  | 'RAW_FILE_MISSING'
+  | 'RAW_FILE_UNEXPECTED'
+  | 'PROCESSED_FILE_MISMATCH'
+  | 'PROCESSED_FILE_MISSING'
+  | 'PROCESSED_FILE_UNEXPECTED'
+  | 'PROCESSED_VERSION_UNRECORDED'
+  | 'PROJECTION_DRIFT'
+  | 'PROJECTION_UNREPLAYABLE';
+
+export type AuditCode = InvariantCode | FileCode;
+
+/**
+ * One finding. `seq` names the event that records (or contradicts) the fact, `path` the file
+ * relative to the root; a file finding carries both when one event recorded the file.
+ */
+export interface AuditFailure {
+  seq?: number;
+  path?: string;
+  code: AuditCode;
+  message: string;
+  /** PROJECTION_DRIFT: sha256 of the replayed bytes and of the file on disk (null: missing). */
+  expected_sha256?: string;
+  found_sha256?: string | null;
+}

@@ -1,0 +1,59 @@
+import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
+import type { VersionArtifact } from '../promotion/content-hash.js';
+
+/** A file as an event recorded it. */
+export interface RecordedFile {
+  seq: number;
+  sha256: string;
+  bytes: number;
+}
+
+export interface RecordedVersion {
+  seq: number;
+  artifacts: readonly VersionArtifact[];
+}
+
+/**
+ * What the ledger says the raw and processed zones hold, gathered in one pass over the events
+ * (pure): per dataset, every raw file by its path relative to data/raw/<id>/, and every version
+ * by the first version.published of its id. A later, different publication of the same id is a
+ * VERSION_REPUBLISHED finding; the folder is checked against the first, which the promotion wrote.
+ */
+export class FileExpectations {
+  /** dataset → path → the distinct recordings of that path (one, unless events disagree). */
+  readonly raw = new Map<string, Map<string, RecordedFile[]>>();
+  readonly versions = new Map<string, Map<string, RecordedVersion>>();
+
+  push(event: LedgerEvent): void {
+    if (isType(event, 'raw.captured')) {
+      // A capture seen before points at the file stored the first time: it must still be that file.
+      const { path, sha256, bytes } = event.payload;
+      const files = mapOf(this.raw, event.dataset_id);
+      const recorded = files.get(path) ?? [];
+      if (!recorded.some((r) => r.sha256 === sha256 && r.bytes === bytes))
+        files.set(path, [...recorded, { seq: event.seq, sha256, bytes }]);
+    } else if (isType(event, 'version.published')) {
+      const versions = mapOf(this.versions, event.dataset_id);
+      const { version_id, artifacts } = event.payload;
+      if (!versions.has(version_id)) versions.set(version_id, { seq: event.seq, artifacts });
+    }
+  }
+
+  /** How many files the file checks will hash: for the progress bar. */
+  fileCount(): number {
+    let count = 0;
+    for (const files of this.raw.values()) count += files.size;
+    for (const versions of this.versions.values())
+      for (const version of versions.values()) count += version.artifacts.length + 1;
+    return count;
+  }
+}
+
+function mapOf<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let inner = outer.get(key);
+  if (inner === undefined) {
+    inner = new Map();
+    outer.set(key, inner);
+  }
+  return inner;
+}

@@ -1,0 +1,47 @@
+import type { Progress } from './deep-verify.js';
+
+export interface ProgressBarOptions {
+  /** Nothing is drawn before this many ms: a quick verification should not flicker a bar. */
+  delayMs?: number;
+  /** At most one redraw per interval (~10/s), however fast events stream. */
+  intervalMs?: number;
+  width?: number;
+  now?: () => number;
+}
+
+/**
+ * A one-line progress bar for a terminal, redrawn in place with a carriage return, e.g.
+ * `kfm verify --deep  events verified  [########------------]  41%  20512/50000`.
+ * The caller decides whether there is a terminal (stderr a TTY, no --json); this only draws.
+ */
+export function progressBar(write: (text: string) => void, options: ProgressBarOptions = {}): Progress {
+  const now = options.now ?? Date.now;
+  const delayMs = options.delayMs ?? 300;
+  const intervalMs = options.intervalMs ?? 100;
+  const width = options.width ?? 24;
+  const start = now();
+  let last = Number.NEGATIVE_INFINITY;
+  let label = '';
+  let drawn = false;
+  return {
+    update(nextLabel, done, total) {
+      const t = now();
+      // A new phase and a finished one are drawn at once, so the bar never lags behind the work.
+      const urgent = nextLabel !== label || done >= total;
+      label = nextLabel;
+      if (t - start < delayMs || (!urgent && t - last < intervalMs)) return;
+      last = t;
+      drawn = true;
+      const fraction = total > 0 ? Math.min(1, done / total) : 1;
+      const filled = Math.round(fraction * width);
+      const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
+      const percent = `${Math.floor(fraction * 100)}`.padStart(3);
+      write(`\r\x1b[2Kkfm verify --deep  ${label}  [${bar}] ${percent}%  ${done}/${total}`);
+    },
+    end() {
+      // Clear the line so the report that follows starts clean.
+      if (drawn) write('\r\x1b[2K');
+      drawn = false;
+    },
+  };
+}
