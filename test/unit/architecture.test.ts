@@ -3,8 +3,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The folder names are the architecture (DESIGN.md): cli → contract → {ledger, zones, catalogs,
- * policy, registry} → projections → events. This reads every relative import under src/ and
+ * The folder names are the architecture (DESIGN.md): cli → (serve →) contract → {ledger, zones,
+ * catalogs, policy, registry} → projections → events. This reads every relative import under src/ and
  * fails on an import against that direction or on any import cycle.
  */
 const SRC = resolve(import.meta.dirname, '../../src');
@@ -18,7 +18,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   policy: ['events'],
   catalogs: ['events', 'ledger', 'projections', 'registry', 'policy'],
   contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs'],
-  cli: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract'],
+  /** The governed read API sits beside the CLI: it reads what the contract published. */
+  serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract'],
+  cli: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'serve'],
 };
 /** Shared leaves every layer may use. */
 const LEAVES = new Set(['errors.ts', 'tool-info.ts']);
