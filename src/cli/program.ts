@@ -31,6 +31,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   promote: async () => (await import('./commands/stage.js')).registerStages,
   replay: async () => (await import('./commands/replay.js')).registerReplay,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+  token: async () => (await import('./commands/token.js')).registerToken,
 };
 
 /** Global options that take a value: their value is not the command name. */

@@ -1,0 +1,132 @@
+import { TOOL_VERSION } from '../tool-info.js';
+import { API_ERRORS, type ApiErrorCode } from './api-error.js';
+import { SCHEMAS } from './openapi-schemas.js';
+import { jsonReply } from './reply.js';
+import type { Handler } from './serve-app.js';
+
+const ref = (name: keyof typeof SCHEMAS) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: keyof typeof SCHEMAS, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(name) } },
+});
+const error = (description: string) => json('Error', description);
+
+const param = (name: string, description: string, pattern?: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: pattern === undefined ? { type: 'string' } : { type: 'string', pattern },
+});
+const DATASET = param('dataset_id', 'registry id of the dataset', '^[a-z][a-z0-9_]{0,63}$');
+const VERSION = param('version_id', 'content-addressed version id', '^v[0-9a-f]{16}$');
+
+/** Answers a dataset-scoped route may give besides 200: the same 401/403 for unknown and forbidden. */
+const REFUSALS = {
+  '400': error('PATH_REFUSED (traversal, encoded separators) or BAD_REQUEST'),
+  '401': error('AUTH_REQUIRED (no token; unknown or non-public dataset) or TOKEN_INVALID'),
+  '403': error('FORBIDDEN (token without an allowed role; unknown dataset) or POLICY_DENIED'),
+  '404': error('NOT_FOUND: no such version or artifact in a dataset the caller may read'),
+};
+
+const get = (summary: string, ok: object, parameters: object[] = [], extra: object = {}) => ({
+  get: { summary, parameters, responses: { '200': ok, ...REFUSALS, ...extra } },
+});
+
+const DIGEST_HEADERS = {
+  ETag: { description: 'the recorded sha256 as a strong validator', schema: { type: 'string' } },
+  'Repr-Digest': { description: 'RFC 9530: sha-256=:<base64>:', schema: { type: 'string' } },
+  'Content-Digest': { description: 'RFC 9530: sha-256=:<base64>:', schema: { type: 'string' } },
+  Digest: { description: 'RFC 3230 (obsoleted by RFC 9530): SHA-256=<base64>', schema: { type: 'string' } },
+  Link: { description: 'rel="provenance": the provenance bundle of the version', schema: { type: 'string' } },
+};
+
+/** The OpenAPI 3.1 document of the governed read API, served at /openapi.json. */
+export const OPENAPI = {
+  openapi: '3.1.0',
+  info: {
+    title: 'kfm governed read API',
+    version: TOOL_VERSION,
+    description:
+      'Read-only access to promoted (processed) dataset versions, each with its provenance bundle, behind the policy boundary: default deny; restricted datasets need a bearer token whose role is one of their policy labels.',
+  },
+  jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+  security: [{}, { bearer: [] }],
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'a token made by `kfm token create`' },
+    },
+    schemas: SCHEMAS,
+  },
+  paths: {
+    '/datasets': get(
+      'datasets the caller may see, with sensitivity and latest version',
+      json('DatasetList', 'the datasets'),
+    ),
+    '/datasets/{dataset_id}': get(
+      'registry facts, versions and DCAT record',
+      json('Dataset', 'the dataset'),
+      [DATASET],
+    ),
+    '/datasets/{dataset_id}/versions/{version_id}': get(
+      'the DatasetVersion projection',
+      json('DatasetVersion', 'the version'),
+      [DATASET, VERSION],
+    ),
+    '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}': get(
+      'the artifact bytes, streamed, checked against the recorded sha256 (GET and HEAD)',
+      {
+        description: 'the bytes; sha256(body) equals the ETag and the version checksums',
+        headers: DIGEST_HEADERS,
+        content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
+      },
+      [DATASET, VERSION, param('name', 'an artifact file name the version recorded')],
+      {
+        '304': { description: 'If-None-Match matched the ETag', headers: DIGEST_HEADERS },
+        '500': error('ARTIFACT_INTEGRITY: the file on disk is not the recorded one (never served)'),
+      },
+    ),
+    '/datasets/{dataset_id}/versions/{version_id}/provenance': get(
+      'the provenance bundle with its ledger anchor',
+      json('ProvenanceBundle', 'the bundle'),
+      [DATASET, VERSION],
+    ),
+    '/lineage/{target}': get(
+      'the lineage graph, as `kfm lineage <target> --format json`',
+      json('Lineage', 'the lineage'),
+      [
+        param(
+          'target',
+          '<dataset_id> or <dataset_id>@<version_id>',
+          '^[a-z][a-z0-9_]{0,63}(@v[0-9a-f]{16})?$',
+        ),
+      ],
+    ),
+    '/healthz': {
+      get: {
+        summary: 'ledger head and the last chain verification',
+        parameters: [
+          {
+            name: 'verify',
+            in: 'query',
+            required: false,
+            description: '1: verify the chain again (at most every few seconds)',
+            schema: { enum: ['1', 'true'] },
+          },
+        ],
+        responses: {
+          '200': json('Health', 'the last verification passed (or none ran yet)'),
+          '503': json('Health', 'the last verification found the chain broken'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+    },
+  },
+  'x-error-codes': Object.fromEntries(
+    (Object.keys(API_ERRORS) as ApiErrorCode[]).map((code) => [code, API_ERRORS[code]]),
+  ),
+} as const;
+
+export const serveOpenApi: Handler = () => jsonReply(OPENAPI, { 'Cache-Control': 'no-cache' });

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import type { ServeLog } from '../../src/serve/serve-log.js';
+import { type RunningServer, type ServeOptions, startServer } from '../../src/serve/server.js';
+import { kfm, type StageJson, stage } from './stage-root.js';
+
+/**
+ * Helpers for the API tests (test/integration/serve*.test.ts): real roots made by the built CLI
+ * (`kfm demo`, `kfm promote` …), the server started in-process on 127.0.0.1 with an ephemeral port,
+ * and a raw HTTP client. node:http is used rather than fetch because fetch normalises the URL
+ * (`%2e%2e` becomes `..` and is resolved away), and the traversal tests must send bytes as written.
+ */
+
+export interface HttpAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+  json: <T = Record<string, unknown>>() => T;
+}
+
+export interface HttpOptions {
+  method?: string;
+  token?: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+/** Sends `path` exactly as given (no normalisation, no encoding) and collects the answer. */
+export function http(base: string, path: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: options.method ?? 'GET',
+        agent: false,
+        headers: {
+          ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+          ...(options.body === undefined
+            ? {}
+            : { 'content-length': String(Buffer.byteLength(options.body)) }),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const text = body.toString('utf8');
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            text,
+            json: <T>() => JSON.parse(text) as T,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Temporary folders for one test file, removed after it (read-only version folders included). */
+export function useServeDirs(prefix: string): () => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), `kfm-${prefix}-`));
+    made.push(dir);
+    return dir;
+  };
+}
+
+/** `kfm demo` into a fresh folder: three promoted example datasets and a verified ledger. */
+export async function demoRoot(dir: () => string): Promise<string> {
+  const root = join(dir(), 'root');
+  const run = await kfm(root, ['demo']);
+  if (run.status !== 0) throw new Error(`kfm demo exited ${run.status}: ${run.stdout}${run.stderr}`);
+  return root;
+}
+
+/** A copy of a root to change without touching the original. */
+export function copyRoot(from: string, dir: () => string): string {
+  const to = join(dir(), 'root');
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+/** ingest → validate → promote of one dataset in `root`, failing loudly on any other outcome. */
+export async function promoteDataset(root: string, datasetId: string): Promise<StageJson> {
+  const ingest = await stage(root, ['ingest', datasetId]);
+  await stage(root, ['validate', datasetId, '--run_id', ingest.json.run_id]);
+  return (await stage(root, ['promote', datasetId, '--run_id', ingest.json.run_id])).json;
+}
+
+/** Rewrites one registry file of a root (the demo registry files are plain YAML). */
+export function writeRegistry(root: string, datasetId: string, yaml: string): void {
+  writeFileSync(join(root, 'data', 'registry', `${datasetId}.yml`), yaml);
+}
+
+export interface TestServer extends RunningServer {
+  /** Every line the server logged, parsed. */
+  logs: Record<string, unknown>[];
+  /** The raw log text, to check that no secret ever appears in it. */
+  logText: () => string;
+}
+
+/** startServer on 127.0.0.1:0 with a capturing log; close it in afterAll. */
+export async function startTestServer(
+  options: Omit<ServeOptions, 'log' | 'port' | 'host'>,
+): Promise<TestServer> {
+  const logs: Record<string, unknown>[] = [];
+  const log: ServeLog = (level, msg, fields = {}) => logs.push({ level, msg, ...fields });
+  const running = await startServer({ ...options, host: '127.0.0.1', port: 0, log });
+  return { ...running, logs, logText: () => logs.map((l) => JSON.stringify(l)).join('\n') };
+}
