@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
+import { projectLineage } from '../../src/projections/lineage.js';
+import { lineageGraph } from '../../src/projections/lineage-graph.js';
 import {
   demoRoot,
   type HttpAnswer,
@@ -194,12 +196,16 @@ describe.each(IDS)('the endpoints of %s', (id) => {
     expect(verify.status, verify.stdout).toBe(0);
   });
 
-  it('GET /lineage/{id} and /lineage/{id}@{version}: the JSON of `kfm lineage --format json`', async () => {
-    for (const target of [id, `${id}@${payload(id).version_id}`]) {
+  it('GET /lineage/{id} and /lineage/{id}@{version}: the lineage projection of the ledger at its head', async () => {
+    const events = ledgerEvents(root, { dataset_id: id });
+    const seq = (head as { seq: number }).seq;
+    for (const [target, versionId] of [
+      [id, null],
+      [`${id}@${payload(id).version_id}`, payload(id).version_id],
+    ] as const) {
       const body = expectJson(await get(`/lineage/${target}`), 200, 'Lineage');
-      const cli = await kfm(root, ['lineage', target, '--format', 'json']);
-      expect(cli.status, cli.stderr).toBe(0);
-      expect(body).toEqual(JSON.parse(cli.stdout));
+      const lineage = projectLineage(id, events, { as_of: { seq, requested: null }, version_id: versionId });
+      expect(body).toEqual(JSON.parse(JSON.stringify({ ...lineage, graph: lineageGraph(lineage) })));
     }
   });
 });
