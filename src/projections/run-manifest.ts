@@ -59,7 +59,9 @@ export function projectRunManifest(
         : [],
     ),
     artifacts: version?.artifacts ?? [],
-    catalogs: events.flatMap((e) => (isType(e, 'catalog.emitted') ? [e.payload] : [])),
+    // The catalogs of the promotion this receipt is anchored to: every promotion re-emits them
+    // all, so an earlier one's would list each path again, with sha256s the files no longer have.
+    catalogs: events.flatMap((e) => (isType(e, 'catalog.emitted') && e.seq > anchor.seq ? [e.payload] : [])),
     license: registry.license,
     sensitivity: registry.sensitivity,
     policy_labels: registry.policy_labels,

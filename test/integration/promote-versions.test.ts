@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LedgerEvent } from '../../src/projections/ledger-event.js';
+import {
+  type EntryState,
+  fixturePath,
+  ingestEditedFixture,
+  initRoot,
+  kfmJsonAt,
+  kfmLog,
+  ledgerEvents,
+  type PromoteJson,
+  processedEntries,
+  readJson,
+  STATIONS,
+  treeState,
+  useTempRoots,
+} from '../support/promote-root.js';
+
+// Issue 4, "Tests": immutable content-addressed versions through the real CLI. One root goes
+// through promote → promote again → identical re-ingest → changed fixture, snapshotting
+// data/processed/ks_mesonet_stations/ (bytes, mtimes, modes) after each step; crash cases each get
+// a copy of the validated-but-unpromoted template.
+
+const FIRST = 'stations-first';
+const roots = useTempRoots('promote-versions');
+let template: string;
+let root: string;
+const promoted: Record<'first' | 'again' | 'rerun' | 'changed', PromoteJson> = {} as never;
+const after: Record<keyof typeof promoted, Map<string, EntryState>> = {} as never;
+let changedFixture: string;
+let events: LedgerEvent[];
+
+const processedDir = (r: string) => join(r, 'data', 'processed', STATIONS);
+
+async function ingestAndValidate(r: string, runId: string): Promise<void> {
+  await kfmJsonAt(r, ['ingest', STATIONS, '--run_id', runId]);
+  await kfmJsonAt(r, ['validate', STATIONS, '--run_id', runId]);
+}
+
+async function promote(step: keyof typeof promoted, runId: string): Promise<void> {
+  promoted[step] = (await kfmJsonAt<PromoteJson>(root, ['promote', STATIONS, '--run_id', runId])).json;
+  after[step] = treeState(processedDir(root));
+}
+
+beforeAll(async () => {
+  template = roots.fresh();
+  await initRoot(template);
+  await ingestAndValidate(template, FIRST);
+  root = roots.clone(template);
+  await promote('first', FIRST);
+  await promote('again', FIRST);
+  await ingestAndValidate(root, 'stations-rerun');
+  await promote('rerun', 'stations-rerun');
+  // The fixture with one value changed, ingested through --config under the same file name.
+  changedFixture = await ingestEditedFixture(root, STATIONS, 'stations-changed', (doc) => {
+    const station = doc.features[0]!.properties;
+    station.elevation_m = (station.elevation_m as number) + 1;
+  });
+  await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'stations-changed']);
+  await promote('changed', 'stations-changed');
+  events = await kfmLog(root);
+}, 240_000);
+
+const v1 = () => promoted.first.version_id;
+const sha256sumCheck = (dir: string) =>
+  spawnSync('sha256sum', ['-c', '--strict', 'checksums.sha256'], { cwd: dir, encoding: 'utf8' });
+/** The entries of one version folder in a snapshot of data/processed/<id>/. */
+const versionState = (state: Map<string, EntryState>, versionId: string) =>
+  [...state].filter(([path]) => path === versionId || path.startsWith(`${versionId}/`));
+
+describe('the first promotion of a run', () => {
+  it('publishes a content-addressed version: --json prints it, not reused', () => {
+    expect(promoted.first).toMatchObject({ status: 'succeeded', exit: 0, reused: false, run_id: FIRST });
+    expect(promoted.first.version_id).toBe(`v${promoted.first.content_hash.slice(0, 16)}`);
+    expect([...after.first.keys()].sort()).toEqual(
+      ['', v1(), `${v1()}/checksums.sha256`, `${v1()}/stations.geojson`].sort(),
+    );
+  });
+
+  it('makes the version folder and its files read-only', () => {
+    expect(after.first.get(v1())?.mode).toBe(0o555);
+    expect(after.first.get(`${v1()}/stations.geojson`)?.mode).toBe(0o444);
+    expect(after.first.get(`${v1()}/checksums.sha256`)?.mode).toBe(0o444);
+  });
+
+  it('writes checksums.sha256 that the real `sha256sum -c` accepts, over the published bytes', () => {
+    const dir = join(processedDir(root), v1());
+    const check = sha256sumCheck(dir);
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    expect(check.stdout).toBe('stations.geojson: OK\n');
+    // stations has no transform: the capture is published byte for byte.
+    expect(readFileSync(join(dir, 'stations.geojson'))).toEqual(readFileSync(fixturePath(STATIONS)));
+  });
+});
+
+describe('promoting identical outputs again', () => {
+  it('reuses the version when the same run is promoted twice: reused true, version.reused appended', () => {
+    expect(promoted.again).toMatchObject({ status: 'succeeded', reused: true, version_id: v1() });
+    expect(promoted.again.content_hash).toBe(promoted.first.content_hash);
+    const reused = events.filter((e) => e.type === 'version.reused' && e.run_id === FIRST);
+    expect(reused).toHaveLength(1);
+    expect(reused[0]!.seq).toBeGreaterThan(promoted.again.seq!.first);
+    expect(reused[0]!.payload).toMatchObject({ version_id: v1(), content_hash: promoted.first.content_hash });
+  });
+
+  it('reuses the version for a new run that ingested identical fixtures', () => {
+    expect(promoted.rerun).toMatchObject({ status: 'succeeded', reused: true, version_id: v1() });
+    expect(events.filter((e) => e.type === 'version.reused' && e.run_id === 'stations-rerun')).toHaveLength(
+      1,
+    );
+    const published = events.filter((e) => e.type === 'version.published');
+    expect(published.map((e) => (e.payload as { version_id: string }).version_id)).not.toContain(undefined);
+    expect(published.filter((e) => (e.payload as { version_id: string }).version_id === v1())).toHaveLength(
+      1,
+    );
+  });
+
+  it('rewrites nothing under data/processed/<id>/: same bytes, same mtimes, same modes', () => {
+    expect(after.again).toEqual(after.first);
+    expect(after.rerun).toEqual(after.first);
+  });
+});
+
+describe('promoting a changed fixture', () => {
+  const v2 = () => promoted.changed.version_id;
+
+  it('publishes a new version whose version.published names the previous one in supersedes', () => {
+    expect(promoted.changed).toMatchObject({ status: 'succeeded', reused: false });
+    expect(v2()).not.toBe(v1());
+    expect(processedEntries(root, STATIONS)).toEqual([v1(), v2()].sort());
+    const published = events.find(
+      (e) => e.type === 'version.published' && (e.payload as { version_id: string }).version_id === v2(),
+    );
+    expect(published).toMatchObject({ run_id: 'stations-changed', payload: { supersedes: v1() } });
+    const dir = join(processedDir(root), v2());
+    expect(sha256sumCheck(dir).status).toBe(0);
+    expect(readFileSync(join(dir, 'stations.geojson'))).toEqual(readFileSync(changedFixture));
+  });
+
+  it('leaves the previous version exactly as it was: bytes, mtimes and modes', () => {
+    expect(versionState(after.changed, v1())).toEqual(versionState(after.first, v1()));
+    expect(sha256sumCheck(join(processedDir(root), v1())).status).toBe(0);
+  });
+
+  it('lists both versions as DCAT distributions', () => {
+    const dcat = readJson<{ distribution: { downloadURL: string }[] }>(
+      join(root, 'data', 'catalog', 'dcat', `${STATIONS}.json`),
+    );
+    const urls = dcat.distribution.map((d) => d.downloadURL);
+    expect(urls).toHaveLength(2);
+    for (const v of [v1(), v2()]) expect(urls.some((u) => u.includes(`/versions/${v}/`))).toBe(true);
+  });
+
+  it('leaves a ledger that `kfm verify` accepts', async () => {
+    const { json } = await kfmJsonAt<{ ok: boolean; failures: unknown[] }>(root, ['verify']);
+    expect(json).toMatchObject({ ok: true, failures: [] });
+  });
+});
+
+describe.concurrent('after a promotion that crashed', () => {
+  it('before the rename: removes the stale staging folder, publishes whole, leaves no partial version', async ({
+    expect,
+  }) => {
+    const r = roots.clone(template);
+    // What a crash mid-copy leaves: a staging folder holding a partial, read-only artifact.
+    const staging = join(processedDir(r), `.staging-${FIRST}`);
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(join(staging, 'stations.geojson'), readFileSync(fixturePath(STATIONS)).subarray(0, 200));
+    chmodSync(join(staging, 'stations.geojson'), 0o444);
+    const run = await kfmJsonAt<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
+    expect(run.json).toMatchObject({ status: 'succeeded', reused: false, version_id: v1() });
+    expect(run.stderr).toMatch(/stale staging/);
+    expect(processedEntries(r, STATIONS)).toEqual([v1()]);
+    expect(sha256sumCheck(join(processedDir(r), v1())).stdout).toBe('stations.geojson: OK\n');
+    expect(versionState(treeState(processedDir(r)), v1()).map(([p, s]) => [p, s.mode, s.sha256])).toEqual(
+      versionState(after.first, v1()).map(([p, s]) => [p, s.mode, s.sha256]),
+    );
+  });
+
+  it('after the rename, before the event: adopts a version folder whose bytes are exact', async ({
+    expect,
+  }) => {
+    const r = roots.clone(template);
+    mkdirSync(processedDir(r), { recursive: true });
+    cpSync(join(processedDir(root), v1()), join(processedDir(r), v1()), { recursive: true });
+    const before = treeState(processedDir(r));
+    const run = await kfmJsonAt<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
+    expect(run.json).toMatchObject({ status: 'succeeded', reused: false, version_id: v1() });
+    expect(run.stderr).toMatch(/adopted/);
+    expect(ledgerEvents(r, { type: 'version.published' })).toEqual([
+      expect.objectContaining({ run_id: FIRST, payload: expect.objectContaining({ version_id: v1() }) }),
+    ]);
+    expect(treeState(processedDir(r))).toEqual(before);
+  });
+
+  it('after the rename, before the event: refuses a version folder whose bytes are wrong', async ({
+    expect,
+  }) => {
+    const r = roots.clone(template);
+    const dir = join(processedDir(r), v1());
+    mkdirSync(processedDir(r), { recursive: true });
+    cpSync(join(processedDir(root), v1()), dir, { recursive: true });
+    chmodSync(join(dir, 'stations.geojson'), 0o644);
+    writeFileSync(join(dir, 'stations.geojson'), '{"type":"FeatureCollection","features":[]}\n');
+    chmodSync(join(dir, 'stations.geojson'), 0o444);
+    const before = treeState(processedDir(r));
+    const run = await kfmJsonAt<{ code: string; message: string }>(
+      r,
+      ['promote', STATIONS, '--run_id', FIRST],
+      4,
+    );
+    expect(run.json.code).toBe('IO');
+    expect(run.json.message).toMatch(/does not hold the version it names/);
+    expect(ledgerEvents(r, { type: 'version.published' })).toEqual([]);
+    expect(treeState(join(r, 'data', 'catalog'))).toEqual(new Map([['', expect.anything()]]));
+    expect(treeState(processedDir(r))).toEqual(before);
+  });
+});
