@@ -29,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   transform: async () => (await import('./commands/stage.js')).registerStages,
   validate: async () => (await import('./commands/stage.js')).registerStages,
   promote: async () => (await import('./commands/stage.js')).registerStages,
+  backfill: async () => (await import('./commands/stage.js')).registerStages,
   replay: async () => (await import('./commands/replay.js')).registerReplay,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   serve: async () => (await import('./commands/serve.js')).registerServe,

@@ -18,9 +18,33 @@ export interface DiscoverContext {
   window: { since?: string; until?: string };
 }
 
+/** What one capture stored, and the response headers (a paging connector reads its next link there). */
+export interface CapturedSource {
+  /** Path relative to the dataset's raw folder; for content seen before, the file stored then. */
+  path: string;
+  sha256: string;
+  bytes: number;
+  seen_before: boolean;
+  /** Response headers, names lower-cased; empty for file:// sources. */
+  headers: Record<string, string>;
+}
+
 export interface AcquireContext extends DiscoverContext {
   /** Streams one source into this run's raw capture (hashing, fsync, read-only, raw.captured). */
-  capture(source: SourceRef): Promise<void>;
+  capture(source: SourceRef): Promise<CapturedSource>;
+}
+
+/**
+ * An upstream queried by time window (issue 6): `kfm ingest` without --since continues from the
+ * ledger's cursor, and `kfm backfill` cuts a historic range into windows.
+ */
+export interface WindowedUpstream {
+  /** ISO-8601 duration: without --until, ingest stops at the last whole step before now (P1D: 00:00 UTC). */
+  grid: string;
+  /** Requests one window usually takes (discovery + pages): backfill --dry-run's estimate. */
+  requests_per_window: number;
+  /** A window may hold no records (an outage, a PT6H batch of daily readings); validation passes it. */
+  empty_ok?: boolean;
 }
 
 export interface TransformInput {
@@ -88,6 +112,7 @@ export interface ConnectorDefinition {
   /** Deterministic work → work step. Without one, the raw captures are the run's outputs. */
   transform?(context: TransformContext): Promise<void>;
   checks?: readonly ConnectorCheck[];
+  windowed?: WindowedUpstream;
 }
 
 export function defineConnector(definition: ConnectorDefinition): ConnectorDefinition {

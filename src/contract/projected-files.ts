@@ -34,17 +34,21 @@ export function rawProjectionFiles(datasetId: string, captures: readonly LedgerE
   ];
 }
 
-/** run_record.json, validation_report.json and run_manifest.json of one run, where it has them. */
+/**
+ * run_record.json, validation_report.json and run_manifest.json of one run, where it has them. A
+ * backfill parent's record also needs its dataset's events (its windows live in child runs).
+ */
 export function runReceiptFiles(
   runEvents: readonly LedgerEvent[],
   datasetPublished: readonly LedgerEvent[],
   sha256: Sha256Hex,
+  datasetEvents?: readonly LedgerEvent[],
 ): ProjectedFile[] {
   const first = runEvents[0];
   if (first === undefined) return [];
   const dir = `${first.dataset_id}/runs/${first.run_id}`;
   const receipts: [string, unknown][] = [
-    ['run_record.json', projectRunRecord(runEvents)],
+    ['run_record.json', projectRunRecord(runEvents, datasetEvents)],
     ['validation_report.json', projectValidationReport(runEvents)],
     ['run_manifest.json', projectRunManifest(runEvents, datasetPublished, sha256)],
   ];
@@ -83,10 +87,13 @@ export function projectAllFiles(events: readonly LedgerEvent[], sha256: Sha256He
   };
   const runs = new Map<string, LedgerEvent[]>();
   const captures = new Map<string, LedgerEvent[]>();
+  const byDataset = new Map<string, LedgerEvent[]>();
   const published: LedgerEvent[] = [];
   for (const event of events) {
     const key = `${event.dataset_id}\u0000${event.run_id}`;
     runs.set(key, [...(runs.get(key) ?? []), event]);
+    if (!byDataset.has(event.dataset_id)) byDataset.set(event.dataset_id, []);
+    byDataset.get(event.dataset_id)!.push(event);
     if (isType(event, 'raw.captured'))
       captures.set(event.dataset_id, [...(captures.get(event.dataset_id) ?? []), event]);
     if (isType(event, 'version.published')) published.push(event);
@@ -100,6 +107,7 @@ export function projectAllFiles(events: readonly LedgerEvent[], sha256: Sha256He
         run,
         published.filter((e) => e.dataset_id === datasetId),
         sha256,
+        isBackfillRun(run) ? byDataset.get(datasetId) : undefined,
       ),
     );
     const anchor = run.filter((e) => isType(e, 'version.published') || isType(e, 'version.reused')).at(-1);
@@ -115,4 +123,9 @@ export function projectAllFiles(events: readonly LedgerEvent[], sha256: Sha256He
     );
   }
   return [...byPath.values()].sort((a, b) => (`${a.zone}/${a.path}` < `${b.zone}/${b.path}` ? -1 : 1));
+}
+
+/** Whether a run is a backfill parent, whose record lists windows found in its child runs. */
+export function isBackfillRun(runEvents: readonly LedgerEvent[]): boolean {
+  return runEvents.some((e) => isType(e, 'run.started') && e.payload.stage === 'backfill');
 }

@@ -1,7 +1,8 @@
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import { decodeEvent } from '../projections/ledger-event.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
-import { rawProjectionFiles, runReceiptFiles } from './projected-files.js';
+import { isBackfillRun, rawProjectionFiles, runReceiptFiles } from './projected-files.js';
 import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
 
 /** data/raw/<id>/manifest.yml and checksums.sha256: projections of every capture of the dataset. */
@@ -26,10 +27,12 @@ export async function writeRunReceipts(
   datasetId: string,
   runId: string,
 ): Promise<string[]> {
+  const runEvents = readRunEvents(ledger, datasetId, runId);
   const files = runReceiptFiles(
-    readRunEvents(ledger, datasetId, runId),
+    runEvents,
     readDatasetEvents(ledger, datasetId, 'version.published'),
     nodeSha256Hex,
+    isBackfillRun(runEvents) ? [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent) : undefined,
   );
   for (const file of files) await work.writeFile('work', file.path, file.content);
   return files.map((f) => f.path);

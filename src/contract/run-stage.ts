@@ -11,6 +11,7 @@ import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.
 import { kfmActor } from '../tool-info.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
+import { resolveIngestWindow } from './backfill/ingest-window.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
@@ -26,7 +27,13 @@ import {
   type StageScope,
 } from './stage-scope.js';
 import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
-import { createUpstreamClient, type UpstreamDeps } from './upstream/upstream-client.js';
+import {
+  createRunUpstream,
+  type RunUpstream,
+  type UpstreamSettings,
+  upstreamSettings,
+} from './upstream/run-upstream.js';
+import type { UpstreamDeps } from './upstream/upstream-client.js';
 
 export interface StageEnv {
   root: string;
@@ -37,6 +44,10 @@ export interface StageEnv {
   env: NodeJS.ProcessEnv;
   now?: () => Date;
   upstream?: Partial<UpstreamDeps>;
+  /** stderr is a terminal: a backfill draws its progress there. */
+  isTTY?: boolean;
+  /** A child run's upstream: its parent's client, token bucket and retry budget. */
+  shared?: RunUpstream;
 }
 
 export interface StageOutcome {
@@ -61,6 +72,7 @@ interface Prepared {
   config: Record<string, unknown>;
   layout: ZoneLayout;
   upstream_uri: string | undefined;
+  settings: UpstreamSettings;
 }
 
 /** Reads and checks every input before anything is written: a bad input leaves the ledger unchanged. */
@@ -97,12 +109,13 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
       ...(request.flags.processed_dir === undefined ? {} : { processed_dir: request.flags.processed_dir }),
     }),
     upstream_uri: configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot),
+    settings: upstreamSettings(entry, config, request.flags.config),
   };
 }
 
 function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
   const ds = request.dataset_id;
-  if (request.stage === 'ingest') {
+  if (request.stage === 'ingest' || request.stage === 'backfill') {
     const runId = request.run_id ?? monotonicFactory()();
     if (request.run_id !== undefined && readRunEvents(ledger, ds, runId).length > 0) {
       throw new KfmError(
@@ -140,14 +153,16 @@ export async function runStage(request: StageRequest, env: StageEnv): Promise<St
 }
 
 async function runPrepared(
-  request: StageRequest,
+  given: StageRequest,
   env: StageEnv,
   prepared: Prepared,
   ledger: SqliteLedger,
 ): Promise<StageOutcome> {
-  const runId = resolveRunId(request, ledger);
-  const ds = request.dataset_id;
+  const ds = given.dataset_id;
   const now = env.now ?? (() => new Date());
+  const read = (type: Parameters<StageScope['datasetEvents']>[0]) => readDatasetEvents(ledger, ds, type);
+  const request = resolveIngestWindow(given, prepared.connector, prepared.entry, read, now());
+  const runId = resolveRunId(request, ledger);
   const scrub = secretScrubber(env.env);
   const log = createStageLog({
     write: env.stderr,
@@ -158,6 +173,9 @@ async function runPrepared(
   });
   const dryRun = Boolean(request.flags.dryRun);
   const recorder = { ledger, dataset_id: ds, run_id: runId, scrub };
+  const upstream = env.shared ?? createRunUpstream(prepared.settings, env.upstream ?? {});
+  // Child runs log nothing of their own: the backfill reports one line per window.
+  const childEnv: StageEnv = { ...env, stderr: () => undefined, isTTY: false, shared: upstream };
   const scope: StageScope = {
     request,
     run_id: runId,
@@ -167,7 +185,8 @@ async function runPrepared(
     layout: prepared.layout,
     // A dry run may write only the work zone, whatever its stage.
     writer: createZoneWriter(prepared.layout, dryRun ? ['work'] : STAGE_ZONES[request.stage]),
-    upstream: createUpstreamClient(env.upstream ?? {}),
+    upstream: upstream.client,
+    limits: upstream.limits,
     upstream_uri: prepared.upstream_uri,
     config: prepared.config,
     log,
@@ -182,6 +201,12 @@ async function runPrepared(
     runEvents: () => readRunEvents(ledger, ds, runId),
     datasetEvents: (type) => readDatasetEvents(ledger, ds, type),
     ledgerEvents: (type) => readEventsOfType(ledger, type),
+    runChild: async (child) => runPrepared(child, childEnv, await prepare(child, childEnv), ledger),
+    closeRun: async (other, error) => {
+      recordEvent({ ...recorder, run_id: other }, 'run.completed', { status: 'failed', error });
+      await writeRunReceipts(ledger, createZoneWriter(prepared.layout, ['work']), ds, other);
+    },
+    progress: env.isTTY && !request.flags.log_json ? env.stderr : null,
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };
   if (dryRun) {
@@ -204,6 +229,7 @@ async function runPrepared(
     args: prepared.args,
     ...(Object.keys(request.window).length === 0 ? {} : { window: request.window }),
     dry_run: false,
+    ...(request.parent_run_id === undefined ? {} : { parent_run_id: request.parent_run_id }),
   });
   scope.started_seq = firstSeq;
   log.info(`run ${runId} started, spec_hash ${prepared.spec_hash.slice(0, 12)}`, { seq: firstSeq });

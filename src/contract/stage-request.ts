@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { KfmError } from '../errors.js';
 import { DatasetId, RunId } from '../events/index.js';
+import { countWindows, parseBatch } from '../projections/backfill-windows.js';
 
-/** The contract steps this version runs (backfill comes with its issue). */
-export type Stage = 'ingest' | 'transform' | 'validate' | 'promote';
+/** The contract steps this version runs; backfill runs ingest + validate per window as child runs. */
+export type Stage = 'ingest' | 'transform' | 'validate' | 'promote' | 'backfill';
 
 /** The seed's baseline flags ("Common CLI contract"), as commander hands them to us. */
 export interface SeedFlags {
@@ -19,6 +20,8 @@ export interface SeedFlags {
   emit_catalogs?: boolean;
   dryRun?: boolean;
   log_json?: boolean;
+  /** Not a seed flag: backfill's window length, an ISO-8601 duration (P1D, PT6H …). */
+  batch?: string;
 }
 
 export const SEED_FLAGS = [
@@ -34,7 +37,13 @@ export const SEED_FLAGS = [
   'emit_catalogs',
   'dryRun',
   'log_json',
+  'batch',
 ] as const satisfies readonly (keyof SeedFlags)[];
+
+/** The most windows one backfill may plan: a typo such as PT1S over ten years is refused, not run. */
+export const MAX_BACKFILL_WINDOWS = 100_000;
+/** Backfill's window length when --batch is not given. */
+export const DEFAULT_BATCH = 'P1D';
 
 /** Which seed flags each stage accepts; any other is refused (exit 2), never silently ignored. */
 export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
@@ -63,6 +72,19 @@ export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
     'dryRun',
     'log_json',
   ],
+  backfill: [
+    'dataset_id',
+    'run_id',
+    'spec',
+    'since',
+    'until',
+    'config',
+    'raw_dir',
+    'work_dir',
+    'dryRun',
+    'log_json',
+    'batch',
+  ],
 };
 
 export function flagName(flag: keyof SeedFlags): string {
@@ -75,6 +97,8 @@ export interface StageRequest {
   run_id?: string;
   flags: SeedFlags;
   window: { since?: string; until?: string };
+  /** A backfill's child run names its parent in run.started. */
+  parent_run_id?: string;
 }
 
 const Iso = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -100,7 +124,7 @@ export function stageRequest(stage: Stage, positional: string | undefined, flags
     throw new KfmError('USAGE', `${stage} needs a dataset: kfm ${stage} <dataset_id>`);
   check(DatasetId, datasetId, 'dataset_id');
   if (flags.run_id !== undefined) check(RunId, flags.run_id, '--run_id');
-  if (stage !== 'ingest' && flags.run_id === undefined) {
+  if (stage !== 'ingest' && stage !== 'backfill' && flags.run_id === undefined) {
     throw new KfmError('USAGE', `${stage} continues a run: pass --run_id <id> (printed by kfm ingest)`);
   }
   const window = {
@@ -114,9 +138,33 @@ export function stageRequest(stage: Stage, positional: string | undefined, flags
     stage,
     dataset_id: datasetId,
     ...(flags.run_id === undefined ? {} : { run_id: flags.run_id }),
-    flags,
+    flags: stage === 'backfill' ? backfillFlags(flags, window) : flags,
     window,
   };
+}
+
+/**
+ * The seed: a backfill MUST be windowed. The batch is checked here, before anything is read, and
+ * its default is made explicit so run.started records the batch the windows were cut with.
+ */
+function backfillFlags(flags: SeedFlags, window: StageRequest['window']): SeedFlags {
+  if (window.since === undefined || window.until === undefined) {
+    throw new KfmError(
+      'USAGE',
+      'backfill needs --since and --until: a backfill is an explicit historical window, e.g. --since 2024-01-01 --until 2024-02-01',
+    );
+  }
+  const batch = flags.batch ?? DEFAULT_BATCH;
+  const parsed = parseBatch(batch);
+  if (!parsed.ok) throw new KfmError('USAGE', `--batch ${parsed.message}`, { details: { field: '--batch' } });
+  const count = countWindows({ since: window.since, until: window.until }, parsed.ms);
+  if (count > MAX_BACKFILL_WINDOWS) {
+    throw new KfmError(
+      'USAGE',
+      `--batch ${batch} cuts ${count} windows, more than ${MAX_BACKFILL_WINDOWS}: choose a longer --batch or a shorter range`,
+    );
+  }
+  return { ...flags, batch };
 }
 
 function check(schema: z.ZodType, value: string, what: string): void {

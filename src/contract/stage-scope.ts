@@ -7,7 +7,16 @@ import type { ZoneWriter } from '../zones/zone-writer.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import type { StageLog } from './stage-log.js';
 import type { StageRequest } from './stage-request.js';
+import type { RunLimits } from './upstream/run-upstream.js';
 import type { UpstreamClient } from './upstream/upstream-client.js';
+
+/** How a child run ended (backfill runs ingest and validate per window as child runs). */
+export interface ChildOutcome {
+  run_id: string;
+  status: string;
+  exit: number;
+  [fact: string]: unknown;
+}
 
 /** Everything a stage body may use: its zones, its ledger recorder, its run's history. */
 export interface StageScope {
@@ -29,6 +38,14 @@ export interface StageScope {
   datasetEvents(type: KnownEventType): LedgerEvent[];
   /** Events of one type across every dataset (the data.json catalog lists them all). */
   ledgerEvents(type: KnownEventType): LedgerEvent[];
+  /** The run's rate limit and retry budget, shared by every request of the run and its child runs. */
+  limits: RunLimits;
+  /** Runs another stage of this dataset in this process, on this ledger and these limits. */
+  runChild(request: StageRequest): Promise<ChildOutcome>;
+  /** Ends another run's open stage as failed and rewrites its receipts (taking over a killed run). */
+  closeRun(runId: string, error: { code: string; message: string }): Promise<void>;
+  /** Where a progress line may be drawn: stderr on a terminal without --log_json, else null. */
+  progress: ((text: string) => void) | null;
 }
 
 export interface Recorder {

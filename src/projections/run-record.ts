@@ -1,4 +1,5 @@
 import type { PayloadOf } from '../events/index.js';
+import { type BackfillRecord, projectBackfill } from './backfill-record.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
 
 export interface StageRecord {
@@ -29,6 +30,8 @@ export interface RunRecord {
   transforms: (PayloadOf<'transform.applied'> & { seq: number })[];
   validation: { passed: boolean; seq: number; failed_checks: string[] } | null;
   ledger: { first_seq: number; last_seq: number; events: number; last_hash: string };
+  /** A backfill parent run only: every window, its outcome and timings (see backfill-record.ts). */
+  backfill?: BackfillRecord;
 }
 
 /** The run_record receipt, folded from the run's events in seq order (Emmett-style evolve). */
@@ -97,8 +100,24 @@ function emptyRunRecord(event: LedgerEvent): RunRecord {
   };
 }
 
-export function projectRunRecord(events: Iterable<LedgerEvent>): RunRecord | null {
+/**
+ * A backfill parent's record also lists its windows, which live in its child runs: pass the
+ * dataset's events (`datasetEvents`), of which only those up to the run's last event are read, so
+ * the record rendered when the run completed and the one replayed later are the same bytes.
+ */
+export function projectRunRecord(
+  events: Iterable<LedgerEvent>,
+  datasetEvents?: readonly LedgerEvent[],
+): RunRecord | null {
   let state: RunRecord | null = null;
   for (const event of events) state = evolveRunRecord(state, event);
+  if (state !== null && datasetEvents !== undefined && state.stages.some((s) => s.stage === 'backfill')) {
+    const last = state.ledger.last_seq;
+    const backfill = projectBackfill(
+      datasetEvents.filter((e) => e.seq <= last),
+      state.run_id,
+    );
+    if (backfill !== null) state.backfill = backfill;
+  }
   return state;
 }

@@ -33,6 +33,7 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   ],
   dryRun: ['--dry-run', 'append nothing, write only data/work/<id>/runs/<run_id>/dry_run.json: the plan'],
   log_json: ['--log_json', 'structured JSON Lines logs on stderr'],
+  batch: ['--batch <duration>', 'window length, an ISO-8601 duration: P1D (default), PT6H, P7D …'],
 };
 
 const DESCRIPTIONS: Record<Stage, string> = {
@@ -44,6 +45,8 @@ const DESCRIPTIONS: Record<Stage, string> = {
     "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
   promote:
     'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
+  backfill:
+    'explicit historical windows: cut --since..--until into --batch windows, each acquired and validated as a child run; rerun the same command to resume (completed windows are never captured again)',
 };
 
 /** Adds the seed's flags: the stage's own visibly, the others hidden so they are refused by name. */
@@ -72,6 +75,7 @@ export function runStageCommand(
       projectRoot: PACKAGE_ROOT,
       stderr: io.stderr,
       env: process.env,
+      isTTY: io.isTTY && !options.json,
     });
     if (options.json) writeJson(io, outcome);
     else printOutcome(io, outcome);

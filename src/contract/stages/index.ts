@@ -2,6 +2,7 @@ import { projectRunOutputs } from '../../projections/run-outputs.js';
 import type { Zone } from '../../zones/zone-layout.js';
 import type { Stage } from '../stage-request.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
+import { backfill, planBackfill } from './backfill.js';
 import { discoverSources, ingest } from './ingest.js';
 import { promote } from './promote.js';
 import { transform, transformInputs } from './transform.js';
@@ -13,6 +14,8 @@ export const STAGE_ZONES: Record<Stage, Zone[]> = {
   transform: ['work'],
   validate: ['work'],
   promote: ['processed', 'catalog'],
+  // A backfill is acquire + validate per window, run as child runs: raw + work, like ingest.
+  backfill: ['raw', 'work'],
 };
 
 export async function runStageBody(scope: StageScope): Promise<StageResult> {
@@ -29,6 +32,8 @@ export async function runStageBody(scope: StageScope): Promise<StageResult> {
     }
     case 'promote':
       return promote(scope);
+    case 'backfill':
+      return backfill(scope);
   }
 }
 
@@ -72,5 +77,7 @@ export async function planStage(scope: StageScope): Promise<Record<string, unkno
           `data/work/${ds}/runs/${scope.run_id}/run_manifest.json`,
         ],
       };
+    case 'backfill':
+      return planBackfill(scope);
   }
 }

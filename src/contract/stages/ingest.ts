@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import { KfmError } from '../../errors.js';
-import type { DiscoverContext, SourceRef } from '../define-connector.js';
+import type { CapturedSource, DiscoverContext, SourceRef } from '../define-connector.js';
 import { writeRawProjections } from '../receipts.js';
 import type { StageScope } from '../stage-scope.js';
 
@@ -45,7 +45,7 @@ export async function ingest(scope: StageScope): Promise<IngestSummary> {
     if (!p.seen_before && !stored.has(p.sha256)) stored.set(p.sha256, p.path);
   }
   const summary: IngestSummary = { sources: sources.length, captured: 0, seen_before: 0 };
-  const capture = async (source: SourceRef): Promise<void> => {
+  const capture = async (source: SourceRef): Promise<CapturedSource> => {
     const ds = scope.request.dataset_id;
     const path = `${scope.run_id}/${source.name}`;
     const { result } = await scope.upstream.fetchToSink(source.uri, async (body, meta) => ({
@@ -79,6 +79,13 @@ export async function ingest(scope: StageScope): Promise<IngestSummary> {
       `${prior === undefined ? 'captured' : 'seen again'} ${source.name} sha256 ${digest.sha256.slice(0, 12)} (${digest.bytes} bytes)`,
       { seq },
     );
+    return {
+      path: prior ?? path,
+      sha256: digest.sha256,
+      bytes: digest.bytes,
+      seen_before: prior !== undefined,
+      headers: meta.headers,
+    };
   };
   const context = { ...discoverContext(scope), capture };
   if (scope.connector.acquire !== undefined) await scope.connector.acquire(context, sources);

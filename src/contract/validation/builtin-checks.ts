@@ -6,7 +6,7 @@ import type { ReadRecordsResult } from './read-records.js';
 export type Check = PayloadOf<'validation.reported'>['checks'][number];
 
 export interface ValidationInput {
-  connector: Pick<ConnectorDefinition, 'record' | 'time_fields' | 'checks'>;
+  connector: Pick<ConnectorDefinition, 'record' | 'time_fields' | 'checks' | 'windowed'>;
   registry: {
     license?: string | undefined;
     sensitivity?: string | undefined;
@@ -37,7 +37,7 @@ export function runChecks(input: ValidationInput): Check[] {
       'policy_labels',
     ),
     rawChecksums(input.raw),
-    readable(input.read),
+    readable(input.read, input.connector.windowed?.empty_ok === true),
     perRecord('schema', records, (r) => schemaFields(input.connector.record, r.fields)),
   ];
   if (input.registry.spatial) {
@@ -109,7 +109,7 @@ function rawChecksums(raw: ValidationInput['raw']): Check {
       );
 }
 
-function readable(read: ReadRecordsResult): Check {
+function readable(read: ReadRecordsResult, emptyOk: boolean): Check {
   if (read.unreadable.length > 0) {
     return shaped(
       'readable',
@@ -118,6 +118,8 @@ function readable(read: ReadRecordsResult): Check {
       read.unreadable.length,
     );
   }
+  // A time window may legitimately hold nothing (a gauge outage); the connector says so.
+  if (read.records.length === 0 && emptyOk) return shaped('readable', true, 'no records in this window');
   return read.records.length === 0
     ? shaped('readable', false, 'the outputs hold no records', 0)
     : shaped('readable', true, `${read.records.length} record(s) read`);
