@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_create_events.js';
 import * as m0002 from './0002_event_read_indexes.js';
+import * as m0003 from './0003_projection_tables.js';
 
 /**
  * Listed in code rather than read from the folder: Kysely's FileMigrationProvider cannot load .ts
@@ -10,4 +11,5 @@ import * as m0002 from './0002_event_read_indexes.js';
 export const MIGRATIONS: Record<string, Migration> = {
   '0001_create_events': m0001,
   '0002_event_read_indexes': m0002,
+  '0003_projection_tables': m0003,
 };

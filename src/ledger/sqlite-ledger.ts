@@ -5,6 +5,7 @@ import { KfmError } from '../errors.js';
 import { GENESIS_HASH, type SealedEvent } from '../events/index.js';
 import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
 import { type MigrateOptions, migrateLedger } from './migrate.js';
+import { ProjectionTables } from './projection-tables.js';
 import { type ChainHead, sealEvents } from './pure/seal-events.js';
 import type { StoredRow } from './pure/verify-chain.js';
 import { type SealDefaults, sealContextFactory } from './seal-context.js';
@@ -46,13 +47,17 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
       cause: error,
     });
   }
+  let projections: ProjectionTables | null;
   try {
     await migrateLedger(db, options.migrate);
+    // The tables catch up with events they have not seen (the backfill after an upgrade).
+    projections = ProjectionTables.open(db);
+    projections?.sync();
   } catch (error) {
     db.close();
     throw error;
   }
-  return new SqliteLedger(db, options);
+  return new SqliteLedger(db, options, projections);
 }
 
 export class SqliteLedger implements LedgerStore {
@@ -62,9 +67,12 @@ export class SqliteLedger implements LedgerStore {
   readonly #insert: Database.Statement;
   readonly #appendTransaction: Database.Transaction<(drafts: readonly unknown[]) => SealedEvent[]>;
   readonly #reads = new Map<string, Database.Statement>();
+  /** The projection tables, kept current by each append; null on a schema before they existed. */
+  readonly projections: ProjectionTables | null;
 
-  constructor(db: Database.Database, defaults: SealDefaults) {
+  constructor(db: Database.Database, defaults: SealDefaults, projections: ProjectionTables | null = null) {
     this.db = db;
+    this.projections = projections;
     this.#context = sealContextFactory(defaults);
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -85,6 +93,8 @@ export class SqliteLedger implements LedgerStore {
           hash,
         );
       }
+      // Same transaction: the tables never disagree with the events a reader can see.
+      this.projections?.afterAppend(events);
       return events;
     });
   }

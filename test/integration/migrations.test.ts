@@ -54,7 +54,7 @@ describe('a ledger written by an older schema version', () => {
     expect(verify.status).toBe(0);
     expect(verify.json).toMatchObject({ ok: true, events: 3, head: before, failures: [] });
     expect(schemaOf(path)).toEqual({
-      migrations: ['0001_create_events', '0002_event_read_indexes'],
+      migrations: ['0001_create_events', '0002_event_read_indexes', '0003_projection_tables'],
       indexes: expect.arrayContaining(READ_INDEXES),
     });
 

@@ -1,0 +1,150 @@
+import { type Command, Option } from 'commander';
+import { EXIT, KfmError } from '../../errors.js';
+import { type Lineage, projectLineage } from '../../projections/lineage.js';
+import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
+import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { renderLineageText } from '../lineage-text.js';
+import {
+  notFound,
+  type QueryContext,
+  readDatasetEvents,
+  requireDataset,
+  withQueries,
+} from '../query-access.js';
+
+export const LINEAGE_FORMATS = ['text', 'json', 'dot', 'mermaid'] as const;
+
+export interface LineageOptions {
+  /** `<dataset_id>` or `<dataset_id>@<version_id>`. */
+  target: string;
+  format?: (typeof LINEAGE_FORMATS)[number];
+  as_of?: string;
+  now?: () => number;
+}
+
+/**
+ * The ledger prefix an `--as-of` names, as a seq: a seq itself; a version id: the end of the
+ * promotion that published it (its catalogs included); an ISO-8601 time: up to the dataset's first
+ * event recorded after it. Nothing after that seq is read, so no later event changes the answer.
+ */
+export function resolveAsOf(
+  ctx: QueryContext,
+  datasetId: string,
+  asOf: string | undefined,
+  now: number,
+): number {
+  if (asOf === undefined) return ctx.head;
+  if (/^\d+$/.test(asOf)) {
+    const seq = Number(asOf);
+    if (seq < 1 || seq > ctx.head)
+      throw notFound(`--as-of ${asOf}: no such seq, the ledger has ${ctx.head} events`, {
+        as_of: asOf,
+        head: ctx.head,
+      });
+    return seq;
+  }
+  if (/^v[0-9a-f]{16}$/.test(asOf)) {
+    const version = ctx.queries.versions(datasetId).find((v) => v.version_id === asOf);
+    if (version === undefined)
+      throw notFound(`--as-of ${asOf}: no version ${asOf} of ${datasetId}`, {
+        dataset_id: datasetId,
+        version_id: asOf,
+      });
+    const run = ctx.queries.runs({ dataset_id: datasetId, run_id: version.run_id })[0];
+    const stage = run?.stages.find(
+      (s) => s.started_seq < version.seq && (s.completed_seq ?? Infinity) > version.seq,
+    );
+    return stage?.completed_seq ?? version.seq;
+  }
+  const time = /^\d{4}-\d{2}-\d{2}/.test(asOf) ? Date.parse(asOf) : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw new KfmError(
+      'USAGE',
+      `--as-of ${asOf}: expected a seq, an ISO-8601 time (2026-01-31T12:00:00Z) or a version id (v + 16 hex)`,
+      { details: { as_of: asOf } },
+    );
+  }
+  if (time > now)
+    throw new KfmError(
+      'USAGE',
+      `--as-of ${asOf} is in the future: later events could still change the answer`,
+      { details: { as_of: asOf } },
+    );
+  const next = ctx.queries.firstDatasetSeqAfter(datasetId, new Date(time).toISOString());
+  return next === null ? ctx.head : next - 1;
+}
+
+export function queryLineage(
+  ctx: QueryContext,
+  target: string,
+  asOf: string | undefined,
+  now: number,
+): Lineage {
+  const at = target.indexOf('@');
+  const datasetId = at < 0 ? target : target.slice(0, at);
+  const versionId = at < 0 ? null : target.slice(at + 1);
+  requireDataset(ctx, datasetId);
+  const seq = resolveAsOf(ctx, datasetId, asOf, now);
+  requireDataset(ctx, datasetId, seq);
+  if (versionId !== null) {
+    const version = ctx.queries.versions(datasetId).find((v) => v.version_id === versionId);
+    if (version === undefined || version.seq > seq) {
+      const when = version === undefined ? '' : ` as of seq ${seq} (it was published at seq ${version.seq})`;
+      throw notFound(`no version ${versionId} of ${datasetId}${when}; see \`kfm versions ${datasetId}\``, {
+        dataset_id: datasetId,
+        version_id: versionId,
+        as_of_seq: seq,
+      });
+    }
+  }
+  const events = readDatasetEvents(ctx, datasetId, seq);
+  return projectLineage(datasetId, events, {
+    as_of: { seq, requested: asOf ?? null },
+    version_id: versionId,
+  });
+}
+
+export function printLineage(options: GlobalOptions & LineageOptions): CommandRun {
+  return async (io) => {
+    const now = (options.now ?? Date.now)();
+    const lineage = await withQueries(options, (ctx) =>
+      queryLineage(ctx, options.target, options.as_of, now),
+    );
+    const format = options.format ?? (options.json ? 'json' : 'text');
+    const graph = lineageGraph(lineage);
+    const title = `lineage ${options.target}`;
+    if (format === 'json') writeJson(io, { ...lineage, graph });
+    else if (format === 'dot') io.stdout(renderDot(graph, title));
+    else if (format === 'mermaid') io.stdout(renderMermaid(graph));
+    else io.stdout(renderLineageText(lineage, now));
+    return EXIT.ok;
+  };
+}
+
+export function registerLineage(program: Command, cli: Cli): void {
+  program
+    .command('lineage')
+    .argument('<dataset_id[@version_id]>', 'a dataset (every version and run) or one version of it')
+    .addOption(
+      new Option('--format <format>', 'text (default), json (default with --json), dot or mermaid').choices(
+        LINEAGE_FORMATS,
+      ),
+    )
+    .option(
+      '--as-of <point>',
+      'answer from the ledger as it stood at a seq, an ISO-8601 time or a version id',
+    )
+    .description(
+      'upstream → raw captures → runs → validation → transforms → versions → catalogs, optionally as of a past point',
+    )
+    .action((target: string, opts: { format?: LineageOptions['format']; asOf?: string }) =>
+      cli.run(
+        printLineage({
+          ...cli.globals(),
+          target,
+          ...(opts.format === undefined ? {} : { format: opts.format }),
+          ...(opts.asOf === undefined ? {} : { as_of: opts.asOf }),
+        }),
+      ),
+    );
+}

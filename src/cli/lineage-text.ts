@@ -1,0 +1,150 @@
+import type { RunRow, VersionRow } from '../ledger/pure/projection-rows.js';
+import type { LedgerEvent } from '../projections/ledger-event.js';
+import type { Lineage, LineageRun, LineageVersion } from '../projections/lineage.js';
+import { duration, formatBytes, relativeTime, renderTable, shortHash } from './human-table.js';
+import type { Io } from './io.js';
+import type { proofOf } from './query-access.js';
+
+type Proof = ReturnType<typeof proofOf>;
+
+/** What `kfm show` found (its --json output). */
+export type Shown =
+  | { kind: 'event'; event: LedgerEvent; run: RunRow | null; version: VersionRow | null }
+  | { kind: 'run'; run: LineageRun; versions: LineageVersion[]; events: Proof }
+  | { kind: 'version'; version: LineageVersion; run: LineageRun | null; events: Proof };
+
+/**
+ * Human renderings of lineage answers (`kfm lineage`, `kfm show`): one block per version, then its
+ * run — inputs, stages, transforms, validation, promotion — with seqs so every line can be checked
+ * with `kfm show <seq>`. Aligned columns, times relative to `now`.
+ */
+
+const indent = (text: string, by: string) =>
+  text
+    .split('\n')
+    .map((line) => (line === '' ? line : by + line))
+    .join('\n');
+
+export function renderRunText(run: LineageRun, now: number): string {
+  const rows: string[][] = [];
+  for (const c of run.inputs.captures) {
+    const origin =
+      c.first_seen === null ? '' : ` (stored by run ${c.first_seen.run_id}, seq ${c.first_seen.seq})`;
+    rows.push([
+      'raw',
+      `${c.path}${origin}`,
+      `sha256 ${shortHash(c.sha256)}`,
+      formatBytes(c.bytes),
+      `seq ${c.seq}`,
+    ]);
+  }
+  for (const v of run.inputs.versions) rows.push(['version', `${v.version_id} (${v.relation})`, '', '', '']);
+  for (const s of run.stages) {
+    const error = s.error === null ? '' : ` ${s.error.code}`;
+    const seqs = `seq ${s.started_seq}–${s.completed_seq ?? '…'}`;
+    const when = `${relativeTime(s.started_at, now)}, ${duration(s.started_at, s.completed_at)}`;
+    rows.push([s.stage, `${s.status}${error}`, `spec ${shortHash(s.spec_hash)}`, when, seqs]);
+  }
+  for (const t of run.transforms) {
+    const kind = t.kind === 'transform' ? '' : ` (${t.kind})`;
+    rows.push([
+      'transform',
+      `${t.name}${kind}`,
+      `${t.inputs.length} in → ${t.outputs.length} out`,
+      '',
+      `seq ${t.seq}`,
+    ]);
+  }
+  const v = run.validation_report;
+  if (v !== null) {
+    const failed = v.failed_checks.length === 0 ? '' : `: ${v.failed_checks.join(', ')}`;
+    rows.push([
+      'validation',
+      `${v.passed ? 'passed' : 'failed'}${failed}`,
+      `${v.checks} checks`,
+      '',
+      `seq ${v.seq}`,
+    ]);
+  }
+  const p = run.promotion;
+  if (p !== null) {
+    const what = p.outcome === 'denied' ? p.reasons.map((r) => r.code).join(', ') : (p.version_id ?? '');
+    rows.push(['promotion', p.outcome, what, '', `seq ${p.seq}`]);
+  }
+  const head = `run ${run.run_id}  ${run.status}  seq ${run.first_seq}–${run.last_seq}\n`;
+  return head + indent(renderTable(['WHAT', 'DETAIL', 'HASH / COUNT', 'SIZE / WHEN', 'SEQ'], rows), '  ');
+}
+
+export function renderVersionText(version: LineageVersion, now: number): string {
+  const lines = [
+    `version ${version.version_id}  content ${shortHash(version.content_hash)}  published ${relativeTime(version.published_at, now)} (seq ${version.seq})  supersedes ${version.supersedes ?? '—'}`,
+  ];
+  const rows = [
+    ...version.artifacts.map((a) => [
+      'artifact',
+      a.path,
+      `sha256 ${shortHash(a.sha256)}`,
+      formatBytes(a.bytes),
+      '',
+    ]),
+    ...version.catalogs.map((c) => ['catalog', c.path, `sha256 ${shortHash(c.sha256)}`, '', `seq ${c.seq}`]),
+    ...version.reused_by.map((r) => ['reused by', `run ${r.run_id}`, '', '', `seq ${r.seq}`]),
+  ];
+  if (rows.length > 0)
+    lines.push(indent(renderTable(['WHAT', 'PATH', 'HASH', 'SIZE', 'SEQ'], rows), '  ').trimEnd());
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderLineageText(lineage: Lineage, now: number): string {
+  const at = lineage.as_of.requested === null ? '' : ` (--as-of ${lineage.as_of.requested})`;
+  const out = [
+    `lineage of ${lineage.dataset_id}${lineage.version_id ? `@${lineage.version_id}` : ''} as of seq ${lineage.as_of.seq}${at}`,
+  ];
+  for (const u of lineage.upstream) out.push(`upstream  ${u.source_uri}  (first seen seq ${u.first_seq})`);
+  const shown = new Set<string>();
+  for (const version of lineage.versions) {
+    out.push('', renderVersionText(version, now).trimEnd());
+    const run = lineage.runs.find((r) => r.run_id === version.run_id);
+    if (run !== undefined) {
+      shown.add(run.run_id);
+      out.push(indent(renderRunText(run, now), '  ').trimEnd());
+    }
+  }
+  const others = lineage.runs.filter((r) => !shown.has(r.run_id));
+  if (others.length > 0) out.push('', 'runs that published no version:');
+  for (const run of others) out.push(indent(renderRunText(run, now), '  ').trimEnd());
+  return `${out.join('\n')}\n`;
+}
+
+export function printShown(io: Io, shown: Shown, now: number): void {
+  if (shown.kind === 'event') {
+    const e = shown.event;
+    io.stdout(
+      `event seq ${e.seq}  ${e.type}  ${e.dataset_id}  run ${e.run_id}  ${relativeTime(e.recorded_at, now)}\n`,
+    );
+    io.stdout(`  event_id ${e.event_id}\n  hash     ${e.hash}\n  prev     ${e.prev_hash}\n`);
+    io.stdout(`  payload  ${JSON.stringify(e.payload)}\n`);
+    if (shown.run !== null)
+      io.stdout(`  run      ${shown.run.run_id} ${shown.run.status} (kfm show ${shown.run.run_id})\n`);
+    if (shown.version !== null)
+      io.stdout(`  version  ${shown.version.version_id} published at seq ${shown.version.seq}\n`);
+    return;
+  }
+  if (shown.kind === 'run') {
+    io.stdout(`${shown.run.dataset_id}\n${renderRunText(shown.run, now)}`);
+    for (const v of shown.versions) io.stdout(renderVersionText(v, now));
+  } else {
+    io.stdout(renderVersionText(shown.version, now));
+    if (shown.run !== null) io.stdout(indent(renderRunText(shown.run, now), '  '));
+  }
+  io.stdout(`events that prove it:\n`);
+  io.stdout(
+    indent(
+      renderTable(
+        ['SEQ', 'TYPE', 'HASH', 'RECORDED'],
+        shown.events.map((e) => [String(e.seq), e.type, e.hash, relativeTime(e.recorded_at, now)]),
+      ),
+      '  ',
+    ),
+  );
+}
