@@ -14,7 +14,14 @@ import {
 import { isKfmError, type KfmError } from '../../src/errors.js';
 import { type FlakyServer, startFlakyServer } from '../support/flaky-server.js';
 
-const POLICY: Partial<RetryPolicy> = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, timeoutMs: 200 };
+// Generous enough that a loopback answer on a loaded 2-core CI machine never times out by accident.
+const TIMEOUT_MS = 750;
+const POLICY: Partial<RetryPolicy> = {
+  maxAttempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 1_000,
+  timeoutMs: TIMEOUT_MS,
+};
 const BODY = 'station,lat,lon\n'.repeat(64);
 
 let server: FlakyServer;
@@ -133,7 +140,7 @@ describe('fetchToSink over http', () => {
 
   it('retries an answer slower than the timeout, and a body that stalls mid-way', async () => {
     server.script('/slow', [
-      { kind: 'slow', delayMs: 600, body: 'late' },
+      { kind: 'slow', delayMs: 8 * TIMEOUT_MS, body: 'late' },
       { kind: 'stall', body: BODY, sendBytes: 10 },
       { kind: 'ok', body: BODY },
     ]);
@@ -142,11 +149,12 @@ describe('fetchToSink over http', () => {
     const { result } = await client.fetchToSink(server.url('/slow'), collect);
     expect(result).toBe(BODY);
     expect(attempts.map((a) => a.error)).toEqual([
-      'no response headers within 200 ms',
-      `body cut after 10 of ${BODY.length} bytes: body stalled for 200 ms`,
+      `no response headers within ${TIMEOUT_MS} ms`,
+      `body cut after 10 of ${BODY.length} bytes: body stalled for ${TIMEOUT_MS} ms`,
       undefined,
     ]);
-    expect(Date.now() - started).toBeLessThan(600);
+    // Two timeouts, not the slow answer's eight: the client gave up on it instead of waiting.
+    expect(Date.now() - started).toBeLessThan(6 * TIMEOUT_MS);
   });
 
   it('fails with UPSTREAM_FAILED (exit 4) after the last attempt, naming the last status and the count', async () => {
