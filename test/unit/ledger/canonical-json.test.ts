@@ -162,6 +162,34 @@ describe('canonicalJson', () => {
       expect(canonicalJson(bare)).toBe('{"a":1,"b":2}');
     });
 
+    it('agrees with the canonicalize package on any UTF-16 text, lone surrogates included', () => {
+      // Half the code units drawn from the surrogate range, so lone and paired ones both occur often.
+      const unit = fc.oneof(fc.integer({ min: 0xd800, max: 0xdfff }), fc.integer({ min: 0, max: 0xffff }));
+      const text = fc.array(unit, { maxLength: 6 }).map((units) => String.fromCharCode(...units));
+      const value = fc.dictionary(text, fc.oneof(text, fc.array(text, { maxLength: 3 })), { maxKeys: 4 });
+      fc.assert(
+        fc.property(value, (v) => {
+          const reference = (() => {
+            try {
+              return canonicalize(v);
+            } catch {
+              return 'refused';
+            }
+          })();
+          const ours = (() => {
+            try {
+              return canonicalJson(v);
+            } catch (error) {
+              expect((error as KfmError).code).toBe('NON_CANONICAL_VALUE');
+              return 'refused';
+            }
+          })();
+          expect(ours).toBe(reference);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
     it('gives the same text as the canonicalize package and is a fixed point', () => {
       fc.assert(
         fc.property(fc.jsonValue({ stringUnit: 'binary', maxDepth: 4 }), (value) => {
