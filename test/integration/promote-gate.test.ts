@@ -195,7 +195,12 @@ const CASES: DenialCase[] = [
       run: VALIDATED,
       prepare: (root) => tamper(join(runDir(root, STATIONS, VALIDATED), name), (t) => t.replace('{', '{ ')),
       codes: ['RECEIPT_INVALID'],
-      says: [new RegExp(name.replace('.', '\\.'))],
+      // The denial records the digest it found, so the tampering stays evidenced in the ledger.
+      says: [
+        new RegExp(
+          `${name.replace('.', '\\.')} \\(expected sha256 [0-9a-f]{64}, found sha256 [0-9a-f]{64}\\)`,
+        ),
+      ],
     }),
   ),
   {

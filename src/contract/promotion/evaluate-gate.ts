@@ -36,7 +36,8 @@ export interface GateInput {
   events: readonly LedgerEvent[];
   raw: readonly Rehashed[];
   outputs: readonly Rehashed[];
-  receipts: readonly { name: string; expected: string; found: string | null }[];
+  /** Receipts by file name, sha256 of their projection from the ledger against the file on disk. */
+  receipts: readonly Rehashed[];
   catalogs: readonly { kind: string; valid: boolean; errors: readonly { path: string; message: string }[] }[];
   /** Every geometry in the outputs (spatial datasets), to check generalization coordinate by coordinate. */
   geometries: readonly unknown[];
@@ -58,7 +59,7 @@ export function evaluateGate(input: GateInput): GateReason[] {
   }
   const badRaw = input.raw.filter((r) => r.found !== r.expected);
   if (badRaw.length > 0)
-    deny('RAW_CHECKSUM_MISMATCH', `raw file(s) changed or missing since capture: ${paths(badRaw)}`);
+    deny('RAW_CHECKSUM_MISMATCH', `raw file(s) changed or missing since capture: ${rehashed(badRaw)}`);
 
   const validation = events.filter((e) => isType(e, 'validation.reported')).at(-1);
   const lastChange = events
@@ -79,7 +80,7 @@ export function evaluateGate(input: GateInput): GateReason[] {
   if (badReceipts.length > 0) {
     deny(
       'RECEIPT_INVALID',
-      `receipt(s) missing or not equal to their projection from the ledger: ${badReceipts.map((r) => r.name).join(', ')}`,
+      `receipt(s) missing or not equal to their projection from the ledger: ${rehashed(badReceipts)}`,
     );
   }
   const badOutputs = input.outputs.filter((o) => o.found !== o.expected);
@@ -87,7 +88,7 @@ export function evaluateGate(input: GateInput): GateReason[] {
   else if (badOutputs.length > 0) {
     deny(
       'ARTIFACT_CHECKSUM_MISSING',
-      `output(s) missing or not matching their recorded sha256: ${paths(badOutputs)}`,
+      `output(s) missing or not matching their recorded sha256: ${rehashed(badOutputs)}`,
     );
   }
   for (const catalog of input.catalogs.filter((c) => !c.valid)) {
@@ -137,10 +138,16 @@ function aggregateRule(input: GateInput, deny: (code: GateCode, message: string)
   if (raw.length > 0)
     deny(
       'AGGREGATE_REQUIRED',
-      `an aggregate-only dataset may publish only outputs of an aggregate transform; not: ${paths(raw)}`,
+      `an aggregate-only dataset may publish only outputs of an aggregate transform; not: ${raw.map((o) => o.path).join(', ')}`,
     );
 }
 
-function paths(files: readonly { path: string }[]): string {
-  return files.map((f) => f.path).join(', ');
+/** Full digests, so the promotion.denied event itself is evidence of what was found on disk. */
+function rehashed(files: readonly Rehashed[]): string {
+  return files
+    .map(
+      (f) =>
+        `${f.path} (expected sha256 ${f.expected}, found ${f.found === null ? 'no file' : `sha256 ${f.found}`})`,
+    )
+    .join(', ');
 }

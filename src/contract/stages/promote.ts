@@ -42,9 +42,9 @@ async function checkReceipts(scope: StageScope, events: readonly LedgerEvent[]) 
   ].filter((r) => r.doc !== null);
   return Promise.all(
     expected.map(async ({ name, doc }) => ({
-      name,
-      expected: renderReceipt(doc),
-      found: await readFile(join(dir, name), 'utf8').catch(() => null),
+      path: name,
+      expected: nodeSha256Hex(Buffer.from(renderReceipt(doc), 'utf8')),
+      found: await readFile(join(dir, name)).then(nodeSha256Hex, () => null),
     })),
   );
 }
@@ -82,7 +82,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   const hash = contentHash(ds, artifacts, nodeSha256Hex);
   const versionId = versionIdOf(hash);
   const published = scope.datasetEvents('version.published') as Published[];
-  const files = outputs.map((o, i) => ({ path: artifacts[i]!.path, bytes: bytes[i]! }));
+  const files = artifacts.map((a, i) => ({ path: a.path, bytes: bytes[i]! }));
   const geometries =
     scope.connector.format === 'geojson' ? readRecords('geojson', files).records.map((r) => r.geometry) : [];
   const bbox = scope.entry?.spatial ? publishedBbox(files) : undefined;

@@ -43,7 +43,7 @@ function gate(overrides: Partial<GateInput> = {}) {
     events: validatedRun(),
     raw: [{ path: 'r/a.geojson', expected: H('1'), found: H('1') }],
     outputs: [{ path: 'r/a.geojson', expected: H('1'), found: H('1') }],
-    receipts: [{ name: 'run_record.json', expected: 'x', found: 'x' }],
+    receipts: [{ path: 'run_record.json', expected: 'x', found: 'x' }],
     catalogs: [{ kind: 'dcat', valid: true, errors: [] }],
     geometries: [{ type: 'Point', coordinates: [-98.123456, 38.1] }],
     ...overrides,
@@ -85,7 +85,7 @@ describe('evaluateGate', () => {
         },
       ],
       ['VALIDATION_FAILED', { events: validatedRun(false) }],
-      ['RECEIPT_INVALID', { receipts: [{ name: 'run_record.json', expected: 'x', found: null }] }],
+      ['RECEIPT_INVALID', { receipts: [{ path: 'run_record.json', expected: 'x', found: null }] }],
       ['ARTIFACT_CHECKSUM_MISSING', { outputs: [{ path: 'r/a.geojson', expected: H('1'), found: null }] }],
       [
         'CATALOG_INVALID',
@@ -109,6 +109,21 @@ describe('evaluateGate', () => {
         events: validatedRun(false),
       }),
     ).toEqual(['LICENSE_MISSING', 'POLICY_LABELS_MISSING', 'RAW_CHECKSUM_MISMATCH', 'VALIDATION_FAILED']);
+  });
+
+  it('names each changed file with its expected and found sha256, so the denial is evidence', () => {
+    const [rawReason, receiptReason] = gate({
+      receipts: [{ path: 'run_record.json', expected: H('a'), found: H('b') }],
+      raw: [{ path: 'ks_x/r/a.csv', expected: H('c'), found: null }],
+    });
+    expect(rawReason).toEqual({
+      code: 'RAW_CHECKSUM_MISMATCH',
+      message: `raw file(s) changed or missing since capture: ks_x/r/a.csv (expected sha256 ${H('c')}, found no file)`,
+    });
+    expect(receiptReason?.code).toBe('RECEIPT_INVALID');
+    expect(receiptReason?.message).toContain(
+      `run_record.json (expected sha256 ${H('a')}, found sha256 ${H('b')})`,
+    );
   });
 
   it('treats a validation older than the last transform as missing', () => {
