@@ -45,7 +45,15 @@ export interface VerifyOptions {
   /** Heads recorded earlier (e.g. by an auditor): the only defence against a rewritten tail. */
   anchors?: readonly ChainHead[];
   maxFailures?: number;
+  /**
+   * For one segment of a ledger verified in parts: the stored seq and hash of the row just before
+   * the segment's first (genesis when the segment starts the ledger), and whether the segment runs
+   * to the ledger's end — only then is an anchor past its last row missing (ANCHOR_MISSING).
+   */
+  segment?: { after: ChainHead; reachesEnd: boolean };
 }
+
+const DEFAULT_MAX_FAILURES = 1000;
 
 const INDEXED_COLUMNS = [
   'seq',
@@ -72,12 +80,15 @@ export class ChainVerifier {
   readonly #failures: ChainFailure[] = [];
   #omitted = 0;
   #events = 0;
-  #head: ChainHead = { seq: 0, hash: GENESIS_HASH };
+  #head: ChainHead;
+  readonly #reachesEnd: boolean;
 
   constructor(options: VerifyOptions) {
     this.#hasher = options.hasher;
     this.#anchors = new Map((options.anchors ?? []).map((a) => [a.seq, a.hash]));
-    this.#maxFailures = options.maxFailures ?? 1000;
+    this.#maxFailures = options.maxFailures ?? DEFAULT_MAX_FAILURES;
+    this.#head = options.segment?.after ?? { seq: 0, hash: GENESIS_HASH };
+    this.#reachesEnd = options.segment?.reachesEnd ?? true;
   }
 
   push(row: StoredRow): void {
@@ -126,7 +137,7 @@ export class ChainVerifier {
 
   finish(): ChainReport {
     for (const [seq, hash] of this.#anchors) {
-      if (seq > this.#head.seq) {
+      if (this.#reachesEnd && seq > this.#head.seq) {
         this.#fail(
           seq,
           'ANCHOR_MISSING',
@@ -176,4 +187,41 @@ export function verifyChain(rows: Iterable<StoredRow>, options: VerifyOptions): 
   const verifier = new ChainVerifier(options);
   for (const row of rows) verifier.push(row);
   return verifier.finish();
+}
+
+/**
+ * The seq ranges of a ledger verified in `parts` segments, for a head at `headSeq`: the first range
+ * is open below and the last ends at the head, so rows with any seq — a forged 0 or negative one
+ * included — fall in exactly one range, as they would in a single pass.
+ */
+export function segmentRanges(headSeq: number, parts: number): { from?: number; to: number }[] {
+  const count = Math.max(1, Math.min(parts, headSeq));
+  const size = Math.ceil(headSeq / count);
+  const ranges: { from?: number; to: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const to = i === count - 1 ? headSeq : (i + 1) * size;
+    ranges.push(i === 0 ? { to } : { from: i * size + 1, to });
+  }
+  return ranges.filter((r) => r.from === undefined || r.from <= r.to);
+}
+
+/**
+ * Joins the reports of consecutive segments (each verified with `segment.after` set to the stored
+ * head before it) into the report one pass would give: every segment keeps its first failures in
+ * seq order, so the first `maxFailures` of all of them are among those kept.
+ */
+export function mergeChainReports(
+  parts: readonly ChainReport[],
+  maxFailures = DEFAULT_MAX_FAILURES,
+): ChainReport {
+  const all = parts.flatMap((p) => p.failures);
+  const failures = all.slice(0, maxFailures);
+  const omitted = parts.reduce((sum, p) => sum + p.failures_omitted, all.length - failures.length);
+  return {
+    ok: failures.length === 0 && omitted === 0,
+    events: parts.reduce((sum, p) => sum + p.events, 0),
+    head: parts.at(-1)?.head ?? { seq: 0, hash: GENESIS_HASH },
+    failures,
+    failures_omitted: omitted,
+  };
 }
