@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { projectCatalogInput } from '../catalogs/catalog-input.js';
 import type { Sha256Hex } from '../ledger/pure/event-hash.js';
 import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import { projectRawManifest, storedRawFiles } from '../projections/raw-manifest.js';
@@ -7,7 +8,15 @@ import { projectRunManifest } from '../projections/run-manifest.js';
 import { projectRunRecord } from '../projections/run-record.js';
 import { projectValidationReport } from '../projections/validation-report.js';
 import { renderChecksums } from '../zones/checksums.js';
-import { planCatalogFiles } from './promotion/catalog-files.js';
+import {
+  type CatalogFile,
+  DATA_CATALOG_PATH,
+  dataCatalogFile,
+  dcatDatasetFile,
+  planCatalogFiles,
+  provFile,
+  stacFiles,
+} from './promotion/catalog-files.js';
 
 /** A file that is a projection of the ledger: its bytes follow from the events alone. */
 export interface ProjectedFile {
@@ -72,57 +81,136 @@ export function catalogProjectionFiles(
     runEvents,
     candidate: null,
   });
-  return files.map((f) => ({ zone: 'catalog', path: f.path, content: renderReceipt(f.document) }));
+  return files.map(catalogFile);
 }
 
 /**
- * Every projected file of a whole ledger, as `kfm replay` rebuilds it: raw manifests and checksums,
- * receipts of every run, catalogs as the last promotion of each dataset left them and the PROV of
- * every promoted run. Later files for the same path win, as later writes did.
+ * Every projected file of a ledger, one dataset at a time, as `kfm replay` rebuilds them: push each
+ * dataset's events (seq order), then `finish()` for the DCAT catalog of all datasets. Only the
+ * version.published events are kept across datasets (the catalog lists them all), so memory follows
+ * the largest dataset and the number of versions, never the length of the ledger.
+ */
+export class LedgerProjection {
+  readonly #sha256: Sha256Hex;
+  readonly #published: LedgerEvent[] = [];
+  /** The latest promotion that wrote catalogs: the data catalog is as it left it. */
+  #lastCatalog: { seq: number; datasetId: string } | null = null;
+
+  constructor(sha256: Sha256Hex) {
+    this.#sha256 = sha256;
+  }
+
+  /** The projected files of one dataset, from all of its events and only them. */
+  dataset(events: readonly LedgerEvent[]): ProjectedFile[] {
+    const runs = new Map<string, LedgerEvent[]>();
+    const captures: LedgerEvent[] = [];
+    const published: LedgerEvent[] = [];
+    for (const event of events) {
+      const run = runs.get(event.run_id);
+      if (run === undefined) runs.set(event.run_id, [event]);
+      else run.push(event);
+      if (isType(event, 'raw.captured')) captures.push(event);
+      if (isType(event, 'version.published')) published.push(event);
+    }
+    const datasetId = events[0]?.dataset_id;
+    if (datasetId === undefined) return [];
+    const files = captures.length > 0 ? rawProjectionFiles(datasetId, captures) : [];
+    const promotions: Promotion[] = [];
+    for (const run of runs.values()) {
+      files.push(...runReceiptFiles(run, published, this.#sha256, isBackfillRun(run) ? events : undefined));
+      const anchor = run.findLast((e) => isType(e, 'version.published') || isType(e, 'version.reused'));
+      if (anchor !== undefined) promotions.push({ seq: anchor.seq, run });
+    }
+    promotions.sort((a, b) => a.seq - b.seq);
+    const catalogs = datasetCatalogFiles(promotions, published);
+    // Loops, not spread: a dataset of many versions would overflow the argument stack.
+    for (const file of catalogs.files) files.push(file);
+    for (const event of published) this.#published.push(event);
+    const last = catalogs.lastSeq;
+    if (last !== null && (this.#lastCatalog === null || last > this.#lastCatalog.seq))
+      this.#lastCatalog = { seq: last, datasetId };
+    return files;
+  }
+
+  /** data/catalog/dcat/catalog.json as the latest promotion of any dataset left it (none: nothing). */
+  finish(): ProjectedFile[] {
+    const last = this.#lastCatalog;
+    if (last === null) return [];
+    const all = this.#published.filter((e) => e.seq <= last.seq).sort((a, b) => a.seq - b.seq);
+    const input = projectCatalogInput(all.filter((e) => e.dataset_id === last.datasetId))!;
+    return [catalogFile(dataCatalogFile(all, last.datasetId, dcatDatasetFile(input)))];
+  }
+}
+
+interface Promotion {
+  /** Its last version.published or version.reused: the promotion planned catalogs right after it. */
+  seq: number;
+  run: readonly LedgerEvent[];
+}
+
+/**
+ * The catalogs of one dataset as its promotions (seq order) left them, each path from the latest
+ * promotion that wrote it. Every promotion rewrote the DCAT dataset and, when spatial, the STAC
+ * files of every version so far, so walking back from the latest, each is planned once — not once
+ * per promotion, which grew with the square of the versions. Only each run's PROV is its own.
+ * `lastSeq`: the latest promotion that wrote any (one with a version published by then).
+ */
+function datasetCatalogFiles(
+  promotions: readonly Promotion[],
+  published: readonly LedgerEvent[],
+): { files: ProjectedFile[]; lastSeq: number | null } {
+  const files: ProjectedFile[] = [];
+  let lastSeq: number | null = null;
+  let stacPlanned = false;
+  let known = published.length;
+  for (const { seq, run } of [...promotions].reverse()) {
+    while (known > 0 && published[known - 1]!.seq > seq) known--;
+    // No version yet: the promotion had nothing to catalog and wrote nothing.
+    if (known === 0) continue;
+    const datasetId = run[0]!.dataset_id;
+    const spatial = Boolean(projectCatalogInput([published[known - 1]!])!.entry.spatial);
+    if (lastSeq === null || (spatial && !stacPlanned)) {
+      const input = projectCatalogInput(published.slice(0, known))!;
+      if (lastSeq === null) {
+        const dataset = dcatDatasetFile(input);
+        // The data catalog owns that path (see DATA_CATALOG_PATH).
+        if (dataset.path !== DATA_CATALOG_PATH) files.push(catalogFile(dataset));
+      }
+      if (spatial) files.push(...stacFiles(input).map(catalogFile));
+      stacPlanned ||= spatial;
+    }
+    lastSeq ??= seq;
+    files.push(catalogFile(provFile(datasetId, run)));
+  }
+  return { files, lastSeq };
+}
+
+const catalogFile = (file: CatalogFile): ProjectedFile => ({
+  zone: 'catalog',
+  path: file.path,
+  content: renderReceipt(file.document),
+});
+
+/**
+ * Every projected file of a ledger held in memory (tests, small ledgers): `LedgerProjection` over
+ * its datasets, sorted by path.
  */
 export function projectAllFiles(events: readonly LedgerEvent[], sha256: Sha256Hex): ProjectedFile[] {
-  const byPath = new Map<string, ProjectedFile>();
-  const put = (files: ProjectedFile[]) => {
-    for (const file of files) byPath.set(`${file.zone}/${file.path}`, file);
-  };
-  const runs = new Map<string, LedgerEvent[]>();
-  const captures = new Map<string, LedgerEvent[]>();
   const byDataset = new Map<string, LedgerEvent[]>();
-  const published: LedgerEvent[] = [];
   for (const event of events) {
-    const key = `${event.dataset_id}\u0000${event.run_id}`;
-    runs.set(key, [...(runs.get(key) ?? []), event]);
-    if (!byDataset.has(event.dataset_id)) byDataset.set(event.dataset_id, []);
-    byDataset.get(event.dataset_id)!.push(event);
-    if (isType(event, 'raw.captured'))
-      captures.set(event.dataset_id, [...(captures.get(event.dataset_id) ?? []), event]);
-    if (isType(event, 'version.published')) published.push(event);
+    const list = byDataset.get(event.dataset_id);
+    if (list === undefined) byDataset.set(event.dataset_id, [event]);
+    else list.push(event);
   }
-  for (const [datasetId, list] of captures) put(rawProjectionFiles(datasetId, list));
-  const promotions: { seq: number; run: LedgerEvent[] }[] = [];
-  for (const run of runs.values()) {
-    const datasetId = run[0]!.dataset_id;
-    put(
-      runReceiptFiles(
-        run,
-        published.filter((e) => e.dataset_id === datasetId),
-        sha256,
-        isBackfillRun(run) ? byDataset.get(datasetId) : undefined,
-      ),
-    );
-    const anchor = run.filter((e) => isType(e, 'version.published') || isType(e, 'version.reused')).at(-1);
-    if (anchor !== undefined) promotions.push({ seq: anchor.seq, run });
-  }
-  // Each promotion rewrote its dataset's catalogs and data.json from what was published by then.
-  for (const { seq, run } of promotions.sort((a, b) => a.seq - b.seq)) {
-    put(
-      catalogProjectionFiles(
-        run,
-        published.filter((e) => e.seq <= seq),
-      ),
-    );
-  }
-  return [...byPath.values()].sort((a, b) => (`${a.zone}/${a.path}` < `${b.zone}/${b.path}` ? -1 : 1));
+  const projection = new LedgerProjection(sha256);
+  const files = [...byDataset.values()].flatMap((list) => projection.dataset(list));
+  return sortFiles([...files, ...projection.finish()]);
+}
+
+/** By zone, then path: the order drift is reported in. */
+export function sortFiles<F extends Pick<ProjectedFile, 'zone' | 'path'>>(files: F[]): F[] {
+  const key = (f: F) => `${f.zone}/${f.path}`;
+  return files.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 /** Whether a run is a backfill parent, whose record lists windows found in its child runs. */

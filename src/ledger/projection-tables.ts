@@ -219,14 +219,25 @@ export class ProjectionTables {
     }
   }
 
-  /** The rows as stored, in the reducers' encoding (for `kfm replay --check`). */
-  rows(): ProjectionRows {
+  /**
+   * The rows as stored, in the reducers' encoding: of one dataset (`kfm replay --check` compares a
+   * dataset at a time, by index) or of all.
+   */
+  rows(datasetId?: string): ProjectionRows {
     const rows = {} as ProjectionRows;
+    const where = datasetId === undefined ? '' : ' WHERE dataset_id = ?';
+    const params = datasetId === undefined ? [] : [datasetId];
     for (const table of PROJECTION_TABLE_NAMES) {
-      const all = this.#db.prepare(`SELECT * FROM ${table}`).all() as Columns[];
+      const all = this.#db.prepare(`SELECT * FROM ${table}${where}`).all(...params) as Columns[];
       rows[table] = new Map(all.map((c) => [rowKey(table, c), c]));
     }
     return rows;
+  }
+
+  /** Every dataset with a row in any table: replay looks for rows of datasets the ledger lacks. */
+  datasetIds(): string[] {
+    const union = PROJECTION_TABLE_NAMES.map((t) => `SELECT dataset_id FROM ${t}`).join(' UNION ');
+    return this.#db.prepare(`${union} ORDER BY dataset_id`).pluck().all() as string[];
   }
 }
 

@@ -144,6 +144,14 @@ export class SqliteLedger implements LedgerStore {
     return statement.iterate(...params) as IterableIterator<StoredRow>;
   }
 
+  /** Every dataset with an event, by name: read from the dataset index, no event body is touched. */
+  datasetIds(): string[] {
+    return this.db
+      .prepare('SELECT DISTINCT dataset_id FROM events ORDER BY dataset_id')
+      .pluck()
+      .all() as string[];
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -3,8 +3,8 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AuditFailure } from '../../src/contract/audit/audit-failure.js';
-import { checkProcessedFiles } from '../../src/contract/audit/check-processed-files.js';
-import { checkRawFiles } from '../../src/contract/audit/check-raw-files.js';
+import { checkProcessedDataset, checkProcessedZone } from '../../src/contract/audit/check-processed-files.js';
+import { checkRawDataset, checkRawZone } from '../../src/contract/audit/check-raw-files.js';
 import { FileExpectations } from '../../src/contract/audit/file-expectations.js';
 import { renderChecksums } from '../../src/zones/checksums.js';
 import { zoneLayout } from '../../src/zones/zone-layout.js';
@@ -46,10 +46,20 @@ function rootFor(drafts: RunDraft[]) {
   put(join(layout.raw, AUDIT_DS, 'manifest.yml'), 'projection\n');
   put(join(layout.processed, AUDIT_DS, V, 'a.csv'), OUT);
   put(join(layout.processed, AUDIT_DS, V, 'checksums.sha256'), renderChecksums(artifacts));
-  const check = async (): Promise<AuditFailure[]> => [
-    ...(await checkRawFiles(layout, expectations, () => {})),
-    ...(await checkProcessedFiles(layout, expectations, () => {})),
-  ];
+  // Each zone, then each dataset folder in it or in the events, as verify --deep walks them.
+  const check = async (): Promise<AuditFailure[]> => {
+    const [raw, processed] = [await checkRawZone(layout), await checkProcessedZone(layout)];
+    const ids = (found: string[]) => [...new Set([AUDIT_DS, ...found])].sort();
+    const failures = [...raw.failures];
+    for (const id of ids(raw.datasets))
+      failures.push(...(await checkRawDataset(layout, id, expectations.raw.get(id) ?? new Map(), () => {})));
+    failures.push(...processed.failures);
+    for (const id of ids(processed.datasets)) {
+      const versions = expectations.versions.get(id) ?? new Map();
+      failures.push(...(await checkProcessedDataset(layout, id, versions, () => {})));
+    }
+    return failures;
+  };
   return { layout, check, raw: join(layout.raw, AUDIT_DS), version: join(layout.processed, AUDIT_DS, V) };
 }
 

@@ -220,10 +220,10 @@ describe('kfm verify --deep on a real demo root', () => {
       return { exit, stdout: out.join(''), stderr: err.join('') };
     }
 
-    it('draws the progress bar on stderr (events, then files) and clears it before the report', async () => {
+    it('draws the progress bar on stderr (events, then datasets) and clears it before the report', async () => {
       const { exit, stdout, stderr } = await onTerminal(false);
       expect(stderr).toContain(`events verified  [`);
-      expect(stderr).toMatch(/files hashed {2}\[#+\] 100% {2}(\d+)\/\1/);
+      expect(stderr).toMatch(/datasets checked {2}\[#+\] 100% {2}(\d+)\/\1/);
       expect(stderr.endsWith('\r\x1b[2K')).toBe(true);
       expect(stdout).toMatch(/^ok: /);
       expect(exit).toBe(0);

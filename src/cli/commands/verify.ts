@@ -5,6 +5,7 @@ import {
   deepReport,
   NO_PROGRESS,
   type Progress,
+  readValid,
   scanLedger,
 } from '../../contract/audit/deep-verify.js';
 import { progressBar } from '../../contract/audit/progress-bar.js';
@@ -49,8 +50,9 @@ export function verifyLedger(
 }
 
 /**
- * --deep: the chain, the replay invariants, and every raw, processed, receipt and catalog file of
- * the root. The ledger is read once and closed before the files are hashed.
+ * --deep: the chain and the replay invariants in one pass over the ledger, then every raw,
+ * processed, receipt and catalog file a dataset at a time, its events read again by the dataset
+ * index: no pass holds the whole ledger in memory.
  */
 async function verifyDeep(
   root: string,
@@ -59,10 +61,14 @@ async function verifyDeep(
   progress: Progress,
 ): Promise<DeepReport> {
   try {
-    const scan = await withLedger(ledgerPath, {}, (ledger) =>
-      scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress }),
-    );
-    return deepReport(scan, await checkFiles(zoneLayout(root), scan, progress));
+    return await withLedger(ledgerPath, {}, async (ledger) => {
+      const scan = scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress });
+      const datasets = {
+        datasetIds: ledger.datasetIds(),
+        read: (datasetId: string) => readValid(ledger.readEvents({ dataset_id: datasetId })),
+      };
+      return deepReport(scan, await checkFiles(zoneLayout(root), datasets, progress));
+    });
   } finally {
     progress.end();
   }

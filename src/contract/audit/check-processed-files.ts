@@ -3,64 +3,72 @@ import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import { renderChecksums } from '../../zones/checksums.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import type { AuditFailure } from './audit-failure.js';
-import type { FileExpectations, RecordedVersion } from './file-expectations.js';
+import type { RecordedVersion } from './file-expectations.js';
 import { type Digest, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
 
 const CHECKSUMS = 'checksums.sha256';
 
-/**
- * data/processed/: every version folder a version.published recorded holds exactly its artifacts
- * and checksums.sha256, byte for byte, and no folder claims to be a version the ledger never
- * published (a staging folder an interrupted promotion left counts: it is not a version).
- * `tick` is called once per recorded file hashed.
- */
-export async function checkProcessedFiles(
+/** data/processed/ itself holds only dataset folders: returns them, and a finding for anything else. */
+export async function checkProcessedZone(
   layout: ZoneLayout,
-  expectations: FileExpectations,
+): Promise<{ datasets: string[]; failures: AuditFailure[] }> {
+  const top = await listChildren(layout.processed);
+  const failures = top.others.map(
+    (name): AuditFailure => ({
+      path: shownPath(layout, 'processed', name),
+      code: 'PROCESSED_FILE_UNEXPECTED',
+      message: 'not a dataset folder',
+    }),
+  );
+  return { datasets: top.folders, failures };
+}
+
+/**
+ * data/processed/<id>/: every version folder a version.published recorded holds exactly its
+ * artifacts and checksums.sha256, byte for byte, and no folder claims to be a version the ledger
+ * never published (a staging folder an interrupted promotion left counts: it is not a version).
+ * `versions`: the dataset's versions (FileExpectations). `tick` is called once per recorded file hashed.
+ */
+export async function checkProcessedDataset(
+  layout: ZoneLayout,
+  datasetId: string,
+  versions: ReadonlyMap<string, RecordedVersion>,
   tick: () => void,
 ): Promise<AuditFailure[]> {
   const failures: AuditFailure[] = [];
   const shown = (path: string) => shownPath(layout, 'processed', path);
-  const top = await listChildren(layout.processed);
-  for (const name of top.others) {
-    failures.push({ path: shown(name), code: 'PROCESSED_FILE_UNEXPECTED', message: 'not a dataset folder' });
+  const found = await listChildren(join(layout.processed, datasetId));
+  for (const name of found.others) {
+    failures.push({
+      path: shown(`${datasetId}/${name}`),
+      code: 'PROCESSED_FILE_UNEXPECTED',
+      message: 'not a version folder',
+    });
   }
-  const datasets = [...new Set([...top.folders, ...expectations.versions.keys()])].sort();
-  for (const datasetId of datasets) {
-    const versions = expectations.versions.get(datasetId) ?? new Map<string, RecordedVersion>();
-    const found = await listChildren(join(layout.processed, datasetId));
-    for (const name of found.others) {
+  for (const name of found.folders.filter((f) => !versions.has(f))) {
+    failures.push({
+      path: shown(`${datasetId}/${name}`),
+      code: 'PROCESSED_VERSION_UNRECORDED',
+      message: name.startsWith('.staging-')
+        ? 'a staging folder left by an interrupted promotion (the next promotion removes it)'
+        : 'no version.published records this version folder',
+    });
+  }
+  for (const [versionId, version] of [...versions].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const at = (name: string) => shown(`${datasetId}/${versionId}${name === '' ? '' : `/${name}`}`);
+    if (!found.folders.includes(versionId)) {
       failures.push({
-        path: shown(`${datasetId}/${name}`),
-        code: 'PROCESSED_FILE_UNEXPECTED',
-        message: 'not a version folder',
+        seq: version.seq,
+        path: at(''),
+        code: 'PROCESSED_FILE_MISSING',
+        message: `the folder of ${versionId}, published at this seq, is gone`,
       });
+      for (let i = 0; i <= version.artifacts.length; i++) tick();
+      continue;
     }
-    for (const name of found.folders.filter((f) => !versions.has(f))) {
-      failures.push({
-        path: shown(`${datasetId}/${name}`),
-        code: 'PROCESSED_VERSION_UNRECORDED',
-        message: name.startsWith('.staging-')
-          ? 'a staging folder left by an interrupted promotion (the next promotion removes it)'
-          : 'no version.published records this version folder',
-      });
-    }
-    for (const [versionId, version] of [...versions].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const at = (name: string) => shown(`${datasetId}/${versionId}${name === '' ? '' : `/${name}`}`);
-      if (!found.folders.includes(versionId)) {
-        failures.push({
-          seq: version.seq,
-          path: at(''),
-          code: 'PROCESSED_FILE_MISSING',
-          message: `the folder of ${versionId}, published at this seq, is gone`,
-        });
-        for (let i = 0; i <= version.artifacts.length; i++) tick();
-        continue;
-      }
-      const dir = join(layout.processed, datasetId, versionId);
-      for (const failure of await checkVersionFolder(dir, version, tick))
-        failures.push({ seq: version.seq, ...failure, path: at(failure.path) });
-    }
+    const dir = join(layout.processed, datasetId, versionId);
+    for (const failure of await checkVersionFolder(dir, version, tick))
+      failures.push({ seq: version.seq, ...failure, path: at(failure.path) });
   }
   return failures;
 }

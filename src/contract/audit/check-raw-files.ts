@@ -2,53 +2,63 @@ import { join } from 'node:path';
 import { unsafePathReason } from '../../zones/relative-path.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import type { AuditFailure } from './audit-failure.js';
-import type { FileExpectations, RecordedFile } from './file-expectations.js';
+import type { RecordedFile } from './file-expectations.js';
 import { type Digest, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
 
 /** Projections beside the captures (replay compares their bytes): expected in a dataset's raw folder. */
 const RAW_PROJECTIONS = new Set(['manifest.yml', 'checksums.sha256']);
 
-/**
- * data/raw/: every file a raw.captured recorded still has its sha256 and size, and nothing else is
- * there — a file slipped in beside the captures would be read as if it had been captured.
- * `tick` is called once per recorded file hashed.
- */
-export async function checkRawFiles(
+/** data/raw/ itself holds only dataset folders: returns them, and a finding for anything else. */
+export async function checkRawZone(
   layout: ZoneLayout,
-  expectations: FileExpectations,
+): Promise<{ datasets: string[]; failures: AuditFailure[] }> {
+  const top = await listChildren(layout.raw);
+  const failures = top.others.map(
+    (name): AuditFailure => ({
+      path: shownPath(layout, 'raw', name),
+      code: 'RAW_FILE_UNEXPECTED',
+      message: 'not inside a dataset folder',
+    }),
+  );
+  return { datasets: top.folders, failures };
+}
+
+/**
+ * data/raw/<id>/: every file a raw.captured recorded still has its sha256 and size, and nothing else
+ * is there — a file slipped in beside the captures would be read as if it had been captured.
+ * `recorded`: the dataset's captures by path (FileExpectations). `tick` is called once per recorded
+ * file hashed.
+ */
+export async function checkRawDataset(
+  layout: ZoneLayout,
+  datasetId: string,
+  recorded: ReadonlyMap<string, readonly RecordedFile[]>,
   tick: () => void,
 ): Promise<AuditFailure[]> {
   const failures: AuditFailure[] = [];
   const shown = (path: string) => shownPath(layout, 'raw', path);
-  const top = await listChildren(layout.raw);
-  for (const name of top.others)
-    failures.push({ path: shown(name), code: 'RAW_FILE_UNEXPECTED', message: 'not inside a dataset folder' });
-  const datasets = [...new Set([...top.folders, ...expectations.raw.keys()])].sort();
-  for (const datasetId of datasets) {
-    const recorded = expectations.raw.get(datasetId) ?? new Map<string, RecordedFile[]>();
-    const dir = join(layout.raw, datasetId);
-    for (const [path, records] of [...recorded].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const at = `${datasetId}/${path}`;
-      const unsafe = unsafePathReason(path);
-      // Recorded paths are untrusted input: one leaving the folder is never read.
-      const digest: Digest = unsafe === undefined ? await digestOf(join(dir, path)) : 'missing';
-      tick();
-      for (const record of records) {
-        const failure = compare(digest, record, unsafe);
-        if (failure !== null) failures.push({ seq: record.seq, path: shown(at), ...failure });
-      }
+  const dir = join(layout.raw, datasetId);
+  for (const [path, records] of [...recorded].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const at = `${datasetId}/${path}`;
+    const unsafe = unsafePathReason(path);
+    // Recorded paths are untrusted input: one leaving the folder is never read.
+    const digest: Digest = unsafe === undefined ? await digestOf(join(dir, path)) : 'missing';
+    tick();
+    for (const record of records) {
+      const failure = compare(digest, record, unsafe);
+      if (failure !== null) failures.push({ seq: record.seq, path: shown(at), ...failure });
     }
-    for (const entry of await listTree(dir)) {
-      if (recorded.has(entry.path) || (recorded.size > 0 && RAW_PROJECTIONS.has(entry.path))) continue;
-      failures.push({
-        path: shown(`${datasetId}/${entry.path}`),
-        code: 'RAW_FILE_UNEXPECTED',
-        message:
-          entry.kind === 'file'
-            ? 'no raw.captured records this file'
-            : 'not a regular file, and no raw.captured records it',
-      });
-    }
+  }
+  for (const entry of await listTree(dir)) {
+    if (recorded.has(entry.path) || (recorded.size > 0 && RAW_PROJECTIONS.has(entry.path))) continue;
+    failures.push({
+      path: shown(`${datasetId}/${entry.path}`),
+      code: 'RAW_FILE_UNEXPECTED',
+      message:
+        entry.kind === 'file'
+          ? 'no raw.captured records this file'
+          : 'not a regular file, and no raw.captured records it',
+    });
   }
   return failures;
 }

@@ -9,11 +9,11 @@ import {
 } from '../../ledger/pure/verify-chain.js';
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
-import { type ProjectedFile, projectAllFiles } from '../projected-files.js';
+import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
 import { findDrift } from '../replay/check-projections.js';
 import type { AuditFailure } from './audit-failure.js';
-import { checkProcessedFiles } from './check-processed-files.js';
-import { checkRawFiles } from './check-raw-files.js';
+import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
+import { checkRawDataset, checkRawZone } from './check-raw-files.js';
 import { FileExpectations } from './file-expectations.js';
 import { InvariantChecker } from './replay-invariants.js';
 
@@ -31,14 +31,11 @@ export interface DeepReport extends Omit<ChainReport, 'failures'> {
   failures: (ChainFailure | AuditFailure)[];
 }
 
-/** What one pass over the ledger yields for the file checks. */
+/** What the pass over the whole ledger yields: findings only, never its events. */
 export interface LedgerScan {
   chain: ChainReport;
   invariants: AuditFailure[];
   invariantsOmitted: number;
-  expectations: FileExpectations;
-  /** Every event that satisfies its schema, for the projections (replay holds them all too). */
-  events: LedgerEvent[];
 }
 
 export interface ScanOptions {
@@ -51,34 +48,36 @@ export interface ScanOptions {
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * One streaming pass: the chain check of `kfm verify`, the replay invariants and what the zones
- * should hold. A row the chain check finds unreadable or schema-invalid is reported there and kept
- * out of the invariants, which trust the vocabulary.
+ * One streaming pass: the chain check of `kfm verify` and the replay invariants. A row the chain
+ * check finds unreadable or schema-invalid is reported there and kept out of the invariants, which
+ * trust the vocabulary.
  */
 export function scanLedger(rows: Iterable<StoredRow>, options: ScanOptions): LedgerScan {
   const progress = options.progress ?? NO_PROGRESS;
   const chain = new ChainVerifier({ hasher: nodeEventHasher, anchors: options.anchors ?? [] });
   const invariants = new InvariantChecker(nodeSha256Hex);
-  const expectations = new FileExpectations();
-  const events: LedgerEvent[] = [];
   let done = 0;
   for (const row of rows) {
     chain.push(row);
     const event = decodeValid(row);
-    if (event !== undefined) {
-      invariants.push(event);
-      expectations.push(event);
-      events.push(event);
-    }
+    if (event !== undefined) invariants.push(event);
     progress.update('events verified', ++done, options.total);
   }
   return {
     chain: chain.finish(),
     invariants: invariants.finish(),
     invariantsOmitted: invariants.omitted,
-    expectations,
-    events,
   };
+}
+
+/** The events of `rows` that satisfy their schema: what the invariants and projections see. */
+export function readValid(rows: Iterable<StoredRow>): LedgerEvent[] {
+  const events: LedgerEvent[] = [];
+  for (const row of rows) {
+    const event = decodeValid(row);
+    if (event !== undefined) events.push(event);
+  }
+  return events;
 }
 
 function decodeValid(row: StoredRow): LedgerEvent | undefined {
@@ -94,41 +93,93 @@ function decodeValid(row: StoredRow): LedgerEvent | undefined {
   }
 }
 
-/** Raw and processed files against their events, receipts and catalogs against their replay. */
+/** A ledger as the file checks read it: a dataset at a time. */
+export interface DatasetEvents {
+  /** Every dataset with an event. */
+  datasetIds: readonly string[];
+  /** The dataset's events that satisfy their schema, in seq order. */
+  read(datasetId: string): LedgerEvent[];
+}
+
+/**
+ * Raw and processed files against their events, receipts and catalogs against their replay: one
+ * dataset at a time, so memory follows the largest dataset and not the ledger. Findings come in the
+ * order of one pass per zone: raw, processed, then projections by path.
+ */
 export async function checkFiles(
   layout: ZoneLayout,
-  scan: LedgerScan,
+  ledger: DatasetEvents,
   progress: Progress = NO_PROGRESS,
 ): Promise<{ files: number; failures: AuditFailure[] }> {
-  const failures: AuditFailure[] = [];
-  let projected: ProjectedFile[] = [];
-  try {
-    projected = projectAllFiles(scan.events, nodeSha256Hex);
-  } catch (error) {
-    failures.push({
-      code: 'PROJECTION_UNREPLAYABLE',
-      message: `receipts and catalogs cannot be rebuilt from the events: ${(error as Error).message}`,
-    });
+  const rawZone = await checkRawZone(layout);
+  const processedZone = await checkProcessedZone(layout);
+  const raw = rawZone.failures;
+  const processed = processedZone.failures;
+  const projected = new ProjectionCheck(layout);
+  const known = new Set(ledger.datasetIds);
+  // A folder of a dataset the ledger never heard of is checked as one with no events: all of it is extra.
+  const datasets = [...new Set([...known, ...rawZone.datasets, ...processedZone.datasets])].sort();
+  let files = 0;
+  const tick = () => files++;
+  for (const [done, datasetId] of datasets.entries()) {
+    const events = known.has(datasetId) ? ledger.read(datasetId) : [];
+    const expectations = new FileExpectations();
+    for (const event of events) expectations.push(event);
+    const recorded = expectations.raw.get(datasetId) ?? new Map();
+    for (const f of await checkRawDataset(layout, datasetId, recorded, tick)) raw.push(f);
+    const versions = expectations.versions.get(datasetId) ?? new Map();
+    for (const f of await checkProcessedDataset(layout, datasetId, versions, tick)) processed.push(f);
+    await projected.compare(() => projected.projection.dataset(events), datasetId);
+    progress.update('datasets checked', done + 1, datasets.length);
   }
-  const total = scan.expectations.fileCount() + projected.length;
-  let done = 0;
-  const tick = () => progress.update('files hashed', ++done, total);
-  failures.push(...(await checkRawFiles(layout, scan.expectations, tick)));
-  failures.push(...(await checkProcessedFiles(layout, scan.expectations, tick)));
-  for (const file of projected) {
-    // One at a time, so the bar moves; findDrift is the very comparison `kfm replay --check` makes.
-    for (const drift of await findDrift(layout, [file])) {
-      failures.push({
+  await projected.compare(() => projected.projection.finish(), 'the data catalog');
+  const failures = [...projected.unreplayable, ...raw, ...processed, ...projected.drift()];
+  return { files: files + projected.files, failures };
+}
+
+/** Receipts and catalogs against their replay, with the very comparison `kfm replay --check` makes. */
+class ProjectionCheck {
+  readonly projection = new LedgerProjection(nodeSha256Hex);
+  readonly #layout: ZoneLayout;
+  readonly #drift: (AuditFailure & { file: ProjectedFile })[] = [];
+  readonly unreplayable: AuditFailure[] = [];
+  files = 0;
+
+  constructor(layout: ZoneLayout) {
+    this.#layout = layout;
+  }
+
+  async compare(project: () => ProjectedFile[], what: string): Promise<void> {
+    let files: ProjectedFile[];
+    try {
+      files = project();
+    } catch (error) {
+      this.unreplayable.push({
+        code: 'PROJECTION_UNREPLAYABLE',
+        message: `receipts and catalogs of ${what} cannot be rebuilt from the events: ${(error as Error).message}`,
+      });
+      return;
+    }
+    this.files += files.length;
+    for (const { file, ...drift } of await findDrift(this.#layout, files)) {
+      this.#drift.push({
         path: drift.path,
         code: 'PROJECTION_DRIFT',
         message: `differs from its replay of the ledger${drift.found_sha256 === null ? ' (missing)' : ''}`,
         expected_sha256: drift.expected_sha256,
         found_sha256: drift.found_sha256,
+        file,
       });
     }
-    tick();
   }
-  return { files: done, failures };
+
+  /** By zone and path, whatever order the datasets came in. */
+  drift(): AuditFailure[] {
+    const drift = sortFiles(this.#drift.map((d) => ({ ...d.file, failure: d }))).map(
+      ({ failure: { file: _, ...f } }) => f,
+    );
+    return drift;
+  }
 }
 
 /** Chain failures first, then invariants by seq, then files by path; at most `maxFailures` kept. */

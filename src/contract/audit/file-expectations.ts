@@ -15,7 +15,7 @@ export interface RecordedVersion {
 
 /**
  * What the ledger says the raw and processed zones hold, gathered in one pass over the events
- * (pure): per dataset, every raw file by its path relative to data/raw/<id>/, and every version
+ * (pure; verify --deep gathers it a dataset at a time): per dataset, every raw file by its path relative to data/raw/<id>/, and every version
  * by the first version.published of its id. A later, different publication of the same id is a
  * VERSION_REPUBLISHED finding; the folder is checked against the first, which the promotion wrote.
  */
@@ -37,15 +37,6 @@ export class FileExpectations {
       const { version_id, artifacts } = event.payload;
       if (!versions.has(version_id)) versions.set(version_id, { seq: event.seq, artifacts });
     }
-  }
-
-  /** How many files the file checks will hash: for the progress bar. */
-  fileCount(): number {
-    let count = 0;
-    for (const files of this.raw.values()) count += files.size;
-    for (const versions of this.versions.values())
-      for (const version of versions.values()) count += version.artifacts.length + 1;
-    return count;
   }
 }
 

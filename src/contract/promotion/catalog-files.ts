@@ -53,27 +53,53 @@ export interface CatalogSources {
 export function planCatalogFiles(sources: CatalogSources): CatalogFile[] {
   const input = catalogInput(sources);
   if (input === null) return [];
-  const ds = sources.dataset_id;
-  const files: CatalogFile[] = [
-    { kind: 'dcat', path: `dcat/${ds}.json`, document: renderDcatDataset(input) },
-  ];
-  const others = groupByDataset(sources.allPublished)
-    .filter(([id]) => id !== ds)
+  const dataset = dcatDatasetFile(input);
+  const files: CatalogFile[] = [dataset, dataCatalogFile(sources.allPublished, sources.dataset_id, dataset)];
+  if (input.entry.spatial) files.push(...stacFiles(input));
+  files.push(provFile(sources.dataset_id, sources.runEvents, sources.candidate?.run_id));
+  return files;
+}
+
+/** data/catalog/dcat/<id>.json: the DCAT dataset with every version as a distribution. */
+export function dcatDatasetFile(input: CatalogInput): CatalogFile {
+  return { kind: 'dcat', path: `dcat/${input.dataset_id}.json`, document: renderDcatDataset(input) };
+}
+
+/**
+ * The DCAT catalog of all datasets. A dataset named `catalog` would have its DCAT dataset here too;
+ * every promotion writes the catalog after it, so the catalog is what the path holds.
+ */
+export const DATA_CATALOG_PATH = 'dcat/catalog.json';
+
+/**
+ * The DCAT catalog of all datasets (data.json) as a promotion of `datasetId` leaves it: every other
+ * dataset as `allPublished` (seq order) renders it, then `dataset`, the promoted one.
+ */
+export function dataCatalogFile(
+  allPublished: readonly LedgerEvent[],
+  datasetId: string,
+  dataset: CatalogFile,
+): CatalogFile {
+  const others = groupByDataset(allPublished)
+    .filter(([id]) => id !== datasetId)
     .flatMap(([, events]) => {
       const other = projectCatalogInput(events);
       return other === null ? [] : [renderDcatDataset(other)];
     });
-  files.push({
-    kind: 'dcat',
-    path: 'dcat/catalog.json',
-    document: renderDcatCatalog([...others, files[0]!.document as ReturnType<typeof renderDcatDataset>]),
-  });
-  if (input.entry.spatial) files.push(...stacFiles(input));
-  const operator = sources.runEvents.find((e) => e.type === 'run.started')?.actor.operator;
-  const prov = renderProv(sources.runEvents, operator === undefined ? {} : { operator });
-  const runId = sources.runEvents[0]?.run_id ?? sources.candidate?.run_id ?? 'unknown';
-  files.push({ kind: 'prov', path: `prov/${ds}/run_${runId}.json`, document: prov });
-  return files;
+  const document = renderDcatCatalog([...others, dataset.document as ReturnType<typeof renderDcatDataset>]);
+  return { kind: 'dcat', path: DATA_CATALOG_PATH, document };
+}
+
+/** data/catalog/prov/<id>/run_<run_id>.json: the PROV of one run. */
+export function provFile(
+  datasetId: string,
+  runEvents: readonly LedgerEvent[],
+  candidateRunId?: string,
+): CatalogFile {
+  const operator = runEvents.find((e) => e.type === 'run.started')?.actor.operator;
+  const prov = renderProv(runEvents, operator === undefined ? {} : { operator });
+  const runId = runEvents[0]?.run_id ?? candidateRunId ?? 'unknown';
+  return { kind: 'prov', path: `prov/${datasetId}/run_${runId}.json`, document: prov };
 }
 
 export function validateCatalogFiles(
@@ -120,7 +146,8 @@ function catalogInput(sources: CatalogSources): CatalogInput | null {
   return { dataset_id: sources.dataset_id, entry, versions: known ? versions : [...versions, next] };
 }
 
-function stacFiles(input: CatalogInput): CatalogFile[] {
+/** data/catalog/stac/<id>/: the collection and an item per version with an extent. */
+export function stacFiles(input: CatalogInput): CatalogFile[] {
   const ds = input.dataset_id;
   const bboxes = input.versions.flatMap((v) => (v.bbox === undefined ? [] : [v.bbox]));
   const overall = unionBbox(bboxes);
@@ -141,6 +168,10 @@ function stacFiles(input: CatalogInput): CatalogFile[] {
 
 function groupByDataset(events: readonly LedgerEvent[]): [string, LedgerEvent[]][] {
   const groups = new Map<string, LedgerEvent[]>();
-  for (const event of events) groups.set(event.dataset_id, [...(groups.get(event.dataset_id) ?? []), event]);
+  for (const event of events) {
+    const group = groups.get(event.dataset_id);
+    if (group === undefined) groups.set(event.dataset_id, [event]);
+    else group.push(event);
+  }
   return [...groups.entries()];
 }

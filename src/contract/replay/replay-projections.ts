@@ -1,0 +1,131 @@
+import { KfmError } from '../../errors.js';
+import { nodeSha256Hex } from '../../ledger/node-hasher.js';
+import type { ProjectionTables } from '../../ledger/projection-tables.js';
+import { PROJECTION_TABLE_NAMES, projectRows } from '../../ledger/pure/projection-columns.js';
+import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
+import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
+import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
+import type { ZoneLayout } from '../../zones/zone-layout.js';
+import { createZoneWriter, type ZoneWriter } from '../../zones/zone-writer.js';
+import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
+import { type Drift, findDrift } from './check-projections.js';
+
+export interface ReplayReport {
+  ok: boolean;
+  events: number;
+  files: number;
+  /** Files rewritten because they differed from their replay (0 with --check). */
+  rewritten: number;
+  drift: Drift[];
+  rows: number;
+  /** Table rows that differed before the tables were rebuilt (0 with --check). */
+  rows_rewritten: number;
+  row_drift: RowDrift[];
+}
+
+/**
+ * `kfm replay [--check]`: every projection rebuilt from the events alone, compared byte for byte with
+ * the files on disk and row by row with the projection tables. Without `check` the tables are first
+ * rebuilt and drifted files rewritten (receipts, raw manifests and checksums, catalogs; never raw or
+ * processed data, never the events).
+ *
+ * One dataset at a time, read by the ledger's dataset index: its events are projected, compared and
+ * dropped before the next is read, so memory follows the largest dataset, not the ledger.
+ */
+export async function replayProjections(
+  ledger: SqliteLedger,
+  layout: ZoneLayout,
+  check: boolean,
+): Promise<ReplayReport> {
+  const tables = ledger.projections;
+  if (tables === null)
+    throw new KfmError('IO', 'the ledger has no projection tables; open it with this kfm to migrate it');
+  // Rows of a dataset the ledger lacks are drift too: they have no event behind them.
+  const datasets = [...new Set([...ledger.datasetIds(), ...tables.datasetIds()])].sort();
+  const read = (datasetId: string): LedgerEvent[] =>
+    [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent);
+  let rows_rewritten = 0;
+  if (!check) {
+    // The tables are caches, never the truth: emptied and refilled; the count is what that repaired.
+    for (const id of datasets) rows_rewritten += diffDatasetRows(tables, id, read(id)).drift.length;
+    tables.rebuild();
+  }
+  const files = new FileReplay(layout, check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']));
+  const projection = new LedgerProjection(nodeSha256Hex);
+  const row_drift: RowDrift[] = [];
+  let events = 0;
+  let rows = 0;
+  for (const id of datasets) {
+    const list = read(id);
+    events += list.length;
+    await files.compare(projection.dataset(list));
+    const tableReplay = diffDatasetRows(tables, id, list);
+    rows += tableReplay.rows;
+    for (const d of tableReplay.drift) row_drift.push(d);
+  }
+  await files.compare(projection.finish());
+  const drift = files.drift();
+  return {
+    ok: drift.length === 0 && row_drift.length === 0,
+    events,
+    files: files.count,
+    rewritten: files.rewritten,
+    drift,
+    rows,
+    rows_rewritten,
+    row_drift: sortRowDrift(row_drift),
+  };
+}
+
+/** One dataset's rows as the pure reducers project them from its events, against the stored ones. */
+function diffDatasetRows(
+  tables: ProjectionTables,
+  datasetId: string,
+  events: readonly LedgerEvent[],
+): { rows: number; drift: RowDrift[] } {
+  const expected = projectRows(events);
+  return {
+    rows: countRows(expected),
+    drift: diffProjectionRows(expected, tables.rows(datasetId), nodeSha256Hex),
+  };
+}
+
+/** Projected files against the disk, rewriting those that differ when given a writer. */
+class FileReplay {
+  readonly #layout: ZoneLayout;
+  readonly #writer: ZoneWriter | null;
+  readonly #drift: (Drift & { file: ProjectedFile })[] = [];
+  count = 0;
+  rewritten = 0;
+
+  constructor(layout: ZoneLayout, writer: ZoneWriter | null) {
+    this.#layout = layout;
+    this.#writer = writer;
+  }
+
+  async compare(files: readonly ProjectedFile[]): Promise<void> {
+    this.count += files.length;
+    for (const found of await findDrift(this.#layout, files)) {
+      if (this.#writer === null) {
+        this.#drift.push(found);
+        continue;
+      }
+      await this.#writer.writeFile(found.file.zone, found.file.path, found.file.content);
+      this.rewritten++;
+      // Whatever a rewrite could not fix (a read-only file, a folder in the way) is still drift.
+      this.#drift.push(...(await findDrift(this.#layout, [found.file])));
+    }
+  }
+
+  /** By zone and path, whatever order the datasets came in. */
+  drift(): Drift[] {
+    const byFile = sortFiles(this.#drift.map((d) => ({ ...d.file, drift: d })));
+    return byFile.map(({ drift: { file: _, ...d } }) => d);
+  }
+}
+
+/** By table, then key: the order one diff over the whole tables gave. */
+function sortRowDrift(drift: RowDrift[]): RowDrift[] {
+  const table = (d: RowDrift) => PROJECTION_TABLE_NAMES.indexOf(d.table);
+  return drift.sort((a, b) => table(a) - table(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
