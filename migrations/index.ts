@@ -1,15 +1,13 @@
 import type { Migration } from 'kysely';
-import * as m0001 from './0001_create_events.js';
-import * as m0002 from './0002_event_read_indexes.js';
-import * as m0003 from './0003_projection_tables.js';
 
 /**
  * Listed in code rather than read from the folder: Kysely's FileMigrationProvider cannot load .ts
  * files under vitest, and a compiled CLI must not depend on its working directory. Names sort in
- * the order they run; never rename or edit one that has shipped.
+ * the order they run; never rename or edit one that has shipped. Each is loaded only when a ledger
+ * needs it (and with it Kysely): opening an up-to-date ledger reads just the names.
  */
-export const MIGRATIONS: Record<string, Migration> = {
-  '0001_create_events': m0001,
-  '0002_event_read_indexes': m0002,
-  '0003_projection_tables': m0003,
+export const MIGRATIONS: Record<string, () => Promise<Migration>> = {
+  '0001_create_events': () => import('./0001_create_events.js'),
+  '0002_event_read_indexes': () => import('./0002_event_read_indexes.js'),
+  '0003_projection_tables': () => import('./0003_projection_tables.js'),
 };

@@ -50,7 +50,11 @@ export function processIo(): Io {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    stdin: process.stdin,
+    // A getter: process.stdin builds its stream (and loads node:net) on first use, which only
+    // commands reading input should pay for.
+    get stdin() {
+      return process.stdin;
+    },
     isTTY: Boolean(process.stderr.isTTY),
   };
 }

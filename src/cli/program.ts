@@ -44,14 +44,26 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
 /** Global options that take a value: their value is not the command name. */
 const VALUED_GLOBALS = new Set(['--root', '--ledger']);
 
-/** The command named on the command line, if it is one of ours; undefined for help and the like. */
+/**
+ * The command named on the command line (`kfm help <command>` names it too), if it is one of ours;
+ * undefined for plain help, an unknown command and the like.
+ */
 export function commandNameOf(argv: readonly string[]): string | undefined {
+  let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (VALUED_GLOBALS.has(arg)) i++;
+    else if (arg === 'help' && !help) help = true;
     else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
   }
   return undefined;
+}
+
+/** Which commands to register: the one named, none to print the version, else all (for help). */
+function loadersFor(argv: readonly string[]): (() => Promise<Register>)[] {
+  const named = commandNameOf(argv);
+  if (named !== undefined) return [COMMANDS[named]!];
+  return argv.includes('--version') || argv.includes('-V') ? [] : Object.values(COMMANDS);
 }
 
 /**
@@ -72,10 +84,8 @@ export async function buildProgram(
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };
-  const named = commandNameOf(argv);
-  const loaders = named === undefined ? Object.values(COMMANDS) : [COMMANDS[named]!];
   const registered = new Set<Register>();
-  for (const load of loaders) {
+  for (const load of loadersFor(argv)) {
     const register = await load();
     if (!registered.has(register)) register(program, cli);
     registered.add(register);

@@ -17,7 +17,7 @@ export interface QueryContext {
 }
 
 export function withQueries<T>(options: GlobalOptions, use: (ctx: QueryContext) => T): Promise<T> {
-  return withLedger(resolvePaths(options).ledger, {}, (ledger) =>
+  return withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) =>
     use({ ledger, queries: new ProjectionQueries(ledger.db), head: ledger.head().seq }),
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENVELOPE_VERSION } from './constants.js';
 import { DatasetId, EventId, EXTENSION_TYPE_PATTERN, RunId, Sha256Hex, Timestamp } from './ids.js';
 import {
   ExtensionPayload,
@@ -7,9 +8,6 @@ import {
   PAYLOADS,
   type PayloadOf,
 } from './vocabulary.js';
-
-export const ENVELOPE_VERSION = 1;
-export const GENESIS_HASH = '0'.repeat(64);
 
 export const EventType = z.string().refine((t) => isKnownEventType(t) || EXTENSION_TYPE_PATTERN.test(t), {
   message:

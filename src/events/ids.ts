@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ULID_PATTERN } from './constants.js';
 
 /** A dataset id becomes a folder name under every zone, so it admits no path syntax at all. */
 export const DATASET_ID_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
@@ -8,9 +9,6 @@ export const DatasetId = z
     DATASET_ID_PATTERN,
     'dataset_id must match ^[a-z][a-z0-9_]*$ (lowercase snake_case, at most 64 characters)',
   );
-
-/** Crockford base32, 26 characters: what `ulid` produces. */
-export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /**
  * A run id is a ULID or a caller-given id (the seed's `run_2026-02-16T00:00:00Z` style). It becomes a

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { Kysely, type Migration, type MigrationResultSet, Migrator, SqliteDialect } from 'kysely';
+import type { Migration, MigrationResultSet } from 'kysely';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { KfmError } from '../errors.js';
 
@@ -14,15 +14,17 @@ export interface MigrateOptions {
 /**
  * Brings the ledger schema up to date. Runs under `BEGIN IMMEDIATE` so that several processes
  * opening a new ledger at once serialise instead of racing on CREATE TABLE; Kysely's SQLite adapter
- * takes no lock of its own and runs no transaction, so it executes inside ours.
+ * takes no lock of its own and runs no transaction, so it executes inside ours. Whether anything is
+ * pending is read with one plain query first: Kysely and the migrations are loaded only when it is,
+ * since loading them costs a query command most of its start-up time.
  */
 export async function migrateLedger(db: Database.Database, options: MigrateOptions = {}): Promise<string[]> {
-  const migrations = options.migrations ?? MIGRATIONS;
-  const wanted = Object.keys(migrations)
-    .sort()
-    .filter((name) => options.upTo === undefined || name <= options.upTo);
-  if (pendingOf(db, wanted, migrations).length === 0) return [];
+  const known = Object.keys(options.migrations ?? MIGRATIONS);
+  const wanted = known.sort().filter((name) => options.upTo === undefined || name <= options.upTo);
+  if (pendingOf(db, wanted, new Set(known)).length === 0) return [];
 
+  const migrations = options.migrations ?? (await loadMigrations(wanted));
+  const { Kysely, Migrator, SqliteDialect } = await import('kysely');
   const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
   const migrator = new Migrator({
     db: kysely,
@@ -43,13 +45,19 @@ export async function migrateLedger(db: Database.Database, options: MigrateOptio
   return (outcome.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-function pendingOf(db: Database.Database, wanted: string[], migrations: Record<string, Migration>): string[] {
+/** The migrations up to the last wanted one: Kysely's migrator expects every one it has applied. */
+async function loadMigrations(wanted: string[]): Promise<Record<string, Migration>> {
+  const loaded = await Promise.all(wanted.map(async (name) => [name, await MIGRATIONS[name]!()] as const));
+  return Object.fromEntries(loaded);
+}
+
+function pendingOf(db: Database.Database, wanted: string[], known: Set<string>): string[] {
   const exists = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
     .get(MIGRATION_TABLE);
   if (exists === undefined) return wanted;
   const applied = db.prepare(`SELECT name FROM ${MIGRATION_TABLE}`).pluck().all() as string[];
-  const unknown = applied.filter((name) => !Object.hasOwn(migrations, name));
+  const unknown = applied.filter((name) => !known.has(name));
   if (unknown.length > 0) {
     throw new KfmError(
       'LEDGER_SCHEMA_TOO_NEW',

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH, type SealedEvent } from '../events/index.js';
+import { GENESIS_HASH } from '../events/constants.js';
+import type { SealedEvent } from '../events/index.js';
 import {
   type Columns,
   decodeRun,

@@ -2,13 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KfmError } from '../errors.js';
-import { GENESIS_HASH, type SealedEvent } from '../events/index.js';
+import { GENESIS_HASH } from '../events/constants.js';
+import type { SealedEvent } from '../events/index.js';
 import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
 import { type MigrateOptions, migrateLedger } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
-import { type ChainHead, sealEvents } from './pure/seal-events.js';
+import type { ChainHead } from './pure/seal-events.js';
 import type { StoredRow } from './pure/verify-chain.js';
-import { type SealDefaults, sealContextFactory } from './seal-context.js';
+import type { SealDefaults } from './seal-context.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
   /** Create the file if it does not exist (only `kfm init` and tests do). */
@@ -16,7 +17,15 @@ export interface OpenLedgerOptions extends SealDefaults {
   /** How long an append waits for another process's write lock, in ms. */
   busyTimeoutMs?: number;
   migrate?: MigrateOptions;
+  /**
+   * Only to read: appendEvents is refused, and the sealing code (the zod vocabulary, ULIDs, the
+   * hasher) is never loaded, which is most of a query command's start-up time.
+   */
+  readOnly?: boolean;
 }
+
+/** Seals drafts onto the chain head (validate, number, link, hash): what an append needs. */
+export type Seal = (drafts: readonly unknown[], head: ChainHead) => SealedEvent[];
 
 const COLUMNS = 'seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash';
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
@@ -35,6 +44,7 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     }
     mkdirSync(dirname(path), { recursive: true });
   }
+  const seal = options.readOnly ? null : await loadSeal(options);
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
@@ -57,12 +67,25 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     db.close();
     throw error;
   }
-  return new SqliteLedger(db, options, projections);
+  return new SqliteLedger(db, seal, projections);
+}
+
+const refuseAppends: Seal = () => {
+  throw new Error('this ledger was opened read-only (readOnly: true): appends are refused');
+};
+
+async function loadSeal(defaults: SealDefaults): Promise<Seal> {
+  const [{ sealEvents }, { sealContextFactory }] = await Promise.all([
+    import('./pure/seal-events.js'),
+    import('./seal-context.js'),
+  ]);
+  const context = sealContextFactory(defaults);
+  return (drafts, head) => sealEvents(drafts, context(head));
 }
 
 export class SqliteLedger implements LedgerStore {
   readonly db: Database.Database;
-  readonly #context: ReturnType<typeof sealContextFactory>;
+  readonly #seal: Seal;
   readonly #headStatement: Database.Statement<[], { seq: number; hash: string }>;
   readonly #insert: Database.Statement;
   readonly #appendTransaction: Database.Transaction<(drafts: readonly unknown[]) => SealedEvent[]>;
@@ -70,15 +93,15 @@ export class SqliteLedger implements LedgerStore {
   /** The projection tables, kept current by each append; null on a schema before they existed. */
   readonly projections: ProjectionTables | null;
 
-  constructor(db: Database.Database, defaults: SealDefaults, projections: ProjectionTables | null = null) {
+  constructor(db: Database.Database, seal: Seal | null, projections: ProjectionTables | null = null) {
     this.db = db;
     this.projections = projections;
-    this.#context = sealContextFactory(defaults);
+    this.#seal = seal ?? refuseAppends;
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#appendTransaction = db.transaction((drafts: readonly unknown[]) => {
       // The head is read inside the write lock, so concurrent writers can never fork the chain.
-      const events = sealEvents(drafts, this.#context(this.head()));
+      const events = this.#seal(drafts, this.head());
       for (const { envelope: e, body, hash } of events) {
         const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
         this.#insert.run(

@@ -15,6 +15,10 @@ export interface KfmRunOptions {
   /** Written to the CLI's stdin, which is then closed. */
   input?: string;
   cwd?: string;
+  /** Options for node itself, before the CLI's path (e.g. `--import` of a test hook). */
+  nodeArgs?: readonly string[];
+  /** Added to the environment. */
+  env?: Record<string, string>;
 }
 
 /** Spawns `node dist/src/cli/kfm.js …args` and collects its exit status and output. */
@@ -23,9 +27,9 @@ export function runKfm(args: readonly string[], options: KfmRunOptions = {}): Pr
     throw new Error(`${KFM_BIN} is missing: run \`npm run build\` (npm test does it through pretest)`);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [KFM_BIN, ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), KFM_BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, NODE_OPTIONS: '' },
+      env: { ...process.env, NODE_OPTIONS: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

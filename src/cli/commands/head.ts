@@ -5,7 +5,9 @@ import { withLedger } from '../ledger-access.js';
 
 export function printHead(options: GlobalOptions): CommandRun {
   return async (io) => {
-    const head = await withLedger(resolvePaths(options).ledger, {}, (ledger) => ledger.head());
+    const head = await withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) =>
+      ledger.head(),
+    );
     if (options.json) writeJson(io, head);
     else io.stdout(`${head.seq}:${head.hash}\n`);
     return EXIT.ok;

@@ -25,7 +25,7 @@ export function printLog(options: GlobalOptions & LogOptions): CommandRun {
       ...(options.since_seq === undefined ? {} : { from_seq: options.since_seq + 1 }),
       ...(options.limit === undefined ? {} : { limit: options.limit }),
     };
-    await withLedger(resolvePaths(options).ledger, {}, (ledger) => {
+    await withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) => {
       if (!options.json)
         io.stdout(
           `${'SEQ'.padStart(7)}  ${'RECORDED_AT'.padEnd(24)}  ${'TYPE'.padEnd(26)}  ${'DATASET'.padEnd(24)}  ${'RUN'.padEnd(26)}  HASH\n`,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
-import { ULID_PATTERN } from '../../events/index.js';
+import { ULID_PATTERN } from '../../events/constants.js';
 import { decodeEvent } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
 import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';

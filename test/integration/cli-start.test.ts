@@ -1,0 +1,100 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
+import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { withLedgerFile } from '../support/ledger-file.js';
+import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+
+// What keeps a query command's start close to Node's own (issue 5): an up-to-date ledger is opened
+// without loading Kysely (only a pending migration needs it) or zod (the event schemas, needed to
+// append and to verify, not to read). Under the forbid-imports hook a command that loads either fails.
+
+const FORBID = {
+  nodeArgs: ['--import', fileURLToPath(new URL('../support/forbid-imports.mjs', import.meta.url))],
+  env: { KFM_FORBID_IMPORTS: 'kysely,zod' },
+};
+const DATASET = 'ks_mesonet_stations';
+const ALL_MIGRATIONS = ['0001_create_events', '0002_event_read_indexes', '0003_projection_tables'];
+
+const QUERIES = [
+  ['--version'],
+  ['versions', '--help'],
+  ['--json', 'head'],
+  ['--json', 'log'],
+  ['--json', 'runs'],
+  ['--json', 'versions', DATASET],
+  ['--json', 'lineage', DATASET],
+  ['lineage', DATASET, '--format', 'dot'],
+  ['--json', 'show', '1'],
+  ['prov', DATASET],
+].map((args) => ({ args, command: args.join(' ') }));
+
+describe('the query commands on an up-to-date ledger', () => {
+  const demo = useDemoRoots('cli-start');
+  let root = '';
+  beforeAll(async () => {
+    root = await demo.pristine();
+  }, 120_000);
+
+  it.each(QUERIES)(
+    'kfm $command loads neither Kysely nor zod, and answers as without the hook',
+    async ({ args }) => {
+      const [plain, forbidden] = await Promise.all([
+        runKfm(['--root', root, ...args]),
+        runKfm(['--root', root, ...args], FORBID),
+      ]);
+      expect(forbidden.stderr).toBe('');
+      expect(forbidden.status).toBe(0);
+      expect(forbidden.stdout).toBe(plain.stdout);
+    },
+  );
+
+  it('kfm append, which validates events with zod, fails under the hook (so the hook bites)', async () => {
+    const run = await runKfm(['--root', root, 'append'], {
+      ...FORBID,
+      input: toJsonLines([note(DATASET, 'run_x', 'x')]),
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain('forbidden import of zod');
+  });
+});
+
+describe('a query command on a ledger written by an older schema', () => {
+  const tempRoot = useTempDirs('cli-start-old');
+
+  async function writeOldLedger(root: string): Promise<string> {
+    const path = ledgerPath(root);
+    const old = await openSqliteLedger(path, {
+      create: true,
+      actor: { tool: 'kfm', tool_version: '0.0.1' },
+      migrate: { upTo: '0001_create_events' },
+    });
+    try {
+      old.appendEvents([rawCaptured('ds_a', 'run_1', 'one'), note('ds_a', 'run_1', 'two')]);
+    } finally {
+      old.close();
+    }
+    return path;
+  }
+
+  const migrationsOf = (path: string) =>
+    withLedgerFile(path, (db) => db.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all());
+
+  it('migrates it on open and answers from the upgraded tables, however many open it at once', async () => {
+    const root = tempRoot();
+    const path = await writeOldLedger(root);
+    expect(migrationsOf(path)).toEqual(['0001_create_events']);
+
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => runKfmJson(['--root', root, '--json', 'runs', 'ds_a'])),
+    );
+
+    for (const run of runs) {
+      expect(run.stderr).toBe('');
+      expect(run.json).toMatchObject([{ dataset_id: 'ds_a', run_id: 'run_1', captures: 1 }]);
+    }
+    expect(migrationsOf(path)).toEqual(ALL_MIGRATIONS);
+  });
+});
