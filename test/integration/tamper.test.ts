@@ -62,12 +62,24 @@ function tamperedCopy(tamper: (db: Database.Database) => void): string {
   return root;
 }
 
+/**
+ * Every case is verified twice: in one pass, and split by seq over three worker threads
+ * (`--threads 3`, segments ≤3, 4–6, 7–8), whose merged report must be exactly the single pass's.
+ */
 async function verifyJson(
   root: string,
   ...args: string[]
 ): Promise<{ status: number | null; report: VerifyReport }> {
-  const run = await runKfmJson<VerifyReport>(['--root', root, '--json', 'verify', ...args]);
-  return { status: run.status, report: run.json };
+  const [single, threaded] = await Promise.all(
+    ['1', '3'].map((threads) =>
+      runKfmJson<VerifyReport>(['--root', root, '--json', 'verify', '--threads', threads, ...args]),
+    ),
+  );
+  expect({ status: threaded!.status, report: threaded!.json }).toEqual({
+    status: single!.status,
+    report: single!.json,
+  });
+  return { status: single!.status, report: single!.json };
 }
 
 /** The findings as (seq, code) pairs: what an auditor acts on; messages are for people. */
@@ -155,6 +167,12 @@ describe('kfm verify of a tampered ledger', () => {
       failures: [],
       failures_omitted: 0,
     });
+  });
+
+  it('refuses a --threads that is not auto or 1..64, with exit 2 naming the flag', async () => {
+    const run = await runKfm(['--root', pristineRoot, 'verify', '--threads', '0']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--threads 0: expected auto or a whole number from 1 to 64');
   });
 
   describe.concurrent('when a body byte changes', () => {

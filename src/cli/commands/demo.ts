@@ -5,11 +5,11 @@ import { loadConnector } from '../../contract/load-connector.js';
 import { runStage } from '../../contract/run-stage.js';
 import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
+import { verifyLedgerChain } from '../../ledger/parallel-verify.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Paths, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { initRoot } from './init.js';
-import { verifyLedgerChain } from './verify.js';
 
 const MARKER = '.kfm-demo';
 
@@ -69,7 +69,9 @@ export function runDemo(options: GlobalOptions): CommandRun {
     const paths = resolvePaths(rootOptions);
     io.stdout(`demo root ${root}\n`);
     for (const id of EXAMPLES) io.stdout(`  ${await runExample(id, paths)}\n`);
-    const report = await withLedger(paths.ledger, {}, (ledger) => verifyLedgerChain(ledger));
+    const report = await withLedger(paths.ledger, {}, (ledger) =>
+      verifyLedgerChain(ledger.db, paths.ledger, { threads: 'auto' }),
+    );
     io.stdout(
       `verified  ${report.events} events, ${report.ok ? 'chain intact' : 'CHAIN BROKEN'}; head ${report.head.seq}:${report.head.hash}\n`,
     );

@@ -10,10 +10,9 @@ import {
 } from '../../contract/audit/deep-verify.js';
 import { progressBar } from '../../contract/audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
-import { nodeEventHasher } from '../../ledger/node-hasher.js';
+import { AUTO_THREADS_FROM_EVENTS, verifyLedgerChain } from '../../ledger/parallel-verify.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
-import { type ChainReport, ChainVerifier } from '../../ledger/pure/verify-chain.js';
-import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
+import type { ChainReport } from '../../ledger/pure/verify-chain.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -21,12 +20,7 @@ import { withLedger } from '../ledger-access.js';
 export interface VerifyCommandOptions {
   anchor?: ChainHead[];
   deep?: boolean;
-}
-
-export function verifyLedgerChain(ledger: SqliteLedger, anchors: readonly ChainHead[] = []): ChainReport {
-  const verifier = new ChainVerifier({ hasher: nodeEventHasher, anchors });
-  for (const row of ledger.readEvents()) verifier.push(row);
-  return verifier.finish();
+  threads?: number | 'auto';
 }
 
 /** How --deep draws progress on a terminal; a parameter so a test can draw without the delay. */
@@ -42,7 +36,12 @@ export function verifyLedger(
     const progress = options.deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
     const report = options.deep
       ? await verifyDeep(paths.root, paths.ledger, options.anchor ?? [], progress)
-      : await withLedger(paths.ledger, {}, (ledger) => verifyLedgerChain(ledger, options.anchor));
+      : await withLedger(paths.ledger, {}, (ledger) =>
+          verifyLedgerChain(ledger.db, paths.ledger, {
+            anchors: options.anchor ?? [],
+            threads: options.threads ?? 'auto',
+          }),
+        );
     if (options.json) writeJson(io, report);
     else printReport(io, paths.ledger, report);
     return report.ok ? EXIT.ok : EXIT.integrity;
@@ -93,6 +92,15 @@ function printReport(io: Io, ledger: string, report: ChainReport | DeepReport): 
   if (report.failures_omitted > 0) io.stdout(`  … and ${report.failures_omitted} more\n`);
 }
 
+function parseThreads(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64) {
+    throw new KfmError('USAGE', `--threads ${value}: expected auto or a whole number from 1 to 64`);
+  }
+  return threads;
+}
+
 /** Parses `<seq>:<hash>`, the form `kfm head` prints, as an anchor. */
 export function parseAnchor(value: string, previous: ChainHead[] = []): ChainHead[] {
   const match = /^(\d+):([0-9a-f]{64})$/.exec(value);
@@ -119,6 +127,11 @@ export function registerVerify(program: Command, cli: Cli): void {
       '--anchor <seq:hash>',
       'a head recorded earlier (`kfm head`); the ledger must still have that hash at that seq (repeatable)',
       parseAnchor,
+    )
+    .option(
+      '--threads <n|auto>',
+      `split the chain check by seq over n threads (auto: every core from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events, else 1); the report is the same`,
+      parseThreads,
     )
     .addHelpText('after', '\nExit codes: 0 intact, 1 integrity failure, 2 usage, 4 I/O error.')
     .action((opts: VerifyCommandOptions) => cli.run(verifyLedger({ ...cli.globals(), ...opts })));
