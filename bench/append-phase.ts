@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AppendResult } from '../src/ledger/ledger-store.js';
-import { openSqliteLedger, type SqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger, type SqliteLedger, storedRowValues } from '../src/ledger/sqlite-ledger.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 import { type PlainRow, PlainTable } from './plain-table.js';
 
@@ -73,17 +73,7 @@ async function openVariant(dir: string, name: TargetName): Promise<SqliteLedger>
 }
 
 function plainRows(result: AppendResult): PlainRow[] {
-  return result.events.map(({ envelope: e, body, hash }) => [
-    e.seq,
-    e.event_id,
-    e.type,
-    e.dataset_id,
-    e.run_id,
-    e.recorded_at,
-    Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-    e.prev_hash,
-    hash,
-  ]);
+  return result.events.map(storedRowValues);
 }
 
 export async function runAppendPhase(options: AppendPhaseOptions): Promise<AppendPhaseResult> {
@@ -137,7 +127,7 @@ export async function runAppendPhase(options: AppendPhaseOptions): Promise<Appen
       if (name !== 'ledger') continue;
       // The reference stores exactly the real ledger's rows, right after it.
       const rows = plainRows(result);
-      for (const row of rows) bodyBytes += row[6].byteLength;
+      for (const event of result.events) bodyBytes += event.body.byteLength;
       const plainCpu = process.cpuUsage();
       const plainStart = performance.now();
       plain.insert(rows);

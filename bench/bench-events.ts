@@ -1,4 +1,5 @@
 import type { Actor } from '../src/events/index.js';
+import { mulberry32 } from '../test/support/prng.js';
 
 /**
  * Deterministic, realistic event drafts for the benchmark: runs of a few hundred events spread over
@@ -27,18 +28,6 @@ const DATASETS = [
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const HEX = '0123456789abcdef';
 
-/** mulberry32: small, fast, good enough to spread values; not for anything secret. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface BenchDraft {
   type: string;
   dataset_id: string;
@@ -53,7 +42,7 @@ export class DraftGenerator {
   #captures = 0;
 
   constructor(seed = 20260216) {
-    this.#random = prng(seed);
+    this.#random = mulberry32(seed);
   }
 
   /** The next `count` drafts, continuing the current run across batch boundaries. */

@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import { INSERT_EVENT } from '../src/ledger/sqlite-ledger.js';
 
-/** A row exactly as the ledger stores it, in column order. */
-export type PlainRow = [number, string, string, string, string, string, Buffer, string, string];
+/** A row exactly as the ledger stores it, in column order (storedRowValues). */
+export type PlainRow = unknown[];
 
 /**
  * The insert reference: the same rows into a table of the same shape as migration 0001 (`seq`
@@ -21,9 +22,7 @@ export class PlainTable {
       seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
       dataset_id TEXT NOT NULL, run_id TEXT NOT NULL, recorded_at TEXT NOT NULL, body BLOB NOT NULL,
       prev_hash TEXT NOT NULL, hash TEXT NOT NULL) STRICT`);
-    const insert = this.db.prepare(
-      'INSERT INTO events (seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    const insert = this.db.prepare(INSERT_EVENT);
     this.#insertBatch = this.db.transaction((rows: readonly PlainRow[]) => {
       for (const row of rows) insert.run(row);
     });

@@ -28,6 +28,15 @@ export interface OpenLedgerOptions extends SealDefaults {
 export type Seal = (drafts: readonly unknown[], head: ChainHead) => SealedEvent[];
 
 const COLUMNS = 'seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash';
+
+/** The values of a sealed event's `events` row, in the order of COLUMNS (and of INSERT_EVENT). */
+export function storedRowValues({ envelope: e, body, hash }: SealedEvent): unknown[] {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return [e.seq, e.event_id, e.type, e.dataset_id, e.run_id, e.recorded_at, bytes, e.prev_hash, hash];
+}
+
+/** The one INSERT of an event row, for whoever writes rows below the append API (tests, benchmarks). */
+export const INSERT_EVENT = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
 
 /** Opens (and migrates) an SQLite ledger file. */
@@ -98,24 +107,11 @@ export class SqliteLedger implements LedgerStore {
     this.projections = projections;
     this.#seal = seal ?? refuseAppends;
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
-    this.#insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#insert = db.prepare(INSERT_EVENT);
     this.#appendTransaction = db.transaction((drafts: readonly unknown[]) => {
       // The head is read inside the write lock, so concurrent writers can never fork the chain.
       const events = this.#seal(drafts, this.head());
-      for (const { envelope: e, body, hash } of events) {
-        const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-        this.#insert.run(
-          e.seq,
-          e.event_id,
-          e.type,
-          e.dataset_id,
-          e.run_id,
-          e.recorded_at,
-          bytes,
-          e.prev_hash,
-          hash,
-        );
-      }
+      for (const event of events) this.#insert.run(storedRowValues(event));
       // Same transaction: the tables never disagree with the events a reader can see.
       this.projections?.afterAppend(events);
       return events;

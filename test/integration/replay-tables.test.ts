@@ -7,7 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { PROJECTION_TABLE_NAMES, projectRows } from '../../src/ledger/pure/projection-columns.js';
 import { sealEvents } from '../../src/ledger/pure/seal-events.js';
-import { openSqliteLedger, type SqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import {
+  INSERT_EVENT,
+  openSqliteLedger,
+  type SqliteLedger,
+  storedRowValues,
+} from '../../src/ledger/sqlite-ledger.js';
 import { decodeEvent } from '../../src/projections/ledger-event.js';
 import { runKfm } from '../support/kfm-cli.js';
 import { withLedgerFile } from '../support/ledger-file.js';
@@ -191,21 +196,8 @@ describe('the append hook', () => {
       now: Date.now,
       newEventId: (ms) => ulid(ms),
     });
-    const insert = ledger.db.prepare(
-      'INSERT INTO events (seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const { envelope: e, body, hash } of sealed)
-      insert.run(
-        e.seq,
-        e.event_id,
-        e.type,
-        e.dataset_id,
-        e.run_id,
-        e.recorded_at,
-        Buffer.from(body),
-        e.prev_hash,
-        hash,
-      );
+    const insert = ledger.db.prepare(INSERT_EVENT);
+    for (const event of sealed) insert.run(storedRowValues(event));
     ledger.appendEvents(drafts.slice(30));
     await rowsAgreeWithReplay(ledger);
     ledger.close();

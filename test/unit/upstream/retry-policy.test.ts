@@ -7,18 +7,7 @@ import {
   resolveRetryPolicy,
   retryAfterMs,
 } from '../../../src/contract/upstream/retry-policy.js';
-
-/** mulberry32: a tiny seeded PRNG, so the jitter draws are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../support/prng.js';
 
 const policy: RetryPolicy = {
   maxAttempts: 5,
@@ -31,7 +20,7 @@ const NOW = Date.UTC(2025, 5, 15, 12, 0, 0);
 
 describe('backoffDelayMs', () => {
   it('stays within [0, min(maxDelayMs, baseDelayMs * 2^(attempt-1))) for every draw', () => {
-    const random = seeded(42);
+    const random = mulberry32(42);
     const outOfBounds: string[] = [];
     for (let attempt = 1; attempt <= 40; attempt++) {
       const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
@@ -49,7 +38,7 @@ describe('backoffDelayMs', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8].map((a) => backoffDelayMs(a, policy, half))).toEqual([
       50, 100, 200, 400, 800, 1600, 2500, 2500,
     ]);
-    const random = seeded(7);
+    const random = mulberry32(7);
     const draws = Array.from({ length: 2000 }, () => backoffDelayMs(8, policy, random));
     // Uniform over [0, 5000): both ends of the window are reached, not just its middle.
     expect(Math.min(...draws)).toBeLessThan(100);
