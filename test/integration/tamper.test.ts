@@ -169,10 +169,13 @@ describe('kfm verify of a tampered ledger', () => {
     });
   });
 
-  it('refuses a --threads that is not auto or 1..64, with exit 2 naming the flag', async () => {
+  it('refuses a --threads that is not auto or 1..64, or beside --deep, with exit 2 naming the flag', async () => {
     const run = await runKfm(['--root', pristineRoot, 'verify', '--threads', '0']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--threads 0: expected auto or a whole number from 1 to 64');
+    const deep = await runKfm(['--root', pristineRoot, 'verify', '--deep', '--threads', '2']);
+    expect(deep.status).toBe(2);
+    expect(deep.stderr).toContain('--threads applies to the chain check alone');
   });
 
   describe.concurrent('when a body byte changes', () => {

@@ -31,6 +31,10 @@ export function verifyLedger(
   makeProgress: ProgressFactory = progressBar,
 ): CommandRun {
   return async (io) => {
+    if (options.deep && options.threads !== undefined) {
+      // Refused rather than ignored: --deep checks the replay invariants in the same single pass.
+      throw new KfmError('USAGE', '--threads applies to the chain check alone; --deep verifies in one pass');
+    }
     const paths = resolvePaths(options);
     // The bar is for people watching a terminal: never with --json, never into a pipe or a log.
     const progress = options.deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
