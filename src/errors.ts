@@ -56,3 +56,9 @@ export class KfmError extends Error {
 export function isKfmError(value: unknown): value is KfmError {
   return value instanceof KfmError;
 }
+
+/** Anything thrown, as a KfmError: one that is not (a Node fs error, a connector's throw) is IO. */
+export function asKfmError(error: unknown): KfmError {
+  if (error instanceof KfmError) return error;
+  return new KfmError('IO', (error as Error).message ?? String(error), { cause: error });
+}

@@ -1,6 +1,7 @@
+import { asKfmError, KfmError } from '../errors.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { decodeEvent } from '../projections/ledger-event.js';
+import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
 import { isBackfillRun, rawProjectionFiles, runReceiptFiles } from './projected-files.js';
 import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
@@ -34,6 +35,27 @@ export async function writeRunReceipts(
     nodeSha256Hex,
     isBackfillRun(runEvents) ? [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent) : undefined,
   );
-  for (const file of files) await work.writeFile('work', file.path, file.content);
+  try {
+    for (const file of files) await work.writeFile('work', file.path, file.content);
+  } catch (error) {
+    throw receiptsNotWritten(asKfmError(error), runId, runEvents);
+  }
   return files.map((f) => f.path);
+}
+
+/**
+ * The run's events are in the ledger, its receipts are not (a symlink swapped into the zone mid-run,
+ * a full disk): the error says so, since the run will not be retried — a receipt is a projection, and
+ * `kfm replay` renders it from the events once the zone is fixed.
+ */
+function receiptsNotWritten(error: KfmError, runId: string, runEvents: readonly LedgerEvent[]): KfmError {
+  const completed = runEvents.findLast((e) => isType(e, 'run.completed'));
+  const failure = completed?.payload.error?.code;
+  const outcome = `${completed?.payload.status ?? 'open'}${failure === undefined ? '' : ` with ${failure}`}`;
+  const seq = { first: runEvents[0]?.seq ?? null, last: runEvents.at(-1)?.seq ?? null };
+  return new KfmError(
+    error.code,
+    `${error.message}; run ${runId} is recorded (${outcome}, seq ${seq.first}..${seq.last}) but its receipts are not written: fix the zone, then \`kfm replay\` rewrites them from the ledger`,
+    { details: { ...error.details, run_id: runId, recorded: true, seq }, cause: error },
+  );
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
-import { EXIT, type ExitCode, KfmError } from '../errors.js';
+import { asKfmError, EXIT, type ExitCode, KfmError } from '../errors.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import { specHash } from '../ledger/pure/spec-hash.js';
 import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger.js';
@@ -27,6 +27,7 @@ import {
   type StageScope,
 } from './stage-scope.js';
 import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
+import { checkWriteTargets, runReceiptTarget, stageWriteTargets } from './stages/write-targets.js';
 import {
   createRunUpstream,
   type RunUpstream,
@@ -173,6 +174,7 @@ async function runPrepared(
   });
   const dryRun = Boolean(request.flags.dryRun);
   const recorder = { ledger, dataset_id: ds, run_id: runId, scrub };
+  const receiptWriter = createZoneWriter(prepared.layout, ['work']);
   const upstream = env.shared ?? createRunUpstream(prepared.settings, env.upstream ?? {});
   // Child runs log nothing of their own: the backfill reports one line per window.
   const childEnv: StageEnv = { ...env, stderr: () => undefined, isTTY: false, shared: upstream };
@@ -204,12 +206,14 @@ async function runPrepared(
     runChild: async (child) => runPrepared(child, childEnv, await prepare(child, childEnv), ledger),
     closeRun: async (other, error) => {
       recordEvent({ ...recorder, run_id: other }, 'run.completed', { status: 'failed', error });
-      await writeRunReceipts(ledger, createZoneWriter(prepared.layout, ['work']), ds, other);
+      await writeRunReceipts(ledger, receiptWriter, ds, other);
     },
     progress: env.isTTY && !request.flags.log_json ? env.stderr : null,
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };
   if (dryRun) {
+    const path = `${ds}/runs/${runId}/dry_run.json`;
+    checkWriteTargets(receiptWriter, prepared.layout, [{ zone: 'work', path }]);
     const plan = scrub({
       ...base,
       dry_run: true,
@@ -218,10 +222,17 @@ async function runPrepared(
       window: request.window,
       plan: await planStage(scope),
     });
-    const path = `${ds}/runs/${runId}/dry_run.json`;
-    await createZoneWriter(prepared.layout, ['work']).writeFile('work', path, renderReceipt(plan));
+    await receiptWriter.writeFile('work', path, renderReceipt(plan));
     return { ...plan, ...base, status: 'planned', seq: null, exit: EXIT.ok, receipts: [path] };
   }
+  const place = {
+    stage: request.stage,
+    dataset_id: ds,
+    run_id: runId,
+    spatial: prepared.entry?.spatial === true,
+  };
+  checkWriteTargets(scope.writer, prepared.layout, stageWriteTargets(place));
+  checkWriteTargets(receiptWriter, prepared.layout, [runReceiptTarget(ds, runId)]);
   const firstSeq = recordEvent(recorder, 'run.started', {
     stage: request.stage,
     spec: prepared.spec,
@@ -233,18 +244,21 @@ async function runPrepared(
   });
   scope.started_seq = firstSeq;
   log.info(`run ${runId} started, spec_hash ${prepared.spec_hash.slice(0, 12)}`, { seq: firstSeq });
-  const receiptWriter = createZoneWriter(prepared.layout, ['work']);
   let result: Awaited<ReturnType<typeof runStageBody>>;
   try {
     result = await runStageBody(scope);
   } catch (error) {
-    const failure =
-      error instanceof KfmError
-        ? error
-        : new KfmError('IO', (error as Error).message ?? String(error), { cause: error });
-    // Captures made before the failure stay recorded; the raw manifest must list them too.
+    const failure = asKfmError(error);
+    // Captures made before the failure stay recorded; the raw manifest must list them too. If it
+    // cannot be written either, the run must still be closed: replay rewrites the manifest later.
     const captured = scope.runEvents().some((e) => e.seq > firstSeq && e.type === 'raw.captured');
-    if (captured) await writeRawProjections(scope);
+    if (captured) {
+      await writeRawProjections(scope).catch((manifestError: unknown) =>
+        log.warn(
+          `raw manifest not written: ${asKfmError(manifestError).message}; \`kfm replay\` rewrites it once the zone is fixed`,
+        ),
+      );
+    }
     const lastSeq = recordEvent(recorder, 'run.completed', {
       status: 'failed',
       error: { code: failure.code, message: failure.message },

@@ -52,6 +52,12 @@ export interface ZoneWriter extends ZoneReader {
   ): Promise<WrittenFile>;
   /** Creates a confined folder (and its parents); returns its absolute path. */
   mkdir(zone: Zone, rel: string): Promise<string>;
+  /**
+   * Throws what a write of `rel` would throw about where it is (ZONE_VIOLATION, PATH_UNSAFE),
+   * writing nothing; returns the absolute path. A stage checks where it will write before it
+   * records anything, so a bad zone fails with the ledger unchanged rather than mid-run.
+   */
+  checkWritable(zone: Zone, rel: string): string;
 }
 
 export function createZoneReader(layout: ZoneLayout): ZoneReader {
@@ -118,6 +124,7 @@ export function createZoneWriter(
       for (const dir of makeDirs(layout[zone], zone, rel, path)) await syncDirectory(dir);
       return path;
     },
+    checkWritable: permitted,
   };
 }
 

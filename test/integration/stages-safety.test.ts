@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -16,7 +16,10 @@ import {
 // What the stages refuse, and what they must never do: write outside their zones, append on bad
 // input, or let exact coordinates of a sensitive-location dataset out of raw and work artifacts.
 
-const roots = useStageRoots('stages-safety', [['ingest', 'ks_county_population']]);
+const roots = useStageRoots('stages-safety', [
+  ['ingest', 'ks_county_population'],
+  ['ingest', 'ks_archaeological_sites'],
+]);
 
 /** Asserts a command exited 2 with one `kfm: … [CODE]` line and appended nothing. */
 async function expectRefused(root: string, args: string[], code: string, mentions: string[] = []) {
@@ -241,32 +244,36 @@ describe('the exact coordinates of a sensitive-location dataset', () => {
 });
 
 describe('a symlink in a zone that points outside the root', () => {
-  it('fails ingest with PATH_UNSAFE (recorded), writing nothing outside', async () => {
-    const root = await roots.root();
-    const outside = roots.dir();
-    symlinkSync(outside, join(root, 'data', 'raw', 'ks_mesonet_stations'));
-    const run = await stage(root, ['ingest', 'ks_mesonet_stations'], 2);
-    expect(run.json).toMatchObject({ code: 'PATH_UNSAFE', details: { status: 'failed' } });
-    const completed = ledgerEvents(root, { type: 'run.completed' });
-    expect(completed.at(-1)?.payload).toMatchObject({ status: 'failed', error: { code: 'PATH_UNSAFE' } });
-    expect(readdirSync(outside)).toEqual([]);
-  });
+  const POPULATION = 'ks_county_population';
+  const SITES = 'ks_archaeological_sites';
 
-  it('fails transform with PATH_UNSAFE when the artifacts folder leads out, writing nothing outside', async () => {
-    const root = await roots.root();
-    const outside = roots.dir();
-    const ingest = await stage(root, ['ingest', 'ks_archaeological_sites']);
-    const runDir = join(root, 'data', 'work', 'ks_archaeological_sites', 'runs', ingest.json.run_id);
-    mkdirSync(runDir, { recursive: true });
-    symlinkSync(outside, join(runDir, 'artifacts'));
-    const run = await stage(
-      root,
-      ['transform', 'ks_archaeological_sites', '--run_id', ingest.json.run_id],
-      2,
-    );
-    expect(run.json).toMatchObject({ code: 'PATH_UNSAFE' });
-    const completed = ledgerEvents(root, { type: 'run.completed' });
-    expect(completed.at(-1)?.payload).toMatchObject({ status: 'failed', error: { code: 'PATH_UNSAFE' } });
-    expect(readdirSync(outside)).toEqual([]);
-  });
+  // The folder moved out of the zone and symlinked back, as a path in that zone, given the run.
+  it.each([
+    ['ingest', POPULATION, 'raw', () => POPULATION],
+    ['ingest', POPULATION, 'work', () => POPULATION],
+    ['ingest --dry-run', POPULATION, 'work', () => POPULATION],
+    ['transform', SITES, 'work', (run: string) => `${SITES}/runs/${run}/artifacts`],
+    ['validate', POPULATION, 'work', () => POPULATION],
+    ['promote', POPULATION, 'work', () => POPULATION],
+    ['promote', POPULATION, 'processed', () => POPULATION],
+    ['promote', POPULATION, 'catalog', () => `prov/${POPULATION}`],
+  ])(
+    'refuses %s %s through data/%s before recording anything (exit 2), writing nothing through the link',
+    async (command, dataset, zone, relOf) => {
+      const root = await roots.root();
+      const runId = ledgerEvents(root, { type: 'run.started', dataset_id: dataset })[0]!.run_id;
+      const rel = relOf(runId);
+      const link = join(root, 'data', zone, rel);
+      const outside = join(roots.dir(), 'moved');
+      if (existsSync(link)) renameSync(link, outside);
+      else mkdirSync(outside);
+      mkdirSync(dirname(link), { recursive: true });
+      symlinkSync(outside, link);
+      const moved = snapshotTree(outside);
+      const [name, ...flags] = command.split(' ');
+      const args = [name!, dataset, ...(name === 'ingest' ? flags : ['--run_id', runId])];
+      await expectRefused(root, args, 'PATH_UNSAFE', [`${zone} path "${rel}`, 'nothing was recorded']);
+      expect(snapshotTree(outside)).toEqual(moved);
+    },
+  );
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRoot } from '../../src/cli/commands/init.js';
+import { replayProjections } from '../../src/contract/replay/replay-projections.js';
 import { runStage } from '../../src/contract/run-stage.js';
 import { type Stage, stageRequest } from '../../src/contract/stage-request.js';
 import { STAGE_ZONES } from '../../src/contract/stages/index.js';
@@ -151,4 +152,32 @@ describe('a connector naming its outputs outside their zone', () => {
       expect(escaped(root)).toEqual([]);
     },
   );
+
+  it('ends a run whose work zone turns into a symlink mid-run recorded, and says replay writes its receipts', async () => {
+    const { root, env, lastCompleted } = await escapeRoot();
+    const outside = tempDir();
+    const link = join(root, 'data', 'work', 'zz_escape');
+    const config = join(tempDir(), 'config.json');
+    writeFileSync(config, JSON.stringify({ relink: { link, target: outside } }));
+    const error = await refusal(() => runStage(stageRequest('ingest', 'zz_escape', { config }), env));
+    expect(error.code).toBe('PATH_UNSAFE');
+    expect(error.message).toMatch(
+      /run \S+ is recorded \(succeeded, seq 1\.\.\d+\) but its receipts are not written/,
+    );
+    expect(error.message).toContain('`kfm replay` rewrites them');
+    expect(await lastCompleted()).toMatchObject({ status: 'succeeded' });
+    expect(readdirSync(outside)).toEqual([]);
+
+    rmSync(link);
+    const ledger = await openSqliteLedger(env.ledgerPath, {
+      actor: { tool: 'test', tool_version: '0', connector: 'test' },
+    });
+    try {
+      await replayProjections(ledger, zoneLayout(root), false);
+    } finally {
+      ledger.close();
+    }
+    const runId = String(error.details.run_id);
+    expect(readdirSync(join(link, 'runs', runId))).toEqual(['run_record.json']);
+  });
 });

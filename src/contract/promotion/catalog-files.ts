@@ -60,9 +60,17 @@ export function planCatalogFiles(sources: CatalogSources): CatalogFile[] {
   return files;
 }
 
+/**
+ * Where a dataset's catalogs go, relative to the catalog zone: what a promotion writes, and what
+ * it checks is writable before it records anything.
+ */
+export const dcatDatasetPath = (datasetId: string): string => `dcat/${datasetId}.json`;
+export const provPath = (datasetId: string, runId: string): string => `prov/${datasetId}/run_${runId}.json`;
+export const stacCollectionPath = (datasetId: string): string => `stac/${datasetId}/collection.json`;
+
 /** data/catalog/dcat/<id>.json: the DCAT dataset with every version as a distribution. */
 export function dcatDatasetFile(input: CatalogInput): CatalogFile {
-  return { kind: 'dcat', path: `dcat/${input.dataset_id}.json`, document: renderDcatDataset(input) };
+  return { kind: 'dcat', path: dcatDatasetPath(input.dataset_id), document: renderDcatDataset(input) };
 }
 
 /**
@@ -99,7 +107,7 @@ export function provFile(
   const operator = runEvents.find((e) => e.type === 'run.started')?.actor.operator;
   const prov = renderProv(runEvents, operator === undefined ? {} : { operator });
   const runId = runEvents[0]?.run_id ?? candidateRunId ?? 'unknown';
-  return { kind: 'prov', path: `prov/${datasetId}/run_${runId}.json`, document: prov };
+  return { kind: 'prov', path: provPath(datasetId, runId), document: prov };
 }
 
 export function validateCatalogFiles(
@@ -154,7 +162,7 @@ export function stacFiles(input: CatalogInput): CatalogFile[] {
   // A spatial dataset without any extent has no valid STAC Collection; an empty document fails
   // validation, so the gate denies with CATALOG_INVALID instead of publishing without STAC.
   const collection = overall === null ? null : renderStacCollection(input, overall);
-  const files: CatalogFile[] = [{ kind: 'stac', path: `stac/${ds}/collection.json`, document: collection }];
+  const files: CatalogFile[] = [{ kind: 'stac', path: stacCollectionPath(ds), document: collection }];
   for (const version of input.versions) {
     if (version.bbox === undefined) continue;
     const document = renderStacItem(input, version, {

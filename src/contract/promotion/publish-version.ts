@@ -11,6 +11,11 @@ import type { VersionArtifact } from './content-hash.js';
 
 const STAGING_PREFIX = '.staging-';
 
+/** The folder (processed zone) a promotion copies a version into before renaming it into place. */
+export function stagingPath(datasetId: string, runId: string): string {
+  return `${datasetId}/${STAGING_PREFIX}${runId}`;
+}
+
 /** A crash mid-promotion leaves at most a staging folder; the next promotion removes it first. */
 export function removeStaleStaging(writer: ZoneWriter, datasetId: string): string[] {
   const dir = writer.resolve('processed', datasetId);
@@ -45,7 +50,7 @@ export async function publishVersion(request: PublishRequest): Promise<'written'
     await checkVersionFolder(finalDir, artifacts);
     return 'adopted';
   }
-  const staging = `${datasetId}/${STAGING_PREFIX}${request.runId}`;
+  const staging = stagingPath(datasetId, request.runId);
   for (const [i, output] of request.outputs.entries()) {
     const artifact = artifacts[i]!;
     const source = join(request.layout[output.zone], datasetId, output.path);

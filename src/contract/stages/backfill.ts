@@ -1,5 +1,5 @@
 import { monotonicFactory } from 'ulid';
-import { EXIT, KfmError } from '../../errors.js';
+import { asKfmError, EXIT, KfmError } from '../../errors.js';
 import {
   type CompletedWindow,
   completedWindows,
@@ -160,8 +160,7 @@ async function runWindow(scope: StageScope, window: TimeWindow): Promise<WindowO
       return { status: 'failed', window, child_run_id: child, ms: Date.now() - t0, error };
     }
   } catch (error) {
-    const failure =
-      error instanceof KfmError ? error : new KfmError('IO', String((error as Error)?.message ?? error));
+    const failure = asKfmError(error);
     return { status: 'failed', window, child_run_id: child, ms: Date.now() - t0, error: failure };
   }
   const digest = await windowDigest(scope, child);
