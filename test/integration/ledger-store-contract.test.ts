@@ -207,6 +207,16 @@ function describeLedgerStoreContract(name: string, openStore: OpenStore): void {
         expect([...store.readEvents()].map((r) => r.event_id)).toEqual(ids);
       });
 
+      it('stay monotonic across two handles of one process appending in turn', async () => {
+        const [a, b] = [await open({ now: () => FROZEN_MS }), await open({ now: () => FROZEN_MS })];
+        const ids: string[] = [];
+        for (let turn = 0; turn < 6; turn++) {
+          const store = turn % 2 === 0 ? a : b;
+          ids.push(...store!.appendEvents(MIXED.slice(0, 3)).events.map((e) => e.envelope.event_id));
+        }
+        expect(ids.every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      });
+
       it('stay monotonic when the clock steps backwards', async () => {
         let t = FROZEN_MS;
         const store = await open({ now: () => (t -= 1000) });
