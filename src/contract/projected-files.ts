@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { projectCatalogInput } from '../catalogs/catalog-input.js';
+import type { DcatDataset } from '../catalogs/dcat.js';
 import type { Sha256Hex } from '../ledger/pure/event-hash.js';
 import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import { projectRawManifest, storedRawFiles } from '../projections/raw-manifest.js';
@@ -86,13 +87,14 @@ export function catalogProjectionFiles(
 
 /**
  * Every projected file of a ledger, one dataset at a time, as `kfm replay` rebuilds them: push each
- * dataset's events (seq order), then `finish()` for the DCAT catalog of all datasets. Only the
- * version.published events are kept across datasets (the catalog lists them all), so memory follows
- * the largest dataset and the number of versions, never the length of the ledger.
+ * dataset's events (seq order), then `finish()` for the DCAT catalog of all datasets. Across
+ * datasets only each one's DCAT dataset is kept (the catalog lists them all), so memory follows the
+ * largest dataset and the number of datasets, never the length of the ledger.
  */
 export class LedgerProjection {
   readonly #sha256: Sha256Hex;
-  readonly #published: LedgerEvent[] = [];
+  /** Each dataset's DCAT dataset as its latest promotion wrote it, and its first publication's seq. */
+  readonly #dcat: { firstSeq: number; datasetId: string; file: CatalogFile }[] = [];
   /** The latest promotion that wrote catalogs: the data catalog is as it left it. */
   #lastCatalog: { seq: number; datasetId: string } | null = null;
 
@@ -125,20 +127,29 @@ export class LedgerProjection {
     const catalogs = datasetCatalogFiles(promotions, published);
     // Loops, not spread: a dataset of many versions would overflow the argument stack.
     for (const file of catalogs.files) files.push(file);
-    for (const event of published) this.#published.push(event);
-    const last = catalogs.lastSeq;
-    if (last !== null && (this.#lastCatalog === null || last > this.#lastCatalog.seq))
-      this.#lastCatalog = { seq: last, datasetId };
+    if (catalogs.dcat !== null) {
+      this.#dcat.push({ firstSeq: published[0]!.seq, datasetId, file: catalogs.dcat });
+      const last = catalogs.lastSeq!;
+      if (this.#lastCatalog === null || last > this.#lastCatalog.seq)
+        this.#lastCatalog = { seq: last, datasetId };
+    }
     return files;
   }
 
-  /** data/catalog/dcat/catalog.json as the latest promotion of any dataset left it (none: nothing). */
+  /**
+   * data/catalog/dcat/catalog.json as the latest promotion of any dataset left it (none: nothing).
+   * By then every version was published (each is its run's promotion, or before it), so each
+   * dataset's entry is the DCAT dataset its own latest promotion wrote.
+   */
   finish(): ProjectedFile[] {
     const last = this.#lastCatalog;
     if (last === null) return [];
-    const all = this.#published.filter((e) => e.seq <= last.seq).sort((a, b) => a.seq - b.seq);
-    const input = projectCatalogInput(all.filter((e) => e.dataset_id === last.datasetId))!;
-    return [catalogFile(dataCatalogFile(all, last.datasetId, dcatDatasetFile(input)))];
+    const ordered = [...this.#dcat].sort((a, b) => a.firstSeq - b.firstSeq);
+    const others = ordered
+      .filter((d) => d.datasetId !== last.datasetId)
+      .map((d) => d.file.document as DcatDataset);
+    const promoted = ordered.find((d) => d.datasetId === last.datasetId)!;
+    return [catalogFile(dataCatalogFile(others, promoted.file))];
   }
 }
 
@@ -153,14 +164,16 @@ interface Promotion {
  * promotion that wrote it. Every promotion rewrote the DCAT dataset and, when spatial, the STAC
  * files of every version so far, so walking back from the latest, each is planned once — not once
  * per promotion, which grew with the square of the versions. Only each run's PROV is its own.
- * `lastSeq`: the latest promotion that wrote any (one with a version published by then).
+ * `lastSeq`: the latest promotion that wrote any (one with a version published by then), and `dcat`
+ * the DCAT dataset it wrote.
  */
 function datasetCatalogFiles(
   promotions: readonly Promotion[],
   published: readonly LedgerEvent[],
-): { files: ProjectedFile[]; lastSeq: number | null } {
+): { files: ProjectedFile[]; lastSeq: number | null; dcat: CatalogFile | null } {
   const files: ProjectedFile[] = [];
   let lastSeq: number | null = null;
+  let dcat: CatalogFile | null = null;
   let stacPlanned = false;
   let known = published.length;
   for (const { seq, run } of [...promotions].reverse()) {
@@ -172,9 +185,9 @@ function datasetCatalogFiles(
     if (lastSeq === null || (spatial && !stacPlanned)) {
       const input = projectCatalogInput(published.slice(0, known))!;
       if (lastSeq === null) {
-        const dataset = dcatDatasetFile(input);
+        dcat = dcatDatasetFile(input);
         // The data catalog owns that path (see DATA_CATALOG_PATH).
-        if (dataset.path !== DATA_CATALOG_PATH) files.push(catalogFile(dataset));
+        if (dcat.path !== DATA_CATALOG_PATH) files.push(catalogFile(dcat));
       }
       if (spatial) files.push(...stacFiles(input).map(catalogFile));
       stacPlanned ||= spatial;
@@ -182,7 +195,7 @@ function datasetCatalogFiles(
     lastSeq ??= seq;
     files.push(catalogFile(provFile(datasetId, run)));
   }
-  return { files, lastSeq };
+  return { files, lastSeq, dcat };
 }
 
 const catalogFile = (file: CatalogFile): ProjectedFile => ({

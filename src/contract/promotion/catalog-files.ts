@@ -6,7 +6,7 @@ import {
   type PublishedVersion,
   projectCatalogInput,
 } from '../../catalogs/catalog-input.js';
-import { renderDcatCatalog, renderDcatDataset } from '../../catalogs/dcat.js';
+import { type DcatDataset, renderDcatCatalog, renderDcatDataset } from '../../catalogs/dcat.js';
 import { bboxGeometry, geoExtent, unionBbox } from '../../catalogs/geo-extent.js';
 import { renderProv } from '../../catalogs/prov.js';
 import { renderStacCollection, renderStacItem, stacItemPath } from '../../catalogs/stac.js';
@@ -54,7 +54,13 @@ export function planCatalogFiles(sources: CatalogSources): CatalogFile[] {
   const input = catalogInput(sources);
   if (input === null) return [];
   const dataset = dcatDatasetFile(input);
-  const files: CatalogFile[] = [dataset, dataCatalogFile(sources.allPublished, sources.dataset_id, dataset)];
+  const others = groupByDataset(sources.allPublished)
+    .filter(([id]) => id !== sources.dataset_id)
+    .flatMap(([, events]) => {
+      const other = projectCatalogInput(events);
+      return other === null ? [] : [renderDcatDataset(other)];
+    });
+  const files: CatalogFile[] = [dataset, dataCatalogFile(others, dataset)];
   if (input.entry.spatial) files.push(...stacFiles(input));
   files.push(provFile(sources.dataset_id, sources.runEvents, sources.candidate?.run_id));
   return files;
@@ -80,21 +86,11 @@ export function dcatDatasetFile(input: CatalogInput): CatalogFile {
 export const DATA_CATALOG_PATH = 'dcat/catalog.json';
 
 /**
- * The DCAT catalog of all datasets (data.json) as a promotion of `datasetId` leaves it: every other
- * dataset as `allPublished` (seq order) renders it, then `dataset`, the promoted one.
+ * The DCAT catalog of all datasets (data.json) as a promotion leaves it: every other dataset that
+ * has published (in the order each first did), then `dataset`, the promoted one.
  */
-export function dataCatalogFile(
-  allPublished: readonly LedgerEvent[],
-  datasetId: string,
-  dataset: CatalogFile,
-): CatalogFile {
-  const others = groupByDataset(allPublished)
-    .filter(([id]) => id !== datasetId)
-    .flatMap(([, events]) => {
-      const other = projectCatalogInput(events);
-      return other === null ? [] : [renderDcatDataset(other)];
-    });
-  const document = renderDcatCatalog([...others, dataset.document as ReturnType<typeof renderDcatDataset>]);
+export function dataCatalogFile(others: readonly DcatDataset[], dataset: CatalogFile): CatalogFile {
+  const document = renderDcatCatalog([...others, dataset.document as DcatDataset]);
   return { kind: 'dcat', path: DATA_CATALOG_PATH, document };
 }
 
