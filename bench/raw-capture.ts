@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { sha256File } from '../src/zones/file-digest.js';
 import { zoneLayout } from '../src/zones/zone-layout.js';
 import { createZoneWriter } from '../src/zones/zone-writer.js';
+import { peakRssMb } from './peak-rss.js';
 
 /**
  * `node dist/bench/raw-capture.js [--size-mib 1024] [--runs 3] [--chunk-kib 64] [--json]`: issue 3's
@@ -28,9 +29,8 @@ interface ChildResult {
 }
 
 const SELF = fileURLToPath(import.meta.url);
-const MB = 1e6;
 
-/** Child mode: one measured operation, result as JSON on stdout; maxRSS covers this process only. */
+/** Child mode: one measured operation, result as JSON on stdout; its peak RSS is its own (peak-rss.ts). */
 async function child(kind: string, source: string, root: string, chunkKib: number): Promise<void> {
   const began = performance.now();
   let result: { sha256: string; bytes: number };
@@ -46,7 +46,7 @@ async function child(kind: string, source: string, root: string, chunkKib: numbe
     result = await sha256File(source);
   }
   const seconds = (performance.now() - began) / 1000;
-  const out: ChildResult = { seconds, ...result, max_rss_mb: (process.resourceUsage().maxRSS * 1024) / MB };
+  const out: ChildResult = { seconds, ...result, max_rss_mb: peakRssMb() };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

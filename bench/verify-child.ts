@@ -4,9 +4,10 @@ import Database from 'better-sqlite3';
 import { verifyLedgerChain } from '../src/ledger/parallel-verify.js';
 import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
 import { BENCH_ACTOR } from './bench-events.js';
+import { peakRssMb } from './peak-rss.js';
 
 /**
- * Runs one read-side measurement in a fresh process, so its peak RSS (`maxRSS`, the kernel's high
+ * Runs one read-side measurement in a fresh process, so its peak RSS (VmHWM, the kernel's high
  * water mark for this process alone) is not mixed with the appender's heap. Prints one JSON line.
  *
  *   node verify-child.js verify <ledger>     the code path of `kfm verify --threads 1`
@@ -101,8 +102,7 @@ function finish(
     ms,
     cpu_us: cpuUs,
     rss_before_mb: rssBefore / MB,
-    // resourceUsage().maxRSS is in kilobytes.
-    max_rss_mb: (process.resourceUsage().maxRSS * 1024) / MB,
+    max_rss_mb: peakRssMb(),
     live_heap_mb: liveHeapMb(),
     node_flags: process.execArgv,
   };
