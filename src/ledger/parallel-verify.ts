@@ -49,9 +49,15 @@ export function verifySegment(db: Database.Database, task: SegmentTask): ChainRe
   return verifier.finish();
 }
 
+/**
+ * Each thread costs ≈ 40 MB (its isolate, the vocabulary, a connection): two keep a 1M-event verify
+ * under the 150 MB the ledger promises (149 MB measured, BENCHMARKS.md); more only on request.
+ */
+const AUTO_MAX_THREADS = 2;
+
 export function threadsFor(events: number, threads: number | 'auto'): number {
   if (threads !== 'auto') return threads;
-  return events < AUTO_THREADS_FROM_EVENTS ? 1 : availableParallelism();
+  return events < AUTO_THREADS_FROM_EVENTS ? 1 : Math.min(availableParallelism(), AUTO_MAX_THREADS);
 }
 
 /**

@@ -134,7 +134,7 @@ export function registerVerify(program: Command, cli: Cli): void {
     )
     .option(
       '--threads <n|auto>',
-      `split the chain check by seq over n threads (auto: every core from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events, else 1); the report is the same`,
+      `split the chain check by seq over n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); the report is the same`,
       parseThreads,
     )
     .addHelpText('after', '\nExit codes: 0 intact, 1 integrity failure, 2 usage, 4 I/O error.')
