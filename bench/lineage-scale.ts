@@ -19,6 +19,7 @@ import { generateRoot, writeProjections } from './lineage-root.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, '..', '..', 'bench', 'out', 'lineage-scale.json');
+const PEAK_RSS_AT_EXIT = new URL('./peak-rss-at-exit.js', import.meta.url).href;
 
 interface Options extends HistorySize {
   runs: number;
@@ -52,25 +53,21 @@ interface Measured {
   exit: number | null;
 }
 
-/** One run of the CLI under /usr/bin/time: wall time, peak RSS (max resident set) and exit code. */
+/** One run of the CLI: wall time, peak RSS (its own VmHWM, reported by peak-rss-at-exit) and exit code. */
 function measure(kfm: string, root: string, args: string[]): Measured {
   const rssFile = join(tmpdir(), `kfm-bench-rss-${process.pid}`);
   const started = performance.now();
-  const run = spawnSync(
-    '/usr/bin/time',
-    ['-f', '%M', '-o', rssFile, process.execPath, kfm, '--root', root, ...args],
-    {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    },
-  );
+  const run = spawnSync(process.execPath, ['--import', PEAK_RSS_AT_EXIT, kfm, '--root', root, ...args], {
+    env: { ...process.env, NODE_OPTIONS: '', KFM_BENCH_PEAK_RSS_FILE: rssFile },
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   const seconds = (performance.now() - started) / 1000;
-  const kb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
+  const rss_mb = Number(readFileSync(rssFile, 'utf8'));
   rmSync(rssFile, { force: true });
   if (run.status !== 0)
     console.error(`kfm ${args.join(' ')} exited ${run.status}:\n${(run.stdout + run.stderr).slice(0, 2000)}`);
-  return { seconds, rss_mb: kb / 1024, exit: run.status };
+  return { seconds, rss_mb, exit: run.status };
 }
 
 interface Latency {
