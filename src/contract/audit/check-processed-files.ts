@@ -4,24 +4,13 @@ import { renderChecksums } from '../../zones/checksums.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import type { AuditFailure } from './audit-failure.js';
 import type { RecordedVersion } from './file-expectations.js';
-import { type Digest, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
+import { type Digest, datasetFolders, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
 
 const CHECKSUMS = 'checksums.sha256';
 
 /** data/processed/ itself holds only dataset folders: returns them, and a finding for anything else. */
-export async function checkProcessedZone(
-  layout: ZoneLayout,
-): Promise<{ datasets: string[]; failures: AuditFailure[] }> {
-  const top = await listChildren(layout.processed);
-  const failures = top.others.map(
-    (name): AuditFailure => ({
-      path: shownPath(layout, 'processed', name),
-      code: 'PROCESSED_FILE_UNEXPECTED',
-      message: 'not a dataset folder',
-    }),
-  );
-  return { datasets: top.folders, failures };
-}
+export const checkProcessedZone = (layout: ZoneLayout) =>
+  datasetFolders(layout, 'processed', 'PROCESSED_FILE_UNEXPECTED', 'not a dataset folder');
 
 /**
  * data/processed/<id>/: every version folder a version.published recorded holds exactly its

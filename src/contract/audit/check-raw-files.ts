@@ -3,25 +3,14 @@ import { unsafePathReason } from '../../zones/relative-path.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import type { AuditFailure } from './audit-failure.js';
 import type { RecordedFile } from './file-expectations.js';
-import { type Digest, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
+import { type Digest, datasetFolders, digestOf, listTree, shownPath } from './list-tree.js';
 
 /** Projections beside the captures (replay compares their bytes): expected in a dataset's raw folder. */
 const RAW_PROJECTIONS = new Set(['manifest.yml', 'checksums.sha256']);
 
 /** data/raw/ itself holds only dataset folders: returns them, and a finding for anything else. */
-export async function checkRawZone(
-  layout: ZoneLayout,
-): Promise<{ datasets: string[]; failures: AuditFailure[] }> {
-  const top = await listChildren(layout.raw);
-  const failures = top.others.map(
-    (name): AuditFailure => ({
-      path: shownPath(layout, 'raw', name),
-      code: 'RAW_FILE_UNEXPECTED',
-      message: 'not inside a dataset folder',
-    }),
-  );
-  return { datasets: top.folders, failures };
-}
+export const checkRawZone = (layout: ZoneLayout) =>
+  datasetFolders(layout, 'raw', 'RAW_FILE_UNEXPECTED', 'not inside a dataset folder');
 
 /**
  * data/raw/<id>/: every file a raw.captured recorded still has its sha256 and size, and nothing else

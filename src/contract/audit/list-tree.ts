@@ -3,6 +3,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256File } from '../../zones/file-digest.js';
 import type { Zone, ZoneLayout } from '../../zones/zone-layout.js';
+import type { AuditCode, AuditFailure } from './audit-failure.js';
 
 /**
  * A zone path as findings show it: relative to the root (data/raw/…) when the zone lies inside it.
@@ -64,4 +65,18 @@ export async function digestOf(path: string): Promise<Digest> {
     throw error;
   }
   return sha256File(path);
+}
+
+/** A data zone itself holds only dataset folders: returns them, and `code` for anything else. */
+export async function datasetFolders(
+  layout: ZoneLayout,
+  zone: 'raw' | 'processed',
+  code: AuditCode,
+  message: string,
+): Promise<{ datasets: string[]; failures: AuditFailure[] }> {
+  const top = await listChildren(layout[zone]);
+  const failures = top.others.map(
+    (name): AuditFailure => ({ path: shownPath(layout, zone, name), code, message }),
+  );
+  return { datasets: top.folders, failures };
 }
