@@ -45,20 +45,22 @@ export const MAX_BACKFILL_WINDOWS = 100_000;
 /** Backfill's window length when --batch is not given. */
 export const DEFAULT_BATCH = 'P1D';
 
+const INGEST_FLAGS: readonly (keyof SeedFlags)[] = [
+  'dataset_id',
+  'run_id',
+  'spec',
+  'since',
+  'until',
+  'config',
+  'raw_dir',
+  'work_dir',
+  'dryRun',
+  'log_json',
+];
+
 /** Which seed flags each stage accepts; any other is refused (exit 2), never silently ignored. */
 export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
-  ingest: [
-    'dataset_id',
-    'run_id',
-    'spec',
-    'since',
-    'until',
-    'config',
-    'raw_dir',
-    'work_dir',
-    'dryRun',
-    'log_json',
-  ],
+  ingest: INGEST_FLAGS,
   transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
   validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
   promote: [
@@ -72,19 +74,8 @@ export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
     'dryRun',
     'log_json',
   ],
-  backfill: [
-    'dataset_id',
-    'run_id',
-    'spec',
-    'since',
-    'until',
-    'config',
-    'raw_dir',
-    'work_dir',
-    'dryRun',
-    'log_json',
-    'batch',
-  ],
+  // A backfill is windowed ingests: the ingest flags, and the window length.
+  backfill: [...INGEST_FLAGS, 'batch'],
 };
 
 export function flagName(flag: keyof SeedFlags): string {

@@ -78,7 +78,7 @@ function assertJcsContainer(value: object, path: string, depth: number): void {
 
 /** Strings JSON.stringify writes unchanged between quotes: printable ASCII without `"` and `\`. */
 const PLAIN_STRING = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-/** JSON.stringify writes a lone surrogate as \udXXX (and a literal backslash-u as \\u: declined too). */
+/** JSON.stringify escapes a lone surrogate as \ud800–\udfff (text spelling a backslash-u is declined too). */
 const ESCAPED_SURROGATE = /\\ud[89a-f]/;
 const quotedKeys = new Map<string, string>();
 
