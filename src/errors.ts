@@ -27,6 +27,16 @@ const CODES = {
   LEDGER_SCHEMA_TOO_NEW: EXIT.usage,
   LEDGER_CONFLICT: EXIT.io,
   IO: EXIT.io,
+  /** `kfm append` was given a core event type: core events are written only by the stage runtime. */
+  RESERVED_TYPE: EXIT.usage,
+  /** Another stage of the same dataset holds its lock and did not release it within --wait. */
+  DATASET_BUSY: EXIT.usage,
+  /** The ledger file is missing, empty or not an SQLite ledger: never "ok", never touched. */
+  LEDGER_UNREADABLE: EXIT.integrity,
+  /** SQLite's own integrity check found damage in the ledger file. */
+  STORAGE_CORRUPT: EXIT.integrity,
+  /** A read-only command needs a schema the ledger does not have yet: `kfm migrate` upgrades it. */
+  MIGRATION_REQUIRED: EXIT.usage,
 } as const satisfies Record<string, ExitCode>;
 
 export type KfmErrorCode = keyof typeof CODES;
