@@ -214,10 +214,14 @@ export class DatasetHistories {
   readonly #failures: AuditFailure[] = [];
   readonly #checked = new Set<string>();
   readonly #maxFailures: number;
-  omitted = 0;
+  #omitted = 0;
 
   constructor(maxFailures = 1000) {
     this.#maxFailures = maxFailures;
+  }
+
+  get omitted(): number {
+    return this.#omitted;
   }
 
   /** Checks one dataset's events (once per dataset, however often they are read) and returns them. */
@@ -227,7 +231,7 @@ export class DatasetHistories {
     const checker = new HistoryChecker(this.#maxFailures - this.#failures.length);
     for (const event of events) checker.push(event);
     this.#failures.push(...checker.finish());
-    this.omitted += checker.omitted;
+    this.#omitted += checker.omitted;
     return events;
   }
 
