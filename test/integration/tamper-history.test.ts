@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PayloadOf } from '../../src/events/index.js';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
+import { backfill, useBackfillRoots } from '../support/backfill-root.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import type { Draft } from '../support/drafts.js';
 import { forgeEvents } from '../support/forge-events.js';
@@ -172,5 +173,19 @@ describe('kfm promote of a run whose history the stage runtime cannot have writt
     expect(reasons[0]!.message).toContain(`seq ${seq}`);
     expect(ledgerEvents(root, { run_id: FAILED, type: 'promotion.denied' })).toHaveLength(1);
     expect(processedEntries(root, STATIONS)).toEqual(before);
+  });
+});
+
+describe('kfm verify --deep on history the stage runtime wrote', () => {
+  const env = useBackfillRoots('tamper-history-backfill');
+
+  it('passes a backfill: windows recorded in the parent run, captures and validations in child runs', async () => {
+    const server = await env.upstream({ pageSize: 3 });
+    const root = await env.root({ uri: server.base });
+    const run = await backfill(root, '2026-01-01', '2026-01-03');
+    expect(run.status, run.stderr).toBe(0);
+    const deep = await runKfmJson<DeepReport>(['--root', root.dir, '--json', 'verify', '--deep']);
+    expect(deep.json.failures).toEqual([]);
+    expect(deep.status).toBe(0);
   });
 });
