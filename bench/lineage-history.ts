@@ -178,6 +178,7 @@ class DatasetPlan {
     stage('validate', () =>
       add('validation.reported', {
         passed,
+        outputs: [{ path: `runs/${runId}/artifacts/data.csv`, sha256: artifact.sha256 }],
         checks: [
           { name: 'schema', passed, message: passed ? `${1000 + n} record(s) pass` : '3 record(s) fail' },
           { name: 'license_present', passed: true },

@@ -84,6 +84,12 @@ export const PAYLOADS = {
   }),
   'validation.reported': z.strictObject({
     passed: z.boolean(),
+    /**
+     * The run's outputs the checks read, each by its sha256: a published version must be exactly
+     * these bytes. Absent only in events of kfm before issue 10, whose validate read the same
+     * outputs (the run's events determine them); verify --deep derives them there (README).
+     */
+    outputs: z.array(z.strictObject({ path: RelPath, sha256: Sha256Hex })).optional(),
     checks: z.array(
       z.strictObject({
         name: z.string().min(1),

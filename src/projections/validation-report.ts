@@ -7,6 +7,8 @@ export interface ValidationReport {
   run_id: string;
   passed: boolean;
   checks: PayloadOf<'validation.reported'>['checks'];
+  /** The outputs validated, by sha256; absent in a receipt of a validation kfm recorded before issue 10. */
+  outputs?: NonNullable<PayloadOf<'validation.reported'>['outputs']>;
   summary: { checks: number; passed: number; failed: number };
   reported_at: string;
   ledger: { seq: number; hash: string };
@@ -24,6 +26,7 @@ export function projectValidationReport(events: Iterable<LedgerEvent>): Validati
       run_id: event.run_id,
       passed: event.payload.passed,
       checks: event.payload.checks,
+      ...(event.payload.outputs === undefined ? {} : { outputs: event.payload.outputs }),
       summary: { checks: event.payload.checks.length, passed: event.payload.checks.length - failed, failed },
       reported_at: event.recorded_at,
       ledger: { seq: event.seq, hash: event.hash },

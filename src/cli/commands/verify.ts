@@ -8,6 +8,7 @@ import {
   readValid,
   scanLedger,
 } from '../../contract/audit/deep-verify.js';
+import { DatasetHistories } from '../../contract/audit/history-invariants.js';
 import { progressBar } from '../../contract/audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { AUTO_THREADS_FROM_EVENTS, verifyLedgerChain } from '../../ledger/parallel-verify.js';
@@ -66,11 +67,20 @@ async function verifyDeep(
   try {
     return await withLedger(ledgerPath, {}, async (ledger) => {
       const scan = scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress });
+      const histories = new DatasetHistories();
       const datasets = {
         datasetIds: ledger.datasetIds(),
-        read: (datasetId: string) => readValid(ledger.readEvents({ dataset_id: datasetId })),
+        // The history invariants keep state per run, so they ride on the file checks' one read of
+        // each dataset: memory follows the largest dataset, not the ledger.
+        read: (datasetId: string) =>
+          histories.check(datasetId, readValid(ledger.readEvents({ dataset_id: datasetId }))),
       };
-      return deepReport(scan, await checkFiles(zoneLayout(root), datasets, progress));
+      const files = await checkFiles(zoneLayout(root), datasets, progress);
+      const invariants = [...scan.invariants, ...histories.failures].sort(
+        (a, b) => (a.seq ?? 0) - (b.seq ?? 0),
+      );
+      const invariantsOmitted = scan.invariantsOmitted + histories.omitted;
+      return deepReport({ ...scan, invariants, invariantsOmitted }, files);
     });
   } finally {
     progress.end();

@@ -2,7 +2,11 @@
  * Findings of `kfm verify --deep` beyond the hash chain. Codes are stable (README, "What
  * `kfm verify --deep` checks"): auditors and scripts act on the code, messages are for people.
  */
+/** History the stage runtime cannot have written (history-invariants.ts); the gate denies with them too. */
+export type HistoryCode = 'EVENT_OUTSIDE_STAGE' | 'VALIDATION_INCONSISTENT' | 'VERSION_CONTENT_UNVALIDATED';
+
 export type InvariantCode =
+  | HistoryCode
   | 'VERSION_REPUBLISHED'
   | 'VERSION_HASH_MISMATCH'
   | 'VERSION_UNVALIDATED'

@@ -1,6 +1,8 @@
 import { isGeneralized } from '../../policy/generalize-geometry.js';
 import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
 import { type DatasetEntry, missingForPromotion } from '../../registry/dataset-entry.js';
+import type { HistoryCode } from '../audit/audit-failure.js';
+import { HistoryChecker, unvalidatedContent } from '../audit/history-invariants.js';
 
 /** The Promotion Contract's stable denial codes (DESIGN.md, "Promotion Contract"). */
 export type GateCode =
@@ -15,7 +17,8 @@ export type GateCode =
   | 'ARTIFACT_CHECKSUM_MISSING'
   | 'CATALOG_INVALID'
   | 'REDACTION_REQUIRED'
-  | 'AGGREGATE_REQUIRED';
+  | 'AGGREGATE_REQUIRED'
+  | HistoryCode;
 
 export interface GateReason {
   code: GateCode;
@@ -76,6 +79,8 @@ export function evaluateGate(input: GateInput): GateReason[] {
     deny('VALIDATION_FAILED', `the validation at seq ${validation.seq} failed; see validation_report.json`);
   }
 
+  historyRule(input, deny);
+
   const badReceipts = input.receipts.filter((r) => r.found !== r.expected);
   if (badReceipts.length > 0) {
     deny(
@@ -101,6 +106,24 @@ export function evaluateGate(input: GateInput): GateReason[] {
   if (entry?.sensitivity === 'sensitive-location') redactionRule(input, entry, deny);
   if (entry?.sensitivity === 'aggregate-only') aggregateRule(input, deny);
   return reasons;
+}
+
+/**
+ * The run's history must be one the stage runtime wrote (the invariants `kfm verify --deep` checks):
+ * a validation.reported forged outside a validate stage, say, must not open the gate.
+ */
+function historyRule(input: GateInput, deny: (code: GateCode, message: string) => void): void {
+  const history = new HistoryChecker();
+  for (const event of input.events) history.push(event);
+  for (const f of history.finish()) deny(f.code, `seq ${f.seq}: ${f.message}`);
+  const first = input.events[0];
+  const validated = first === undefined ? null : history.validatedContent(first.dataset_id, first.run_id);
+  if (validated === null) return; // VALIDATION_MISSING or VALIDATION_FAILED
+  const unvalidated = unvalidatedContent(
+    input.outputs.map((o) => o.expected),
+    validated,
+  );
+  if (unvalidated !== null) deny('VERSION_CONTENT_UNVALIDATED', `the version to publish: ${unvalidated}`);
 }
 
 function redactionRule(

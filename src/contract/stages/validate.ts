@@ -77,7 +77,8 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
         },
   );
   const passed = checks.every((c) => c.passed);
-  const seq = scope.record('validation.reported', { passed, checks });
+  const named = outputs.map((o) => ({ path: o.path, sha256: o.sha256 }));
+  const seq = scope.record('validation.reported', { passed, outputs: named, checks });
   const failed = checks.filter((c) => !c.passed).map((c) => c.name);
   scope.log.info(passed ? `all ${checks.length} checks passed` : `validation failed: ${failed.join(', ')}`, {
     seq,

@@ -16,18 +16,24 @@ const complete: DatasetEntry = {
   keywords: ['x'],
 };
 
-const validatedRun = (passed = true, extra: [string, string, Record<string, unknown>][] = []) =>
+type Draft = [string, string, Record<string, unknown>];
+const stageOf = (name: string, ...body: Draft[]): Draft[] => [
+  ['r', 'run.started', started(name)],
+  ...body,
+  ['r', 'run.completed', { status: 'succeeded' }],
+];
+
+/** ingest → transform (`extra`, if any) → validate, as the stage runtime records them. */
+const validatedRun = (passed = true, extra: Draft[] = [], checksPassed = passed) =>
   ledgerEvents('ks_x', [
-    ['r', 'run.started', started('ingest')],
-    [
+    ...stageOf('ingest', [
       'r',
       'raw.captured',
       { capture_id: 'r', path: 'r/a.geojson', sha256: H('1'), bytes: 3, source_uri: 'file:///a' },
-    ],
-    ['r', 'run.completed', { status: 'succeeded' }],
-    ...extra,
+    ]),
+    ...(extra.length === 0 ? [] : stageOf('transform', ...extra)),
     ['r', 'run.started', started('validate')],
-    ['r', 'validation.reported', { passed, checks: [{ name: 'schema', passed }] }],
+    ['r', 'validation.reported', { passed, checks: [{ name: 'schema', passed: checksPassed }] }],
     [
       'r',
       'run.completed',
@@ -51,7 +57,7 @@ function gate(overrides: Partial<GateInput> = {}) {
 }
 
 const codes = (overrides: Partial<GateInput>) => gate(overrides).map((r) => r.code);
-const generalizeEvent: [string, string, Record<string, unknown>] = [
+const generalizeEvent: Draft = [
   'r',
   'transform.applied',
   {
@@ -96,6 +102,23 @@ describe('evaluateGate', () => {
         { entry: { ...complete, sensitivity: 'sensitive-location', generalization: { precision_deg: 0.1 } } },
       ],
       ['AGGREGATE_REQUIRED', { entry: { ...complete, sensitivity: 'aggregate-only' } }],
+      [
+        'EVENT_OUTSIDE_STAGE',
+        {
+          // A passed validation appended after the failed validate stage had completed.
+          events: [
+            ...validatedRun(false),
+            ...validatedRun(true)
+              .filter((e) => e.type === 'validation.reported')
+              .map((e) => ({ ...e, seq: 99 })),
+          ],
+        },
+      ],
+      ['VALIDATION_INCONSISTENT', { events: validatedRun(true, [], false) }],
+      [
+        'VERSION_CONTENT_UNVALIDATED',
+        { outputs: [{ path: 'r/a.geojson', expected: H('2'), found: H('2') }] },
+      ],
     ])('%s', (code, overrides) => {
       expect(codes(overrides)).toEqual([code]);
     });
@@ -128,7 +151,7 @@ describe('evaluateGate', () => {
 
   it('treats a validation older than the last transform as missing', () => {
     const events = validatedRun(true).concat(
-      ledgerEvents('ks_x', [generalizeEvent]).map((e) => ({ ...e, seq: 100 })),
+      ledgerEvents('ks_x', stageOf('transform', generalizeEvent)).map((e, i) => ({ ...e, seq: 100 + i })),
     );
     expect(codes({ events })).toEqual(['VALIDATION_MISSING']);
   });
