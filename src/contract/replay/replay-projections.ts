@@ -37,9 +37,7 @@ export async function replayProjections(
   layout: ZoneLayout,
   check: boolean,
 ): Promise<ReplayReport> {
-  const tables = ledger.projections;
-  if (tables === null)
-    throw new KfmError('IO', 'the ledger has no projection tables; open it with this kfm to migrate it');
+  const tables = check ? ledger.requireSchema() : ledger.projections!;
   // Rows of a dataset the ledger lacks are drift too: they have no event behind them.
   const datasets = [...new Set([...ledger.datasetIds(), ...tables.datasetIds()])].sort();
   const read = (datasetId: string): LedgerEvent[] =>
