@@ -74,8 +74,9 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     });
   }
   let projections: ProjectionTables | null;
+  let migrated: string[];
   try {
-    await migrateLedger(db, options.migrate);
+    migrated = await migrateLedger(db, options.migrate);
     // The tables catch up with events they have not seen (the backfill after an upgrade).
     projections = ProjectionTables.open(db);
     projections?.sync();
@@ -83,7 +84,13 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     db.close();
     throw error;
   }
-  return new SqliteLedger(db, seal, projections);
+  return new SqliteLedger(db, seal, projections, {
+    path,
+    pendingMigrations: [],
+    migrated,
+    snapshot: false,
+    close: () => db.close(),
+  });
 }
 
 /**
@@ -102,6 +109,7 @@ function openForReading(path: string, timeoutMs: number): SqliteLedger {
     return new SqliteLedger(handle.db, null, ProjectionTables.open(handle.db), {
       path,
       pendingMigrations: pending,
+      migrated: [],
       snapshot: handle.snapshot,
       close: handle.close,
     });
@@ -116,6 +124,8 @@ export interface LedgerAccess {
   path: string;
   /** Migrations this kfm knows that the file lacks (a reader never applies them). */
   pendingMigrations: readonly string[];
+  /** Migrations this open applied (a writer's open migrates; `kfm migrate` reports them). */
+  migrated: readonly string[];
   /** Read into memory from a folder this process cannot write (see openReadOnlyDatabase). */
   snapshot: boolean;
   close(): void;
@@ -149,7 +159,13 @@ export class SqliteLedger implements LedgerStore {
     db: Database.Database,
     seal: Seal | null,
     projections: ProjectionTables | null = null,
-    access: LedgerAccess = { path: db.name, pendingMigrations: [], snapshot: false, close: () => db.close() },
+    access: LedgerAccess = {
+      path: db.name,
+      pendingMigrations: [],
+      migrated: [],
+      snapshot: false,
+      close: () => db.close(),
+    },
   ) {
     this.db = db;
     this.projections = projections;

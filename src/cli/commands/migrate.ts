@@ -9,7 +9,10 @@ export interface MigrateReport {
   /** The last migration the ledger had, and has now (schema versions are migration names). */
   from: string | null;
   to: string | null;
-  /** Migrations this run applied, in order; empty when the ledger was already current. */
+  /**
+   * Migrations this run applied, in order; empty when the ledger was already current (or another
+   * `kfm migrate` running at the same moment applied them: migrations serialise).
+   */
   applied: string[];
   /** Whether the projection tables had to catch up with the events. */
   tables_synced: boolean;
@@ -28,12 +31,15 @@ export function migrateLedgerFile(options: GlobalOptions): CommandRun {
       applied: appliedMigrations(ledger.db),
       current: ledger.access.pendingMigrations.length === 0 && ledger.projections?.current() === true,
     }));
-    const after = await withLedger(path, {}, (ledger) => appliedMigrations(ledger.db));
+    const after = await withLedger(path, {}, (ledger) => ({
+      applied: appliedMigrations(ledger.db),
+      migrated: [...ledger.access.migrated],
+    }));
     const report: MigrateReport = {
       ledger: path,
       from: before.applied.at(-1) ?? null,
-      to: after.at(-1) ?? null,
-      applied: after.filter((name) => !before.applied.includes(name)),
+      to: after.applied.at(-1) ?? null,
+      applied: after.migrated,
       tables_synced: !before.current,
     };
     if (options.json) writeJson(io, report);

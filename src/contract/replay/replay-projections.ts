@@ -1,4 +1,3 @@
-import { KfmError } from '../../errors.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import type { ProjectionTables } from '../../ledger/projection-tables.js';
 import { PROJECTION_TABLE_NAMES, projectRows } from '../../ledger/pure/projection-columns.js';
