@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useDemoRoots } from '../support/demo-root.js';
+import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { type KfmRunOptions, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { sha256Hex } from '../support/ledger-file.js';
+import { sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { readOnlyMount } from '../support/read-only-mount.js';
 import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
@@ -143,6 +144,40 @@ describe('the readers on a real ledger', () => {
     expect(run.status).toBe(4);
     expect(run.json).toMatchObject({ code: 'IO' });
     expect(fileState(ledgerPath(root))).toEqual(before);
+  });
+});
+
+describe('projection tables behind the events', () => {
+  const tempRoot = useTempDirs('read-only-stale');
+
+  it('make the query commands say MIGRATION_REQUIRED without writing; kfm migrate brings them up, idempotently', async () => {
+    const root = tempRoot();
+    expect((await runKfm(['--root', root, 'init'])).status).toBe(0);
+    const drafts = [rawCaptured('ds_a', 'run_1', 'one'), note('ds_a', 'run_1', 'two')];
+    expect((await runKfm(['--root', root, 'append'], { input: toJsonLines(drafts) })).status).toBe(0);
+    const path = ledgerPath(root);
+    // Tables built by other reducers (reducer version 0 is what migration 0003 starts from).
+    withLedgerFile(path, (db) => db.prepare('UPDATE proj_state SET reducer_version = 0').run());
+    const before = fileState(path);
+
+    const runs = await runKfmJson(['--root', root, '--json', 'runs']);
+    expect(runs.status).toBe(2);
+    expect(runs.json).toMatchObject({ code: 'MIGRATION_REQUIRED', details: { file: path } });
+    expect(runs.json.message).toContain('kfm migrate');
+    expect(fileState(path)).toEqual(before);
+
+    const migrate = await runKfmJson(['--root', root, '--json', 'migrate']);
+    expect(migrate.json).toEqual({
+      ledger: path,
+      from: '0003_projection_tables',
+      to: '0003_projection_tables',
+      applied: [],
+      tables_synced: true,
+    });
+    const again = await runKfmJson(['--root', root, '--json', 'migrate']);
+    expect(again.json).toMatchObject({ applied: [], tables_synced: false });
+    const after = await runKfmJson(['--root', root, '--json', 'runs']);
+    expect(after.json).toMatchObject([{ dataset_id: 'ds_a', run_id: 'run_1', captures: 1 }]);
   });
 });
 
