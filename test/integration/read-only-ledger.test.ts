@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { type KfmRunOptions, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
@@ -239,5 +240,31 @@ describe('a reader beside a writer that holds the ledger open', () => {
     // The writer's own close checkpointed and removed its files: the reader held nothing back.
     expect(readdirSync(dirname(path))).toEqual(['kfm.sqlite']);
     expect((await runKfmJson(['--root', root, '--json', 'head'])).json).toEqual(writer.head);
+  });
+
+  it('keeps the commits of a writer that started while it read: the sidecars it made are removed only by the last close', async () => {
+    const root = tempRoot();
+    expect((await runKfm(['--root', root, 'init'])).status).toBe(0);
+    const path = ledgerPath(root);
+    const reader = await openSqliteLedger(path, {
+      actor: { tool: 'kfm-test', tool_version: '0' },
+      readOnly: true,
+    });
+    // A read-only connection of a ledger nobody had open must create the WAL files to read it.
+    expect(readdirSync(dirname(path)).sort()).toEqual(['kfm.sqlite', 'kfm.sqlite-shm', 'kfm.sqlite-wal']);
+    const writer = await holdWriter(path, 7);
+    try {
+      expect(reader.head()).toEqual(writer.head);
+      reader.close();
+      // The writer still holds them: the reader's clean-up must leave them, and its commits, alone.
+      expect(readdirSync(dirname(path)).sort()).toEqual(['kfm.sqlite', 'kfm.sqlite-shm', 'kfm.sqlite-wal']);
+    } finally {
+      await writer.release();
+    }
+    expect(readdirSync(dirname(path))).toEqual(['kfm.sqlite']);
+    expect((await runKfmJson(['--root', root, '--json', 'verify'])).json).toMatchObject({
+      ok: true,
+      events: 7,
+    });
   });
 });
