@@ -95,7 +95,7 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
 
 /**
  * The reader's open: the events table is the stable contract, so a ledger of an older schema is
- * read in place; what a command needs beyond it, it asks for (requireCurrentSchema).
+ * read in place; what a command needs beyond it, it asks for (requireSchema, requireCurrentTables).
  */
 function openForReading(path: string, timeoutMs: number): SqliteLedger {
   const handle = openReadOnlyDatabase(path, timeoutMs);
