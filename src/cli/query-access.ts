@@ -16,10 +16,12 @@ export interface QueryContext {
   head: number;
 }
 
+/** Opens the ledger read-only; the tables must be current (MIGRATION_REQUIRED names `kfm migrate`). */
 export function withQueries<T>(options: GlobalOptions, use: (ctx: QueryContext) => T): Promise<T> {
-  return withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) =>
-    use({ ledger, queries: new ProjectionQueries(ledger.db), head: ledger.head().seq }),
-  );
+  return withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) => {
+    ledger.requireCurrentTables();
+    return use({ ledger, queries: new ProjectionQueries(ledger.db), head: ledger.head().seq });
+  });
 }
 
 export function notFound(message: string, details: Record<string, unknown>): KfmError {

@@ -45,6 +45,19 @@ export async function migrateLedger(db: Database.Database, options: MigrateOptio
   return (outcome.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** The migrations this kfm knows that the ledger has not applied (read-only: one or two queries). */
+export function pendingMigrations(db: Database.Database): string[] {
+  const known = Object.keys(MIGRATIONS).sort();
+  return pendingOf(db, known, new Set(known));
+}
+
+/** The migrations the ledger has applied, in order (none before its first). */
+export function appliedMigrations(db: Database.Database): string[] {
+  const known = Object.keys(MIGRATIONS);
+  const pending = new Set(pendingMigrations(db));
+  return known.sort().filter((name) => !pending.has(name));
+}
+
 /** The migrations up to the last wanted one: Kysely's migrator expects every one it has applied. */
 async function loadMigrations(wanted: string[]): Promise<Record<string, Migration>> {
   const loaded = await Promise.all(wanted.map(async (name) => [name, await MIGRATIONS[name]!()] as const));

@@ -167,15 +167,24 @@ export class ProjectionTables {
    * ledger whose tables are behind takes the write lock, so opening to read never waits on writers.
    */
   sync(): void {
-    const state = this.#readState.get()!;
-    const head = this.#headStatement.get();
-    if (
-      state.reducer_version === REDUCER_VERSION &&
-      state.through_seq === (head?.seq ?? 0) &&
-      state.through_hash === (head?.hash ?? GENESIS_HASH)
-    )
-      return;
-    this.#db.transaction(() => this.#sync()).immediate();
+    if (!this.current()) this.#db.transaction(() => this.#sync()).immediate();
+  }
+
+  /**
+   * Whether the tables reflect the chain up to its head, by this kfm's reducers: what a reader,
+   * which never syncs, must know before it answers from them. State and head are read in one
+   * transaction, since an append updates both in one.
+   */
+  current(): boolean {
+    return this.#db.transaction(() => {
+      const state = this.#readState.get()!;
+      const head = this.#headStatement.get();
+      return (
+        state.reducer_version === REDUCER_VERSION &&
+        state.through_seq === (head?.seq ?? 0) &&
+        state.through_hash === (head?.hash ?? GENESIS_HASH)
+      );
+    })();
   }
 
   /** Empties the tables and re-applies every event (`kfm replay`), in one write transaction. */

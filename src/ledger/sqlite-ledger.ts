@@ -5,10 +5,11 @@ import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/constants.js';
 import type { SealedEvent } from '../events/index.js';
 import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
-import { type MigrateOptions, migrateLedger } from './migrate.js';
+import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { StoredRow } from './pure/verify-chain.js';
+import { openReadOnlyDatabase, storageDamage, unreadable } from './read-only-open.js';
 import type { SealDefaults } from './seal-context.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
@@ -18,8 +19,10 @@ export interface OpenLedgerOptions extends SealDefaults {
   busyTimeoutMs?: number;
   migrate?: MigrateOptions;
   /**
-   * Only to read: appendEvents is refused, and the sealing code (the zod vocabulary, ULIDs, the
-   * hasher) is never loaded, which is most of a query command's start-up time.
+   * Only to read: the file is opened read-only and must already be a ledger (else
+   * LEDGER_UNREADABLE); nothing is created, migrated or synced; appendEvents is refused, and the
+   * sealing code (the zod vocabulary, ULIDs, the hasher) is never loaded, which is most of a query
+   * command's start-up time.
    */
   readOnly?: boolean;
 }
@@ -39,8 +42,12 @@ export function storedRowValues({ envelope: e, body, hash }: SealedEvent): unkno
 export const INSERT_EVENT = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
 
-/** Opens (and migrates) an SQLite ledger file. */
+/**
+ * Opens an SQLite ledger file: a writer creates (with `create`) and migrates it; a reader
+ * (`readOnly`) opens it read-only and never creates, migrates or writes anything.
+ */
 export async function openSqliteLedger(path: string, options: OpenLedgerOptions): Promise<SqliteLedger> {
+  if (options.readOnly) return openForReading(path, options.busyTimeoutMs ?? 30_000);
   if (!existsSync(path)) {
     if (!options.create) {
       throw new KfmError(
@@ -53,7 +60,7 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     }
     mkdirSync(dirname(path), { recursive: true });
   }
-  const seal = options.readOnly ? null : await loadSeal(options);
+  const seal = await loadSeal(options);
   let db: Database.Database;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
@@ -67,8 +74,9 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     });
   }
   let projections: ProjectionTables | null;
+  let migrated: string[];
   try {
-    await migrateLedger(db, options.migrate);
+    migrated = await migrateLedger(db, options.migrate);
     // The tables catch up with events they have not seen (the backfill after an upgrade).
     projections = ProjectionTables.open(db);
     projections?.sync();
@@ -76,7 +84,51 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     db.close();
     throw error;
   }
-  return new SqliteLedger(db, seal, projections);
+  return new SqliteLedger(db, seal, projections, {
+    path,
+    pendingMigrations: [],
+    migrated,
+    snapshot: false,
+    close: () => db.close(),
+  });
+}
+
+/**
+ * The reader's open: the events table is the stable contract, so a ledger of an older schema is
+ * read in place; what a command needs beyond it, it asks for (requireSchema, requireCurrentTables).
+ */
+function openForReading(path: string, timeoutMs: number): SqliteLedger {
+  const handle = openReadOnlyDatabase(path, timeoutMs);
+  try {
+    const found = handle.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'")
+      .get();
+    if (found === undefined)
+      throw unreadable(path, 'is an SQLite database without an events table, not a kfm ledger');
+    const pending = pendingMigrations(handle.db);
+    return new SqliteLedger(handle.db, null, ProjectionTables.open(handle.db), {
+      path,
+      pendingMigrations: pending,
+      migrated: [],
+      snapshot: handle.snapshot,
+      close: handle.close,
+    });
+  } catch (error) {
+    handle.close();
+    throw storageDamage(path, error) ?? error;
+  }
+}
+
+/** How a ledger was opened: what a reader may need to know, and how to let go of it. */
+export interface LedgerAccess {
+  path: string;
+  /** Migrations this kfm knows that the file lacks (a reader never applies them). */
+  pendingMigrations: readonly string[];
+  /** Migrations this open applied (a writer's open migrates; `kfm migrate` reports them). */
+  migrated: readonly string[];
+  /** Read into memory from a folder this process cannot write (see openReadOnlyDatabase). */
+  snapshot: boolean;
+  close(): void;
 }
 
 const refuseAppends: Seal = () => {
@@ -101,10 +153,23 @@ export class SqliteLedger implements LedgerStore {
   readonly #reads = new Map<string, Database.Statement>();
   /** The projection tables, kept current by each append; null on a schema before they existed. */
   readonly projections: ProjectionTables | null;
+  readonly access: LedgerAccess;
 
-  constructor(db: Database.Database, seal: Seal | null, projections: ProjectionTables | null = null) {
+  constructor(
+    db: Database.Database,
+    seal: Seal | null,
+    projections: ProjectionTables | null = null,
+    access: LedgerAccess = {
+      path: db.name,
+      pendingMigrations: [],
+      migrated: [],
+      snapshot: false,
+      close: () => db.close(),
+    },
+  ) {
     this.db = db;
     this.projections = projections;
+    this.access = access;
     this.#seal = seal ?? refuseAppends;
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(INSERT_EVENT);
@@ -171,8 +236,37 @@ export class SqliteLedger implements LedgerStore {
       .all() as string[];
   }
 
+  /**
+   * The projection tables, for the commands that compare or answer from them; MIGRATION_REQUIRED
+   * on a ledger whose schema predates them, since a reader never migrates.
+   */
+  requireSchema(): ProjectionTables {
+    const { path, pendingMigrations: pending } = this.access;
+    if (pending.length > 0 || this.projections === null) {
+      throw new KfmError(
+        'MIGRATION_REQUIRED',
+        `the ledger ${path} has an older schema (missing ${pending.join(', ')}); this command needs it: run \`kfm migrate\` (a reader never migrates)`,
+        { details: { file: path, pending_migrations: pending } },
+      );
+    }
+    return this.projections;
+  }
+
+  /** As requireSchema, and the tables must reflect every event: the query commands answer from them. */
+  requireCurrentTables(): ProjectionTables {
+    const tables = this.requireSchema();
+    if (!tables.current()) {
+      throw new KfmError(
+        'MIGRATION_REQUIRED',
+        `the projection tables of ${this.access.path} are behind its events; run \`kfm migrate\` to bring them up to date (a reader never writes them)`,
+        { details: { file: this.access.path } },
+      );
+    }
+    return tables;
+  }
+
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.db.open) this.access.close();
   }
 }
 

@@ -72,8 +72,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const log = options.log ?? jsonLinesLog((line) => process.stderr.write(line));
   const tokens = options.tokens ?? new TokenStore([]);
   const layout = zoneLayout(options.root);
+  // Read-only, as every reader: the server never creates, migrates or writes the ledger.
   const ledger = await openSqliteLedger(options.ledgerPath ?? join(layout.root, 'ledger', 'kfm.sqlite'), {
     actor: kfmActor(),
+    readOnly: true,
   });
   const health = new ChainHealth(ledger, { minIntervalMs: options.verifyMinIntervalMs ?? 10_000 });
   const app: ServeApp = {

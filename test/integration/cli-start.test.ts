@@ -82,19 +82,35 @@ describe('a query command on a ledger written by an older schema', () => {
   const migrationsOf = (path: string) =>
     withLedgerFile(path, (db) => db.prepare('SELECT name FROM kysely_migration ORDER BY name').pluck().all());
 
-  it('migrates it on open and answers from the upgraded tables, however many open it at once', async () => {
+  it('answers MIGRATION_REQUIRED without loading Kysely or zod, and leaves the schema as it was', async () => {
     const root = tempRoot();
     const path = await writeOldLedger(root);
-    expect(migrationsOf(path)).toEqual(['0001_create_events']);
 
-    const runs = await Promise.all(
-      [1, 2, 3].map(() => runKfmJson(['--root', root, '--json', 'runs', 'ds_a'])),
+    const run = await runKfmJson(['--root', root, '--json', 'runs', 'ds_a'], FORBID);
+
+    expect(run.status).toBe(2);
+    expect(run.json).toMatchObject({ code: 'MIGRATION_REQUIRED' });
+    expect(run.json.message).toContain('kfm migrate');
+    expect(migrationsOf(path)).toEqual(['0001_create_events']);
+  });
+
+  it('is upgraded by kfm migrate, however many run it at once, and then answers from the new tables', async () => {
+    const root = tempRoot();
+    const path = await writeOldLedger(root);
+
+    const migrations = await Promise.all(
+      [1, 2, 3].map(() => runKfmJson(['--root', root, '--json', 'migrate'])),
     );
 
-    for (const run of runs) {
+    for (const run of migrations) {
       expect(run.stderr).toBe('');
-      expect(run.json).toMatchObject([{ dataset_id: 'ds_a', run_id: 'run_1', captures: 1 }]);
+      expect(run.json).toMatchObject({ to: '0003_projection_tables' });
     }
+    // Migrations serialise under BEGIN IMMEDIATE: each is applied by exactly one of the three.
+    expect(migrations.flatMap((run) => run.json.applied as string[]).sort()).toEqual(ALL_MIGRATIONS.slice(1));
     expect(migrationsOf(path)).toEqual(ALL_MIGRATIONS);
+    const runs = await runKfmJson(['--root', root, '--json', 'runs', 'ds_a'], FORBID);
+    expect(runs.stderr).toBe('');
+    expect(runs.json).toMatchObject([{ dataset_id: 'ds_a', run_id: 'run_1', captures: 1 }]);
   });
 });

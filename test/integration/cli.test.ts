@@ -388,11 +388,11 @@ describe('kfm without a ledger', () => {
     expect(existsSync(ledgerPath(root))).toBe(false);
   });
 
-  it('verify --json exits 2 with {code, message, details} naming the ledger file', async () => {
+  it('verify --json exits 1 LEDGER_UNREADABLE with {code, message, details} naming the ledger file', async () => {
     const root = tempRoot();
     const run = await runKfmJson(['--root', root, '--json', 'verify']);
-    expect(run.status).toBe(2);
-    expect(run.json).toMatchObject({ code: 'NOT_FOUND', details: { file: ledgerPath(root) } });
+    expect(run.status).toBe(1);
+    expect(run.json).toMatchObject({ code: 'LEDGER_UNREADABLE', details: { file: ledgerPath(root) } });
     expect(existsSync(ledgerPath(root))).toBe(false);
   });
 });

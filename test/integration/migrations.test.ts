@@ -1,13 +1,16 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { readHead, withLedgerFile } from '../support/ledger-file.js';
+import { readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
-// A ledger outlives the kfm version that wrote it: a newer kfm must upgrade and verify an older
-// ledger, and an older kfm must refuse a ledger whose schema it does not know.
+// A ledger outlives the kfm version that wrote it: a newer kfm verifies an older ledger in place
+// (readers never migrate), `kfm migrate` and writers upgrade it, and an older kfm must refuse a
+// ledger whose schema it does not know.
 
 const ACTOR = { tool: 'kfm', tool_version: '0.0.1' };
 const READ_INDEXES = ['events_by_dataset', 'events_by_run', 'events_by_type'];
@@ -22,6 +25,15 @@ function schemaOf(path: string): { migrations: string[]; indexes: string[] } {
       .pluck()
       .all() as string[],
   }));
+}
+
+/** Bytes, mtime and the folder beside it: what a reader must leave exactly as it found them. */
+function fileState(path: string) {
+  return {
+    sha256: sha256Hex(readFileSync(path)),
+    mtimeMs: statSync(path).mtimeMs,
+    folder: readdirSync(dirname(path)).sort(),
+  };
 }
 
 describe('a ledger written by an older schema version', () => {
@@ -43,27 +55,61 @@ describe('a ledger written by an older schema version', () => {
     return path;
   }
 
-  it('is opened by the current version: migrated to the read indexes, chain intact, appends continue', async () => {
+  it('is verified in place by a reader, which migrates nothing and leaves the file as it was', async () => {
     const root = tempRoot();
     const path = await writeOldLedger(root);
     const before = readHead(path);
-    expect(schemaOf(path)).toEqual({ migrations: ['0001_create_events'], indexes: [] });
+    const file = fileState(path);
 
     const verify = await runKfmJson(['--root', root, '--json', 'verify']);
+    const deep = await runKfmJson(['--root', root, '--json', 'verify', '--deep']);
+    const log = await runKfm(['--root', root, '--json', 'log', '--dataset_id', 'ds_a']);
 
     expect(verify.status).toBe(0);
     expect(verify.json).toMatchObject({ ok: true, events: 3, head: before, failures: [] });
+    // --deep runs to the end in place: its only findings are the files this test never wrote.
+    expect(deep.json).toMatchObject({ events: 3, head: before });
+    const deepCodes = new Set((deep.json.failures as { code: string }[]).map((f) => f.code));
+    expect(deepCodes).toEqual(new Set(['RAW_FILE_MISSING', 'PROJECTION_DRIFT']));
+    expect(log.stdout.trim().split('\n')).toHaveLength(2);
+    expect(fileState(path)).toEqual(file);
+    expect(schemaOf(path)).toEqual({ migrations: ['0001_create_events'], indexes: [] });
+  });
+
+  it('makes the query commands say MIGRATION_REQUIRED naming kfm migrate, which upgrades it once', async () => {
+    const root = tempRoot();
+    const path = await writeOldLedger(root);
+    const before = readHead(path);
+
+    const runs = await runKfmJson(['--root', root, '--json', 'runs']);
+    expect(runs.status).toBe(2);
+    expect(runs.json).toMatchObject({ code: 'MIGRATION_REQUIRED', details: { file: path } });
+    expect(runs.json.message).toContain('kfm migrate');
+
+    const migrate = await runKfmJson(['--root', root, '--json', 'migrate']);
+    expect(migrate.status).toBe(0);
+    expect(migrate.json).toEqual({
+      ledger: path,
+      from: '0001_create_events',
+      to: '0003_projection_tables',
+      applied: ['0002_event_read_indexes', '0003_projection_tables'],
+      tables_synced: true,
+    });
     expect(schemaOf(path)).toEqual({
       migrations: ['0001_create_events', '0002_event_read_indexes', '0003_projection_tables'],
       indexes: expect.arrayContaining(READ_INDEXES),
     });
+    const again = await runKfmJson(['--root', root, '--json', 'migrate']);
+    expect(again.json).toMatchObject({ from: '0003_projection_tables', applied: [], tables_synced: false });
 
+    expect((await runKfm(['--root', root, 'runs'])).status).toBe(0);
     const append = await runKfm(['--root', root, 'append'], {
       input: toJsonLines([note('ds_a', 'run_3', 'four')]),
     });
     expect(append.status).toBe(0);
     const after = await runKfmJson(['--root', root, '--json', 'verify']);
     expect(after.json).toMatchObject({ ok: true, events: 4, failures: [] });
+    expect(readHead(path).seq).toBe(before.seq + 1);
   });
 
   it('is migrated in place by the current append API too, keeping every event byte for byte', async () => {

@@ -224,7 +224,7 @@ describe('the append hook', () => {
 describe('a ledger written before the projection tables (schema 0002)', () => {
   const tempDir = useTempDirs('replay-upgrade');
 
-  it('gets its tables filled when first opened, and answers queries', async () => {
+  it('gets its tables filled by kfm migrate (readers say MIGRATION_REQUIRED before), and answers queries', async () => {
     const root = tempDir();
     const old = await openSqliteLedger(ledgerPath(root), {
       actor: ACTOR,
@@ -239,6 +239,8 @@ describe('a ledger written before the projection tables (schema 0002)', () => {
       ),
     ).toBeUndefined();
 
+    expect((await kfmJson(root, ['runs'])).json).toMatchObject({ code: 'MIGRATION_REQUIRED' });
+    expect((await kfmJson(root, ['migrate'])).status).toBe(0);
     const runs = await kfmJson<{ dataset_id: string }[]>(root, ['runs']);
     expect(runs.status).toBe(0);
     expect(runs.json.length).toBeGreaterThan(0);

@@ -19,6 +19,8 @@ export interface KfmRunOptions {
   nodeArgs?: readonly string[];
   /** Added to the environment. */
   env?: Record<string, string>;
+  /** A program (and its arguments) that runs node and the CLI it is given, e.g. read-only-mount.ts's. */
+  launcher?: readonly string[];
 }
 
 /** Spawns `node dist/src/cli/kfm.js …args` and collects its exit status and output. */
@@ -27,7 +29,8 @@ export function runKfm(args: readonly string[], options: KfmRunOptions = {}): Pr
     throw new Error(`${KFM_BIN} is missing: run \`npm run build\` (npm test does it through pretest)`);
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), KFM_BIN, ...args], {
+    const [program, ...launch] = [...(options.launcher ?? []), process.execPath];
+    const child = spawn(program!, [...launch, ...(options.nodeArgs ?? []), KFM_BIN, ...args], {
       cwd: options.cwd,
       env: { ...process.env, NODE_OPTIONS: '', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -16,7 +16,8 @@ export interface ReplayOptions {
 export function replayLedger(options: GlobalOptions & ReplayOptions): CommandRun {
   return async (io) => {
     const paths = resolvePaths(options);
-    const report = await withLedger(paths.ledger, {}, (ledger) =>
+    // --check only reads: the ledger is opened read-only, as every reader's is.
+    const report = await withLedger(paths.ledger, { readOnly: options.check === true }, (ledger) =>
       replayProjections(ledger, zoneLayout(paths.root), options.check === true),
     );
     const { files, rewritten, drift, rows: tableRows, rows_rewritten, row_drift } = report;

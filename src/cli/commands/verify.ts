@@ -11,9 +11,12 @@ import {
 import { DatasetHistories } from '../../contract/audit/history-invariants.js';
 import { progressBar } from '../../contract/audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
+import { GENESIS_HASH } from '../../events/constants.js';
 import { AUTO_THREADS_FROM_EVENTS, verifyLedgerChain } from '../../ledger/parallel-verify.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import type { ChainReport } from '../../ledger/pure/verify-chain.js';
+import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
+import { checkStorage, type StorageFailure } from '../../ledger/storage-check.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -27,6 +30,13 @@ export interface VerifyCommandOptions {
 /** How --deep draws progress on a terminal; a parameter so a test can draw without the delay. */
 export type ProgressFactory = (write: (text: string) => void) => Progress;
 
+/** What `kfm verify` reports: the chain (or deep) report, plus SQLite's own check of the file. */
+export interface VerifyReport extends Omit<ChainReport, 'failures'> {
+  /** With --deep: files hashed or compared with their replay. */
+  files?: number;
+  failures: (DeepReport['failures'][number] | StorageFailure)[];
+}
+
 export function verifyLedger(
   options: GlobalOptions & VerifyCommandOptions,
   makeProgress: ProgressFactory = progressBar,
@@ -37,20 +47,51 @@ export function verifyLedger(
       throw new KfmError('USAGE', '--threads applies to the chain check alone; --deep verifies in one pass');
     }
     const paths = resolvePaths(options);
+    const deep = options.deep === true;
     // The bar is for people watching a terminal: never with --json, never into a pipe or a log.
-    const progress = options.deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
-    const report = options.deep
-      ? await verifyDeep(paths.root, paths.ledger, options.anchor ?? [], progress)
-      : await withLedger(paths.ledger, {}, (ledger) =>
-          verifyLedgerChain(ledger.db, paths.ledger, {
-            anchors: options.anchor ?? [],
-            threads: options.threads ?? 'auto',
-          }),
+    const progress = deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
+    const anchors = options.anchor ?? [];
+    const report = await reportingDamage(deep, () =>
+      withLedger(paths.ledger, { readOnly: true }, async (ledger): Promise<VerifyReport> => {
+        const storage = checkStorage(ledger.db, paths.ledger, deep);
+        // The chain is still checked on a damaged file, as far as its rows can be read.
+        const chain = await reportingDamage(deep, () =>
+          deep
+            ? verifyDeep(ledger, paths.root, anchors, progress)
+            : verifyLedgerChain(ledger.db, paths.ledger, {
+                anchors,
+                // Worker threads open the file by path; a snapshot in memory has none to share.
+                threads: ledger.access.snapshot ? 1 : (options.threads ?? 'auto'),
+              }),
         );
+        if (storage.length === 0) return chain;
+        return { ...chain, ok: false, failures: [...storage, ...chain.failures] };
+      }),
+    );
     if (options.json) writeJson(io, report);
     else printReport(io, paths.ledger, report);
     return report.ok ? EXIT.ok : EXIT.integrity;
   };
+}
+
+/**
+ * A file too damaged to open or read to the end is a finding (STORAGE_CORRUPT in the report, exit
+ * 1, `--json` alike), not a crash: SQLite's message says what it met.
+ */
+async function reportingDamage(deep: boolean, verify: () => Promise<VerifyReport>): Promise<VerifyReport> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (!(error instanceof KfmError) || error.code !== 'STORAGE_CORRUPT') throw error;
+    return {
+      ok: false,
+      events: 0,
+      head: { seq: 0, hash: GENESIS_HASH },
+      ...(deep ? { files: 0 } : {}),
+      failures: [{ code: 'STORAGE_CORRUPT', message: `reading the ledger stopped: ${error.message}` }],
+      failures_omitted: 0,
+    };
+  }
 }
 
 /**
@@ -59,35 +100,33 @@ export function verifyLedger(
  * index: no pass holds the whole ledger in memory.
  */
 async function verifyDeep(
+  ledger: SqliteLedger,
   root: string,
-  ledgerPath: string,
   anchors: readonly ChainHead[],
   progress: Progress,
 ): Promise<DeepReport> {
   try {
-    return await withLedger(ledgerPath, {}, async (ledger) => {
-      const scan = scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress });
-      const histories = new DatasetHistories();
-      const datasets = {
-        datasetIds: ledger.datasetIds(),
-        // The history invariants keep state per run, so they ride on the file checks' one read of
-        // each dataset: memory follows the largest dataset, not the ledger.
-        read: (datasetId: string) =>
-          histories.check(datasetId, readValid(ledger.readEvents({ dataset_id: datasetId }))),
-      };
-      const files = await checkFiles(zoneLayout(root), datasets, progress);
-      const invariants = [...scan.invariants, ...histories.failures].sort(
-        (a, b) => (a.seq ?? 0) - (b.seq ?? 0),
-      );
-      const invariantsOmitted = scan.invariantsOmitted + histories.omitted;
-      return deepReport({ ...scan, invariants, invariantsOmitted }, files);
-    });
+    const scan = scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress });
+    const histories = new DatasetHistories();
+    const datasets = {
+      datasetIds: ledger.datasetIds(),
+      // The history invariants keep state per run, so they ride on the file checks' one read of
+      // each dataset: memory follows the largest dataset, not the ledger.
+      read: (datasetId: string) =>
+        histories.check(datasetId, readValid(ledger.readEvents({ dataset_id: datasetId }))),
+    };
+    const files = await checkFiles(zoneLayout(root), datasets, progress);
+    const invariants = [...scan.invariants, ...histories.failures].sort(
+      (a, b) => (a.seq ?? 0) - (b.seq ?? 0),
+    );
+    const invariantsOmitted = scan.invariantsOmitted + histories.omitted;
+    return deepReport({ ...scan, invariants, invariantsOmitted }, files);
   } finally {
     progress.end();
   }
 }
 
-function printReport(io: Io, ledger: string, report: ChainReport | DeepReport): void {
+function printReport(io: Io, ledger: string, report: VerifyReport): void {
   const files = 'files' in report ? `, ${report.files} files checked against the ledger and its replay` : '';
   if (report.ok) {
     io.stdout(`ok: ${report.events} events verified in ${ledger}${files}\n`);
@@ -98,7 +137,7 @@ function printReport(io: Io, ledger: string, report: ChainReport | DeepReport): 
   io.stdout(`FAILED: ${total} integrity failure(s) in ${report.events} events of ${ledger}${files}\n`);
   for (const f of report.failures) {
     // A deep finding names its event, its file, or both (a raw file and the capture that recorded it).
-    const where = [f.seq === undefined ? '' : `seq ${f.seq}`, 'path' in f ? (f.path ?? '') : '']
+    const where = ['seq' in f && f.seq !== undefined ? `seq ${f.seq}` : '', 'path' in f ? (f.path ?? '') : '']
       .filter((w) => w !== '')
       .join('  ');
     io.stdout(`  ${where}  ${f.code}  ${f.message}\n`);
@@ -147,6 +186,9 @@ export function registerVerify(program: Command, cli: Cli): void {
       `split the chain check by seq over n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); the report is the same`,
       parseThreads,
     )
-    .addHelpText('after', '\nExit codes: 0 intact, 1 integrity failure, 2 usage, 4 I/O error.')
+    .addHelpText(
+      'after',
+      "\nAlso runs SQLite's PRAGMA quick_check (--deep: integrity_check) on the file: damage is STORAGE_CORRUPT.\nOpens the ledger read-only: never creates, migrates or changes a file; a missing, empty or\nnon-SQLite ledger is LEDGER_UNREADABLE.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.",
+    )
     .action((opts: VerifyCommandOptions) => cli.run(verifyLedger({ ...cli.globals(), ...opts })));
 }

@@ -1,4 +1,3 @@
-import { KfmError } from '../../errors.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import type { ProjectionTables } from '../../ledger/projection-tables.js';
 import { PROJECTION_TABLE_NAMES, projectRows } from '../../ledger/pure/projection-columns.js';
@@ -37,9 +36,7 @@ export async function replayProjections(
   layout: ZoneLayout,
   check: boolean,
 ): Promise<ReplayReport> {
-  const tables = ledger.projections;
-  if (tables === null)
-    throw new KfmError('IO', 'the ledger has no projection tables; open it with this kfm to migrate it');
+  const tables = check ? ledger.requireSchema() : ledger.projections!;
   // Rows of a dataset the ledger lacks are drift too: they have no event behind them.
   const datasets = [...new Set([...ledger.datasetIds(), ...tables.datasetIds()])].sort();
   const read = (datasetId: string): LedgerEvent[] =>
