@@ -10,6 +10,7 @@ import {
   spdxLicenseUrl,
 } from './catalog-input.js';
 import { unionBbox } from './geo-extent.js';
+import { asDateTime, isDateOnly } from './registry-time.js';
 
 /**
  * DCAT-US v1.1 (Project Open Data metadata schema, the JSON-LD serialization of W3C DCAT that
@@ -87,14 +88,18 @@ function spatialOf(input: CatalogInput): string | undefined {
 }
 
 /**
- * DCAT-US `temporal` is an ISO 8601 interval "start/end". The registry may leave `until` open for a
- * dataset still growing; the interval then ends at the latest publication, the last instant the
- * data is known to cover.
+ * DCAT-US `temporal` is an ISO 8601 interval "start/end" whose ends share one form. The registry may
+ * leave `until` open for a dataset still growing; the interval then ends at the latest publication
+ * (an event's time, so replay reproduces it), the last instant the data is known to cover. Two dates
+ * stay dates (the open end becomes its UTC day); otherwise both ends are date-times.
  */
 function temporalOf(input: CatalogInput): string | undefined {
   const temporal = input.entry.temporal;
   if (temporal === undefined) return undefined;
-  return `${temporal.since}/${temporal.until ?? input.versions.at(-1)?.published_at ?? temporal.since}`;
+  const { since, until } = temporal;
+  const end = until ?? input.versions.at(-1)?.published_at ?? since;
+  if (isDateOnly(since) && (until === undefined || isDateOnly(until))) return `${since}/${end.slice(0, 10)}`;
+  return `${asDateTime(since, false)}/${asDateTime(end, true)}`;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   spdxLicenseUrl,
 } from './catalog-input.js';
 import type { GeoExtent } from './geo-extent.js';
+import { utcDateTime } from './registry-time.js';
 
 /**
  * STAC 1.1.0 for spatial datasets: one Collection per dataset, one Item per published version,
@@ -35,12 +36,6 @@ export function sha256Multihash(sha256: string): string {
   return `1220${sha256}`;
 }
 
-/** STAC times are RFC 3339 in UTC ("Z"); the registry may give a date or an offset date-time. */
-function utc(instant: string, endOfDay: boolean): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return `${instant}T${endOfDay ? '23:59:59' : '00:00:00'}Z`;
-  return new Date(Date.parse(instant)).toISOString();
-}
-
 function licenseLink(input: CatalogInput) {
   return { rel: 'license', href: spdxLicenseUrl(input.entry.license), type: 'text/html' };
 }
@@ -53,8 +48,8 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
   const { entry, dataset_id } = input;
   const temporal = entry.temporal;
   const start =
-    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utc(temporal.since, false);
-  const end = temporal?.until === undefined ? null : utc(temporal.until, true);
+    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utcDateTime(temporal.since, false);
+  const end = temporal?.until === undefined ? null : utcDateTime(temporal.until, true);
   const json = 'application/json';
   return definedOnly({
     type: 'Collection',
@@ -109,8 +104,9 @@ export function renderStacItem(
       ? { datetime: version.published_at }
       : {
           datetime: null,
-          start_datetime: utc(temporal.since, false),
-          end_datetime: temporal.until === undefined ? version.published_at : utc(temporal.until, true),
+          start_datetime: utcDateTime(temporal.since, false),
+          end_datetime:
+            temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
         };
   const collection = '../../collection.json';
   const json = 'application/json';

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { projectCatalogInput } from '../../../src/catalogs/catalog-input.js';
 import { ACCESS_LEVEL, renderDcatCatalog, renderDcatDataset } from '../../../src/catalogs/dcat.js';
 import { validateDcatCatalog, validateDcatDataset } from '../../../src/catalogs/validate-catalogs.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
-import { archaeologyRun, INPUTS } from './support.js';
+import { archaeologyRun, INPUTS, version } from './support.js';
 
 const SPDX = 'http://spdx.org/rdf/terms#';
 
@@ -93,6 +94,55 @@ describe('renderDcatDataset', () => {
   it('renders the same bytes twice', () => {
     const once = renderReceipt(renderDcatDataset(INPUTS.sites));
     expect(renderReceipt(renderDcatDataset(structuredClone(INPUTS.sites)))).toBe(once);
+  });
+});
+
+describe('DCAT temporal of a registry temporal', () => {
+  const temporalOf = (
+    temporal: { since: string; until?: string },
+    published_at = '2026-12-02T08:30:12.123Z',
+  ) =>
+    renderDcatDataset({
+      ...INPUTS.population,
+      entry: { ...INPUTS.population.entry, temporal },
+      versions: [{ ...version(1, 'county_population.csv'), published_at }],
+    }).temporal;
+
+  it('ends an open date interval at the UTC day of the latest publication, not a date-time', () => {
+    expect(temporalOf({ since: '2015-01-01' })).toBe('2015-01-01/2026-12-02');
+  });
+
+  it('writes both ends as date-times when either is one', () => {
+    expect(temporalOf({ since: '2015-01-01', until: '2024-06-30T12:00:00Z' })).toBe(
+      '2015-01-01T00:00:00Z/2024-06-30T12:00:00Z',
+    );
+    expect(temporalOf({ since: '2015-01-01T06:00:00-06:00', until: '2024-06-30' })).toBe(
+      '2015-01-01T06:00:00-06:00/2024-06-30T23:59:59Z',
+    );
+  });
+
+  it('validates for every mix of dates, date-times and an open end', () => {
+    const day = fc.date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('2099-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    });
+    const instant = fc.oneof(
+      day.map((d) => d.toISOString().slice(0, 10)),
+      day.map((d) => d.toISOString()),
+      day.map((d) => `${d.toISOString().slice(0, 19)}+02:00`),
+    );
+    fc.assert(
+      fc.property(instant, fc.option(instant, { nil: undefined }), day, (since, until, published) => {
+        const temporal = until === undefined ? { since } : { since, until };
+        const dataset = renderDcatDataset({
+          ...INPUTS.population,
+          entry: { ...INPUTS.population.entry, temporal },
+          versions: [{ ...version(1, 'county_population.csv'), published_at: published.toISOString() }],
+        });
+        expect(validateDcatDataset(dataset).errors).toEqual([]);
+      }),
+    );
   });
 });
 
