@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { CatalogEntry } from '../../catalogs/catalog-input.js';
 import { KfmError } from '../../errors.js';
 import type { PayloadOf } from '../../events/index.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
@@ -13,6 +12,7 @@ import { sha256File } from '../../zones/file-digest.js';
 import { catalogProjectionFiles } from '../projected-files.js';
 import { planCatalogFiles, publishedBbox, validateCatalogFiles } from '../promotion/catalog-files.js';
 import { contentHash, type VersionArtifact, versionIdOf } from '../promotion/content-hash.js';
+import { catalogEntryOf } from '../promotion/entry-catalogs.js';
 import { evaluateGate, type GateReason, type Rehashed } from '../promotion/evaluate-gate.js';
 import { publishVersion, removeStaleStaging } from '../promotion/publish-version.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
@@ -171,11 +171,4 @@ async function emitCatalogs(scope: StageScope): Promise<string[]> {
     paths.push(`data/catalog/${file.path}`);
   }
   return paths;
-}
-
-/** The entry as the catalogs need it; one the gate will deny (no licence, …) renders nothing. */
-function catalogEntryOf(entry: StageScope['entry']): CatalogEntry | null {
-  if (entry?.license === undefined || entry.sensitivity === undefined || entry.policy_labels === undefined)
-    return null;
-  return entry as CatalogEntry;
 }
