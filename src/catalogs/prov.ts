@@ -201,6 +201,7 @@ function publishVersion(ctx: ProvContext, event: LedgerEventOf<'version.publishe
   const at = event.recorded_at;
   const version = versionEntity(ctx, p.version_id, p.content_hash);
   ctx.b.relate('wasGeneratedBy', withActivity({ 'prov:entity': version, 'prov:time': at }, stage));
+  if (p.supersedes !== null) reviseVersion(ctx, version, p.supersedes);
   const outputs = outputsBefore(ctx, ctx.stage?.startedSeq ?? event.seq);
   for (const artifact of p.artifacts) {
     const id = ctx.b.add('entity', qname('kfm', 'processed', ctx.dataset_id, p.version_id, artifact.path), {
@@ -220,4 +221,24 @@ function publishVersion(ctx: ProvContext, event: LedgerEventOf<'version.publishe
       withActivity({ 'prov:generatedEntity': id, 'prov:usedEntity': used }, stage),
     );
   }
+}
+
+/**
+ * PROV-DM wasRevisionOf (§5.2.2), which PROV-JSON writes as a wasDerivedFrom typed prov:Revision:
+ * the new version revises the one it supersedes. That one was published by an earlier run, so it
+ * is declared here too (by id and label), and the relation never dangles.
+ */
+function reviseVersion(ctx: ProvContext, version: string, supersedes: string): void {
+  const previous = qname('kfm', 'version', ctx.dataset_id, supersedes);
+  if (!ctx.b.has('entity', previous)) {
+    ctx.b.add('entity', previous, {
+      'prov:type': [qualified('prov:Collection'), qualified('kfm:DatasetVersion')],
+      'prov:label': supersedes,
+    });
+  }
+  ctx.b.relate('wasDerivedFrom', {
+    'prov:generatedEntity': version,
+    'prov:usedEntity': previous,
+    'prov:type': qualified('prov:Revision'),
+  });
 }

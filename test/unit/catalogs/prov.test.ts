@@ -176,6 +176,26 @@ describe('renderProv', () => {
     );
   });
 
+  it('makes a superseding version a revision of the one it supersedes (PROV-DM wasRevisionOf)', () => {
+    const events = archaeologyRun().map((e) =>
+      e.type === 'version.published'
+        ? { ...e, payload: { ...(e.payload as object), supersedes: 'v0000000000000000' } }
+        : e,
+    );
+    const doc = renderProv(events);
+    expect(validateProv(doc)).toEqual({ valid: true, errors: [] });
+    const previous = `kfm:version/${DS}/v0000000000000000`;
+    expect(doc.entity?.[previous]).toMatchObject({ 'prov:label': 'v0000000000000000' });
+    expect(relations(doc, 'wasDerivedFrom')).toContainEqual({
+      'prov:generatedEntity': `kfm:version/${DS}/v1111111111111111`,
+      'prov:usedEntity': previous,
+      'prov:type': { $: 'prov:Revision', type: 'prov:QUALIFIED_NAME' },
+    });
+    // The first version revises nothing.
+    const first = renderProv(archaeologyRun());
+    expect(relations(first, 'wasDerivedFrom').filter((r) => r['prov:type'] !== undefined)).toEqual([]);
+  });
+
   it('stops at through_seq when asked', () => {
     const early = renderProv(archaeologyRun(), { through_seq: 3 });
     expect(Object.keys(early.activity ?? {})).toEqual([`kfm:run/${RUN}/ingest/1`]);
