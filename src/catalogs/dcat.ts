@@ -111,13 +111,15 @@ function temporalOf(input: CatalogInput): string | undefined {
 export function renderDcatDataset(input: CatalogInput): DcatDataset {
   const { entry, versions } = input;
   const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const landingPage = `${base}/datasets/${encodeURIComponent(input.dataset_id)}`;
   const keywords =
     entry.keywords !== undefined && entry.keywords.length > 0 ? entry.keywords : entry.policy_labels;
   const contact =
     entry.contact_point ?? (entry.publisher === undefined ? undefined : { fn: entry.publisher });
   return definedOnly({
     '@type': 'dcat:Dataset',
-    identifier: input.dataset_id,
+    // A URI once the operator has named the API's public URL; the bare id before, as it always was.
+    identifier: input.base_url === undefined ? input.dataset_id : landingPage,
     title: entry.title,
     description: entry.description,
     keyword: [...keywords],
@@ -127,7 +129,7 @@ export function renderDcatDataset(input: CatalogInput): DcatDataset {
     accessLevel: ACCESS_LEVEL[entry.sensitivity],
     rights: rightsStatement(input),
     license: spdxLicenseUrl(entry.license),
-    landingPage: `${base}/datasets/${encodeURIComponent(input.dataset_id)}`,
+    landingPage,
     issued: versions[0]?.published_at,
     modified: versions.at(-1)?.published_at,
     spatial: spatialOf(input),

@@ -150,11 +150,12 @@ describe('renderDcatCatalog', () => {
   it('lists every dataset sorted by identifier and validates as data.json', () => {
     const catalog = renderDcatCatalog(Object.values(INPUTS).map(renderDcatDataset));
     expect(validateDcatCatalog(catalog)).toEqual({ valid: true, errors: [] });
+    // permits has a base URL, so its identifier is a URI (and sorts first).
     expect((catalog.dataset as { identifier: string }[]).map((d) => d.identifier)).toEqual([
+      'https://kfm.example.org/api/datasets/ks_well_permits',
       'ks_archaeological_sites',
       'ks_county_population',
       'ks_mesonet_stations',
-      'ks_well_permits',
     ]);
     expect(catalog).toMatchObject({
       '@context': 'https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld',
@@ -181,5 +182,28 @@ describe('projectCatalogInput', () => {
     });
     expect(validateDcatDataset(renderDcatDataset(input!)).valid).toBe(true);
     expect(projectCatalogInput([])).toBeNull();
+  });
+
+  it('takes the base URL the newest version was published with, and then names the dataset by URI', () => {
+    const events = archaeologyRun().map((e) =>
+      e.type === 'version.published'
+        ? { ...e, payload: { ...(e.payload as object), base_url: 'https://data.example.org/kfm' } }
+        : e,
+    );
+    const input = projectCatalogInput(events)!;
+    expect(input.base_url).toBe('https://data.example.org/kfm');
+    const dataset = renderDcatDataset(input);
+    expect(dataset).toMatchObject({
+      identifier: 'https://data.example.org/kfm/datasets/ks_archaeological_sites',
+      landingPage: 'https://data.example.org/kfm/datasets/ks_archaeological_sites',
+    });
+    expect((dataset.distribution as { downloadURL: string }[])[0]!.downloadURL).toBe(
+      'https://data.example.org/kfm/datasets/ks_archaeological_sites/versions/v1111111111111111/artifacts/sites.geojson',
+    );
+    expect(validateDcatDataset(dataset).errors).toEqual([]);
+    // Without one, the identifier stays the bare id, so catalogs published before do not change.
+    expect(renderDcatDataset(projectCatalogInput(archaeologyRun())!).identifier).toBe(
+      'ks_archaeological_sites',
+    );
   });
 });
