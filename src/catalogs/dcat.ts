@@ -43,7 +43,7 @@ export function rightsStatement(input: CatalogInput): string | undefined {
     case 'public':
       return undefined;
     case 'restricted':
-      return 'Restricted: the governed API serves this dataset only to authorised callers. Ask the contact point for access.';
+      return restrictedRights(input);
     case 'sensitive-location': {
       const grid =
         generalization === undefined ? "the registry's precision" : `a ${generalization.precision_deg}° grid`;
@@ -52,6 +52,25 @@ export function rightsStatement(input: CatalogInput): string | undefined {
     case 'aggregate-only':
       return 'Aggregate-only: only aggregated values are published; record-level data is withheld.';
   }
+}
+
+/**
+ * How to get access to a restricted dataset: which token roles the governed API admits (its policy
+ * labels, see README "Policy boundary") and whom to ask. The roles are left out if naming them all
+ * would pass DCAT-US's 255 characters.
+ */
+function restrictedRights(input: CatalogInput): string {
+  const { contact_point: contact, publisher, policy_labels: labels } = input.entry;
+  const whom =
+    contact === undefined
+      ? (publisher ?? 'the publisher')
+      : `${contact.fn} (${contact.hasEmail.replace(/^mailto:/, '')})`;
+  const ask = `Request access from ${whom}.`;
+  const roles = `Restricted: the governed API serves it only with a bearer token holding one of the roles ${labels.join(', ')}. `;
+  const full = `${roles}${ask}`;
+  return full.length <= 255
+    ? full
+    : `Restricted: the governed API serves it only to authorised callers. ${ask}`.slice(0, 255);
 }
 
 /** SPDX 2.3 checksum vocabulary, as DCAT 2 (§6.8 dcat:Distribution, spdx:checksum) recommends. */

@@ -37,6 +37,23 @@ describe('renderDcatDataset', () => {
     expect(validateDcatDataset(renderDcatDataset(aggregate)).valid).toBe(true);
   });
 
+  it('says how to request access to a restricted dataset: the token roles and whom to ask', () => {
+    expect(renderDcatDataset(INPUTS.permits).rights).toBe(
+      'Restricted: the governed API serves it only with a bearer token holding one of the roles personal-data, restricted-access. Request access from Kansas Frontier Matrix (synthetic example).',
+    );
+    const contact = { fn: 'KFM data stewards', hasEmail: 'mailto:data-stewards@example.org' };
+    const withContact = { ...INPUTS.permits, entry: { ...INPUTS.permits.entry, contact_point: contact } };
+    expect(renderDcatDataset(withContact).rights).toMatch(
+      /Request access from KFM data stewards \(data-stewards@example\.org\)\.$/,
+    );
+    const manyLabels = Array.from({ length: 30 }, (_, i) => `role-number-${i}`);
+    const long = { ...withContact, entry: { ...withContact.entry, policy_labels: manyLabels } };
+    const rights = renderDcatDataset(long).rights as string;
+    expect(rights.length).toBeLessThanOrEqual(255);
+    expect(rights).toContain('Request access from KFM data stewards');
+    expect(validateDcatDataset(renderDcatDataset(long)).errors).toEqual([]);
+  });
+
   it('says the generalization precision in the rights of a sensitive-location dataset', () => {
     expect(renderDcatDataset(INPUTS.sites).rights).toContain('0.1° grid');
   });
