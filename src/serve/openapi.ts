@@ -49,12 +49,17 @@ const get = (
 const DIGEST_HEADERS = {
   ETag: { description: 'the recorded sha256 as a strong validator', schema: { type: 'string' } },
   'Repr-Digest': { description: 'RFC 9530: sha-256=:<base64>:', schema: { type: 'string' } },
-  'Content-Digest': {
-    description: 'RFC 9530: sha-256=:<base64>: of the content; absent on HEAD and 304, which send none',
-    schema: { type: 'string' },
-  },
   Digest: { description: 'RFC 3230 (obsoleted by RFC 9530): SHA-256=<base64>', schema: { type: 'string' } },
   Link: { description: 'rel="provenance": the provenance bundle of the version', schema: { type: 'string' } },
+};
+
+/** A 200 GET also digests its content; HEAD and 304 send none, so they carry no Content-Digest. */
+const CONTENT_HEADERS = {
+  ...DIGEST_HEADERS,
+  'Content-Digest': {
+    description: 'RFC 9530: sha-256=:<base64>: of the content (absent on HEAD, which sends none)',
+    schema: { type: 'string' },
+  },
 };
 
 /** The OpenAPI 3.1 document of the governed read API, served at /openapi.json. */
@@ -100,7 +105,7 @@ export const OPENAPI = {
       'the artifact bytes, streamed, checked against the recorded sha256 (GET and HEAD)',
       {
         description: 'the bytes; sha256(body) equals the ETag and the version checksums',
-        headers: DIGEST_HEADERS,
+        headers: CONTENT_HEADERS,
         content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
       },
       [DATASET, VERSION, param('name', 'an artifact file name the version recorded')],

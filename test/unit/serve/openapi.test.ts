@@ -59,6 +59,15 @@ describe('the OpenAPI document', () => {
     expect([...unused, ...unusedSchemes]).toEqual([]);
   });
 
+  it('declares Content-Digest only on the answer that has content (RFC 9530)', () => {
+    const artifact = (
+      doc.paths as Record<string, { get: { responses: Record<string, { headers?: object }> } }>
+    )['/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}']!.get.responses;
+    expect(Object.keys(artifact['200']!.headers!)).toContain('Content-Digest');
+    expect(Object.keys(artifact['304']!.headers!)).not.toContain('Content-Digest');
+    expect(Object.keys(artifact['304']!.headers!)).toContain('Repr-Digest');
+  });
+
   it('declares a licence and a server', () => {
     expect((doc.info as Record<string, Json>).license).toEqual({
       name: 'Apache-2.0',
