@@ -89,8 +89,9 @@ function asset(input: CatalogInput, version: PublishedVersion, artifact: Publish
 /**
  * The Item of one published version. `extent` must come from the published (generalized) features
  * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its datetime is the
- * registry's temporal range when known, else the publication time; it links to its predecessor
- * (IANA `predecessor-version`, RFC 5829) but never to a successor, so an Item never changes once written.
+ * registry's temporal range when known, else the publication time. It links to its predecessor,
+ * and once superseded to its successor and the latest version (IANA relations, RFC 5829), so an
+ * older Item is rewritten when a newer version is published (it is a projection: replay agrees).
  */
 export function renderStacItem(
   input: CatalogInput,
@@ -114,15 +115,7 @@ export function renderStacItem(
     { rel: 'root', href: collection, type: json, title: entry.title },
     { rel: 'parent', href: collection, type: json, title: entry.title },
     { rel: 'collection', href: collection, type: json, title: entry.title },
-    ...(version.supersedes === null
-      ? []
-      : [
-          {
-            rel: 'predecessor-version',
-            href: `../../${stacItemPath(dataset_id, version.supersedes)}`,
-            type: 'application/geo+json',
-          },
-        ]),
+    ...versionLinks(input, version),
     licenseLink(input),
   ];
   return {
@@ -146,4 +139,25 @@ export function renderStacItem(
     links: links.map(definedOnly),
     assets: Object.fromEntries(version.artifacts.map((a) => [a.path, asset(input, version, a)])),
   };
+}
+
+/**
+ * RFC 5829 version links between Items. Only versions with an Item (an extent) are linked to, so
+ * no link dangles: `successor-version` is the version that superseded this one, `latest-version`
+ * the newest version with an Item, when that is another one.
+ */
+function versionLinks(input: CatalogInput, version: PublishedVersion) {
+  const itemLink = (rel: string, versionId: string) => ({
+    rel,
+    href: `../../${stacItemPath(input.dataset_id, versionId)}`,
+    type: 'application/geo+json',
+  });
+  const links: ReturnType<typeof itemLink>[] = [];
+  if (version.supersedes !== null) links.push(itemLink('predecessor-version', version.supersedes));
+  const successor = input.versions.find((v) => v.supersedes === version.version_id && v.bbox !== undefined);
+  if (successor !== undefined) links.push(itemLink('successor-version', successor.version_id));
+  const latest = input.versions.filter((v) => v.bbox !== undefined).at(-1);
+  if (latest !== undefined && latest.version_id !== version.version_id)
+    links.push(itemLink('latest-version', latest.version_id));
+  return links;
 }

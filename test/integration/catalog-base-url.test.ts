@@ -70,6 +70,18 @@ describe('promote --base-url', () => {
     );
   });
 
+  it("rewrites the superseded version's STAC item with successor and latest links", () => {
+    const [v1, v2] = promoted.map((p) => p.version_id);
+    const item = catalog(`stac/${STATIONS}/items/${v1}/${STATIONS}-${v1}.json`) as {
+      links: { rel: string; href: string }[];
+    };
+    const next = `../../items/${v2}/${STATIONS}-${v2}.json`;
+    expect(item.links.filter((l) => l.rel.endsWith('-version'))).toEqual([
+      { rel: 'successor-version', href: next, type: 'application/geo+json' },
+      { rel: 'latest-version', href: next, type: 'application/geo+json' },
+    ]);
+  });
+
   it('replays byte for byte', async () => {
     const check = await kfmAt(root, ['replay', '--check']);
     expect(check.stderr).toBe('');
