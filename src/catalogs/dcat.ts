@@ -116,7 +116,9 @@ function temporalOf(input: CatalogInput): string | undefined {
   const temporal = input.entry.temporal;
   if (temporal === undefined) return undefined;
   const { since, until } = temporal;
-  const end = until ?? input.versions.at(-1)?.published_at ?? since;
+  const published = input.versions.at(-1)?.published_at ?? since;
+  // A `since` still ahead of the publication would make the interval run backwards: it starts and ends there.
+  const end = until ?? (Date.parse(published) < Date.parse(since) ? since : published);
   if (isDateOnly(since) && (until === undefined || isDateOnly(until))) return `${since}/${end.slice(0, 10)}`;
   return `${asDateTime(since, false)}/${asDateTime(end, true)}`;
 }

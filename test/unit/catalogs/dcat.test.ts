@@ -127,6 +127,9 @@ describe('DCAT temporal of a registry temporal', () => {
 
   it('ends an open date interval at the UTC day of the latest publication, not a date-time', () => {
     expect(temporalOf({ since: '2015-01-01' })).toBe('2015-01-01/2026-12-02');
+    // A since after the publication never makes the interval run backwards.
+    expect(temporalOf({ since: '2027-06-01' })).toBe('2027-06-01/2027-06-01');
+    expect(temporalOf({ since: '2027-06-01T00:00:00Z' })).toBe('2027-06-01T00:00:00Z/2027-06-01T00:00:00Z');
   });
 
   it('writes both ends as date-times when either is one', () => {
