@@ -49,7 +49,10 @@ export interface CatalogInput {
   entry: CatalogEntry;
   /** Oldest first. */
   versions: PublishedVersion[];
-  /** Where the governed API serves artifacts; the only serving path (seed: "trust membrane"). */
+  /**
+   * Where the governed API serves artifacts, the only serving path (seed: "trust membrane"): the
+   * `base_url` the newest version was published with (promote --base-url). Absent: DEFAULT_BASE_URL.
+   */
   base_url?: string;
 }
 
@@ -96,9 +99,10 @@ type Published = LedgerEvent & { type: 'version.published'; payload: PayloadOf<'
 
 /**
  * The catalog input of a dataset from its events (any order, any runs): every version.published,
- * oldest first, and the registry snapshot of the newest one. null when nothing is published yet.
+ * oldest first, and the registry snapshot and base URL of the newest one. null when nothing is
+ * published yet.
  */
-export function projectCatalogInput(events: Iterable<LedgerEvent>, baseUrl?: string): CatalogInput | null {
+export function projectCatalogInput(events: Iterable<LedgerEvent>): CatalogInput | null {
   const published: Published[] = [];
   for (const event of events) if (isType(event, 'version.published')) published.push(event as Published);
   published.sort((a, b) => a.seq - b.seq);
@@ -108,7 +112,7 @@ export function projectCatalogInput(events: Iterable<LedgerEvent>, baseUrl?: str
     dataset_id: latest.dataset_id,
     entry: latest.payload.registry as CatalogEntry,
     versions: published.map(publishedVersionOf),
-    ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+    ...(latest.payload.base_url === undefined ? {} : { base_url: latest.payload.base_url }),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   spdxLicenseUrl,
 } from './catalog-input.js';
 import { unionBbox } from './geo-extent.js';
+import { asDateTime, isDateOnly } from './registry-time.js';
 
 /**
  * DCAT-US v1.1 (Project Open Data metadata schema, the JSON-LD serialization of W3C DCAT that
@@ -42,7 +43,7 @@ export function rightsStatement(input: CatalogInput): string | undefined {
     case 'public':
       return undefined;
     case 'restricted':
-      return 'Restricted: the governed API serves this dataset only to authorised callers. Ask the contact point for access.';
+      return restrictedRights(input);
     case 'sensitive-location': {
       const grid =
         generalization === undefined ? "the registry's precision" : `a ${generalization.precision_deg}° grid`;
@@ -51,6 +52,25 @@ export function rightsStatement(input: CatalogInput): string | undefined {
     case 'aggregate-only':
       return 'Aggregate-only: only aggregated values are published; record-level data is withheld.';
   }
+}
+
+/**
+ * How to get access to a restricted dataset: which token roles the governed API admits (its policy
+ * labels, see README "Policy boundary") and whom to ask. The roles are left out if naming them all
+ * would pass DCAT-US's 255 characters.
+ */
+function restrictedRights(input: CatalogInput): string {
+  const { contact_point: contact, publisher, policy_labels: labels } = input.entry;
+  const whom =
+    contact === undefined
+      ? (publisher ?? 'the publisher')
+      : `${contact.fn} (${contact.hasEmail.replace(/^mailto:/, '')})`;
+  const ask = `Request access from ${whom}.`;
+  const roles = `Restricted: the governed API serves it only with a bearer token holding one of the roles ${labels.join(', ')}. `;
+  const full = `${roles}${ask}`;
+  return full.length <= 255
+    ? full
+    : `Restricted: the governed API serves it only to authorised callers. ${ask}`.slice(0, 255);
 }
 
 /** SPDX 2.3 checksum vocabulary, as DCAT 2 (§6.8 dcat:Distribution, spdx:checksum) recommends. */
@@ -87,14 +107,20 @@ function spatialOf(input: CatalogInput): string | undefined {
 }
 
 /**
- * DCAT-US `temporal` is an ISO 8601 interval "start/end". The registry may leave `until` open for a
- * dataset still growing; the interval then ends at the latest publication, the last instant the
- * data is known to cover.
+ * DCAT-US `temporal` is an ISO 8601 interval "start/end" whose ends share one form. The registry may
+ * leave `until` open for a dataset still growing; the interval then ends at the latest publication
+ * (an event's time, so replay reproduces it), the last instant the data is known to cover. Two dates
+ * stay dates (the open end becomes its UTC day); otherwise both ends are date-times.
  */
 function temporalOf(input: CatalogInput): string | undefined {
   const temporal = input.entry.temporal;
   if (temporal === undefined) return undefined;
-  return `${temporal.since}/${temporal.until ?? input.versions.at(-1)?.published_at ?? temporal.since}`;
+  const { since, until } = temporal;
+  const published = input.versions.at(-1)?.published_at ?? since;
+  // A `since` still ahead of the publication would make the interval run backwards: it starts and ends there.
+  const end = until ?? (Date.parse(published) < Date.parse(since) ? since : published);
+  if (isDateOnly(since) && (until === undefined || isDateOnly(until))) return `${since}/${end.slice(0, 10)}`;
+  return `${asDateTime(since, false)}/${asDateTime(end, true)}`;
 }
 
 /**
@@ -106,13 +132,15 @@ function temporalOf(input: CatalogInput): string | undefined {
 export function renderDcatDataset(input: CatalogInput): DcatDataset {
   const { entry, versions } = input;
   const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const landingPage = `${base}/datasets/${encodeURIComponent(input.dataset_id)}`;
   const keywords =
     entry.keywords !== undefined && entry.keywords.length > 0 ? entry.keywords : entry.policy_labels;
   const contact =
     entry.contact_point ?? (entry.publisher === undefined ? undefined : { fn: entry.publisher });
   return definedOnly({
     '@type': 'dcat:Dataset',
-    identifier: input.dataset_id,
+    // A URI once the operator has named the API's public URL; the bare id before, as it always was.
+    identifier: input.base_url === undefined ? input.dataset_id : landingPage,
     title: entry.title,
     description: entry.description,
     keyword: [...keywords],
@@ -122,7 +150,7 @@ export function renderDcatDataset(input: CatalogInput): DcatDataset {
     accessLevel: ACCESS_LEVEL[entry.sensitivity],
     rights: rightsStatement(input),
     license: spdxLicenseUrl(entry.license),
-    landingPage: `${base}/datasets/${encodeURIComponent(input.dataset_id)}`,
+    landingPage,
     issued: versions[0]?.published_at,
     modified: versions.at(-1)?.published_at,
     spatial: spatialOf(input),

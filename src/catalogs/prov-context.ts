@@ -23,6 +23,8 @@ export interface ProvContext {
   /** Paths written to the work zone in this run (anything else a transform names is raw). */
   workPaths: ReadonlySet<string>;
   stage: StageActivity | undefined;
+  /** The run's previous stage activity: the next one is informed by it (PROV-DM §5.1.5). */
+  previousStage: string | undefined;
 }
 
 /** Ids are the file's path under data/: `kfm:raw/<dataset_id>/<path>`, `kfm:work/…`, `kfm:processed/…`. */

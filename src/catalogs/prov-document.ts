@@ -15,7 +15,9 @@ export type ProvRelation =
   | 'wasDerivedFrom'
   | 'wasAssociatedWith'
   | 'actedOnBehalfOf'
-  | 'hadMember';
+  | 'hadMember'
+  | 'wasInformedBy'
+  | 'wasStartedBy';
 
 export interface ProvDocument {
   prefix: Record<string, string>;
@@ -28,6 +30,8 @@ export interface ProvDocument {
   wasAssociatedWith?: Record<string, ProvAttributes>;
   actedOnBehalfOf?: Record<string, ProvAttributes>;
   hadMember?: Record<string, ProvAttributes>;
+  wasInformedBy?: Record<string, ProvAttributes>;
+  wasStartedBy?: Record<string, ProvAttributes>;
 }
 
 /** A qualified name as an attribute value (PROV-JSON §2.2: typed `prov:QUALIFIED_NAME`). */
@@ -56,6 +60,8 @@ const RELATION_TAGS: Readonly<Record<ProvRelation, string>> = {
   wasAssociatedWith: 'a',
   actedOnBehalfOf: 'b',
   hadMember: 'm',
+  wasInformedBy: 'i',
+  wasStartedBy: 's',
 };
 
 export class ProvBuilder {

@@ -58,6 +58,7 @@ export function renderProv(runEvents: readonly LedgerEvent[], options: ProvOptio
     transformOf: transformsByOutput(events),
     workPaths: new Set(events.flatMap((e) => (e.type === 'work.artifact.written' ? [pathOf(e)] : []))),
     stage: undefined,
+    previousStage: undefined,
   };
   for (const event of events) {
     const handler = HANDLERS[event.type as KnownEventType] as Handler<KnownEventType> | undefined;
@@ -88,6 +89,11 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
       'kfm:started_seq': event.seq,
     });
     associate(ctx, id, event.actor);
+    // Each stage takes what the one before it left (captures, outputs, a validation report).
+    if (ctx.previousStage !== undefined)
+      ctx.b.relate('wasInformedBy', { 'prov:informed': id, 'prov:informant': ctx.previousStage });
+    ctx.previousStage = id;
+    if (stage === 'promote') useValidationReport(ctx, id, event.seq);
     // validate and promote read the run's outputs as they stood when the stage began.
     if (stage !== 'validate' && stage !== 'promote') return;
     for (const output of outputsBefore(ctx, event.seq)) {
@@ -119,6 +125,15 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
     ctx.b.relate(
       relation,
       withActivity({ 'prov:entity': id, 'prov:time': event.recorded_at }, ctx.stage?.id),
+    );
+    const source = ctx.b.add('entity', qname('kfm', 'source', p.source_uri), {
+      'prov:type': qualified('kfm:UpstreamSource'),
+      'prov:label': p.source_uri,
+    });
+    ctx.b.relate('used', withActivity({ 'prov:entity': source }, ctx.stage?.id));
+    ctx.b.relate(
+      'wasDerivedFrom',
+      withActivity({ 'prov:generatedEntity': id, 'prov:usedEntity': source }, ctx.stage?.id),
     );
   },
   'work.artifact.written': (ctx, event) => {
@@ -160,6 +175,9 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
       'kfm:seq': event.seq,
     });
     associate(ctx, id, event.actor);
+    // The stage ran the transform (PROV-DM §5.1.6 start: the starter activity).
+    if (ctx.stage !== undefined)
+      ctx.b.relate('wasStartedBy', { 'prov:activity': id, 'prov:starter': ctx.stage.id });
     for (const input of p.inputs)
       ctx.b.relate('used', { 'prov:activity': id, 'prov:entity': fileId(ctx, input) });
   },
@@ -170,6 +188,7 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
       qname('kfm', 'validation', ctx.dataset_id, event.run_id, String(event.seq)),
       {
         'prov:type': qualified('kfm:ValidationReport'),
+        'prov:label': `validation report of run ${event.run_id} (${event.payload.passed ? 'passed' : 'failed'})`,
         'kfm:passed': event.payload.passed,
         ...(failed.length === 0 ? {} : { 'kfm:failed_checks': failed }),
       },
@@ -192,6 +211,21 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
 };
 
 /**
+ * The gate read the run's latest validation report: promote used it (the seed's Promotion Contract
+ * requires a passed one), so the report that let a version through is in its provenance.
+ */
+function useValidationReport(ctx: ProvContext, promote: string, startedSeq: number): void {
+  const report = ctx.events.filter((e) => e.type === 'validation.reported' && e.seq < startedSeq).at(-1);
+  if (report === undefined) return;
+  const entity = qname('kfm', 'validation', ctx.dataset_id, report.run_id, String(report.seq));
+  ctx.b.relate('used', {
+    'prov:activity': promote,
+    'prov:entity': entity,
+    'prov:role': qualified('kfm:validation_report'),
+  });
+}
+
+/**
  * The version and its processed artifacts, each derived from the run output promote copied (same
  * file name: promote names each artifact after its output's file name).
  */
@@ -201,6 +235,7 @@ function publishVersion(ctx: ProvContext, event: LedgerEventOf<'version.publishe
   const at = event.recorded_at;
   const version = versionEntity(ctx, p.version_id, p.content_hash);
   ctx.b.relate('wasGeneratedBy', withActivity({ 'prov:entity': version, 'prov:time': at }, stage));
+  if (p.supersedes !== null) reviseVersion(ctx, version, p.supersedes);
   const outputs = outputsBefore(ctx, ctx.stage?.startedSeq ?? event.seq);
   for (const artifact of p.artifacts) {
     const id = ctx.b.add('entity', qname('kfm', 'processed', ctx.dataset_id, p.version_id, artifact.path), {
@@ -220,4 +255,24 @@ function publishVersion(ctx: ProvContext, event: LedgerEventOf<'version.publishe
       withActivity({ 'prov:generatedEntity': id, 'prov:usedEntity': used }, stage),
     );
   }
+}
+
+/**
+ * PROV-DM wasRevisionOf (§5.2.2), which PROV-JSON writes as a wasDerivedFrom typed prov:Revision:
+ * the new version revises the one it supersedes. That one was published by an earlier run, so it
+ * is declared here too (by id and label), and the relation never dangles.
+ */
+function reviseVersion(ctx: ProvContext, version: string, supersedes: string): void {
+  const previous = qname('kfm', 'version', ctx.dataset_id, supersedes);
+  if (!ctx.b.has('entity', previous)) {
+    ctx.b.add('entity', previous, {
+      'prov:type': [qualified('prov:Collection'), qualified('kfm:DatasetVersion')],
+      'prov:label': supersedes,
+    });
+  }
+  ctx.b.relate('wasDerivedFrom', {
+    'prov:generatedEntity': version,
+    'prov:usedEntity': previous,
+    'prov:type': qualified('prov:Revision'),
+  });
 }

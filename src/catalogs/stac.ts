@@ -8,6 +8,7 @@ import {
   spdxLicenseUrl,
 } from './catalog-input.js';
 import type { GeoExtent } from './geo-extent.js';
+import { utcDateTime } from './registry-time.js';
 
 /**
  * STAC 1.1.0 for spatial datasets: one Collection per dataset, one Item per published version,
@@ -35,12 +36,6 @@ export function sha256Multihash(sha256: string): string {
   return `1220${sha256}`;
 }
 
-/** STAC times are RFC 3339 in UTC ("Z"); the registry may give a date or an offset date-time. */
-function utc(instant: string, endOfDay: boolean): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(instant)) return `${instant}T${endOfDay ? '23:59:59' : '00:00:00'}Z`;
-  return new Date(Date.parse(instant)).toISOString();
-}
-
 function licenseLink(input: CatalogInput) {
   return { rel: 'license', href: spdxLicenseUrl(input.entry.license), type: 'text/html' };
 }
@@ -53,8 +48,8 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
   const { entry, dataset_id } = input;
   const temporal = entry.temporal;
   const start =
-    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utc(temporal.since, false);
-  const end = temporal?.until === undefined ? null : utc(temporal.until, true);
+    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utcDateTime(temporal.since, false);
+  const end = temporal?.until === undefined ? null : utcDateTime(temporal.until, true);
   const json = 'application/json';
   return definedOnly({
     type: 'Collection',
@@ -94,8 +89,9 @@ function asset(input: CatalogInput, version: PublishedVersion, artifact: Publish
 /**
  * The Item of one published version. `extent` must come from the published (generalized) features
  * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its datetime is the
- * registry's temporal range when known, else the publication time; it links to its predecessor
- * (IANA `predecessor-version`, RFC 5829) but never to a successor, so an Item never changes once written.
+ * registry's temporal range when known, else the publication time. It links to its predecessor,
+ * and once superseded to its successor and the latest version (IANA relations, RFC 5829), so an
+ * older Item is rewritten when a newer version is published (it is a projection: replay agrees).
  */
 export function renderStacItem(
   input: CatalogInput,
@@ -109,8 +105,9 @@ export function renderStacItem(
       ? { datetime: version.published_at }
       : {
           datetime: null,
-          start_datetime: utc(temporal.since, false),
-          end_datetime: temporal.until === undefined ? version.published_at : utc(temporal.until, true),
+          start_datetime: utcDateTime(temporal.since, false),
+          end_datetime:
+            temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
         };
   const collection = '../../collection.json';
   const json = 'application/json';
@@ -118,15 +115,7 @@ export function renderStacItem(
     { rel: 'root', href: collection, type: json, title: entry.title },
     { rel: 'parent', href: collection, type: json, title: entry.title },
     { rel: 'collection', href: collection, type: json, title: entry.title },
-    ...(version.supersedes === null
-      ? []
-      : [
-          {
-            rel: 'predecessor-version',
-            href: `../../${stacItemPath(dataset_id, version.supersedes)}`,
-            type: 'application/geo+json',
-          },
-        ]),
+    ...versionLinks(input, version),
     licenseLink(input),
   ];
   return {
@@ -150,4 +139,25 @@ export function renderStacItem(
     links: links.map(definedOnly),
     assets: Object.fromEntries(version.artifacts.map((a) => [a.path, asset(input, version, a)])),
   };
+}
+
+/**
+ * RFC 5829 version links between Items. Only versions with an Item (an extent) are linked to, so
+ * no link dangles: `successor-version` is the version that superseded this one, `latest-version`
+ * the newest version with an Item, when that is another one.
+ */
+function versionLinks(input: CatalogInput, version: PublishedVersion) {
+  const itemLink = (rel: string, versionId: string) => ({
+    rel,
+    href: `../../${stacItemPath(input.dataset_id, versionId)}`,
+    type: 'application/geo+json',
+  });
+  const links: ReturnType<typeof itemLink>[] = [];
+  if (version.supersedes !== null) links.push(itemLink('predecessor-version', version.supersedes));
+  const successor = input.versions.find((v) => v.supersedes === version.version_id && v.bbox !== undefined);
+  if (successor !== undefined) links.push(itemLink('successor-version', successor.version_id));
+  const latest = input.versions.filter((v) => v.bbox !== undefined).at(-1);
+  if (latest !== undefined && latest.version_id !== version.version_id)
+    links.push(itemLink('latest-version', latest.version_id));
+  return links;
 }

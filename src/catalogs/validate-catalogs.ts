@@ -109,10 +109,57 @@ function byId(ajv: { getSchema(id: string): ValidateFunction | undefined }, id: 
   return fn;
 }
 
+/**
+ * The form a patterned field must take, said as people write it: Ajv would quote the schema's
+ * regex (DCAT-US `temporal` has three of ~450 characters), which names no fix. Keyed by the
+ * field's name, the last non-index segment of its path.
+ */
+const EXPECTED_FORMS: Readonly<Record<string, string>> = {
+  temporal:
+    'an ISO 8601 interval whose two ends share one form, e.g. 2015-01-01/2024-12-31 or 2015-01-01T00:00:00Z/2024-12-31T23:59:59Z',
+  issued: 'an ISO 8601 date or date-time, e.g. 2024-12-31',
+  modified: 'an ISO 8601 date or date-time, e.g. 2024-12-31',
+  accrualPeriodicity: 'an ISO 8601 repeating duration such as R/P1D, or irregular',
+  language: 'a list of RFC 5646 language tags, e.g. [en-US]',
+  hasEmail: 'a mailto: address, e.g. mailto:data@example.org',
+  mediaType: 'a media type, e.g. text/csv',
+  describedByType: 'a media type, e.g. application/json',
+  datetime: 'an RFC 3339 date-time, e.g. 2024-12-31T23:59:59Z',
+  start_datetime: 'an RFC 3339 date-time, e.g. 2024-12-31T00:00:00Z',
+  end_datetime: 'an RFC 3339 date-time, e.g. 2024-12-31T23:59:59Z',
+  created: 'an RFC 3339 date-time, e.g. 2024-12-31T23:59:59Z',
+  updated: 'an RFC 3339 date-time, e.g. 2024-12-31T23:59:59Z',
+  interval: 'RFC 3339 date-times or null, e.g. ["2015-01-01T00:00:00Z", null]',
+  license: 'an SPDX licence identifier, e.g. CC-BY-4.0',
+  method: 'an HTTP method in capitals, e.g. GET',
+};
+
+/** `fallback` is Ajv's own message: kept for a union (it quotes no regex), never for a pattern. */
+function expectedForm(instancePath: string, fallback: string | undefined): string {
+  const field = instancePath
+    .split('/')
+    .filter((segment) => segment !== '' && !/^\d+$/.test(segment))
+    .at(-1);
+  const form = field === undefined ? undefined : EXPECTED_FORMS[field];
+  if (form !== undefined) return `must be ${form}`;
+  return fallback?.startsWith('must match pattern') !== false
+    ? `must have the form the schema defines for ${field ?? 'the document'}`
+    : fallback;
+}
+
+/**
+ * Ajv errors as `{path, message}`: one per path and message; the branch errors of a failed
+ * anyOf/oneOf fold into it (each branch would restate the field), and no message quotes a regex.
+ */
 function errorsOf(errors: readonly ErrorObject[] | null | undefined): CatalogError[] {
+  const all = errors ?? [];
+  const unions = all.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  const folded = (e: ErrorObject) =>
+    unions.some((u) => e.instancePath === u.instancePath && e.schemaPath.startsWith(`${u.schemaPath}/`));
   const seen = new Set<string>();
   const out: CatalogError[] = [];
-  for (const e of errors ?? []) {
+  for (const e of all) {
+    if (folded(e)) continue;
     const key =
       e.keyword === 'required'
         ? (e.params as { missingProperty: string }).missingProperty
@@ -120,7 +167,9 @@ function errorsOf(errors: readonly ErrorObject[] | null | undefined): CatalogErr
           ? (e.params as { additionalProperty: string }).additionalProperty
           : undefined;
     const path = key === undefined ? e.instancePath : `${e.instancePath}/${key}`;
-    const message = e.message ?? e.keyword;
+    const union = e.keyword === 'anyOf' || e.keyword === 'oneOf';
+    const message =
+      e.keyword === 'pattern' || union ? expectedForm(e.instancePath, e.message) : (e.message ?? e.keyword);
     if (seen.has(`${path}\n${message}`)) continue;
     seen.add(`${path}\n${message}`);
     out.push({ path, message });

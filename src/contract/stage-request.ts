@@ -22,6 +22,8 @@ export interface SeedFlags {
   log_json?: boolean;
   /** Not a seed flag: backfill's window length, an ISO-8601 duration (P1D, PT6H …). */
   batch?: string;
+  /** Not a seed flag: the public URL of the governed API, for the catalogs promote publishes. */
+  baseUrl?: string;
 }
 
 export const SEED_FLAGS = [
@@ -38,6 +40,7 @@ export const SEED_FLAGS = [
   'dryRun',
   'log_json',
   'batch',
+  'baseUrl',
 ] as const satisfies readonly (keyof SeedFlags)[];
 
 /** The most windows one backfill may plan: a typo such as PT1S over ten years is refused, not run. */
@@ -73,13 +76,15 @@ export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
     'emit_catalogs',
     'dryRun',
     'log_json',
+    'baseUrl',
   ],
   // A backfill is windowed ingests: the ingest flags, and the window length.
   backfill: [...INGEST_FLAGS, 'batch'],
 };
 
+/** Commander's camelCase keys back to the flag as typed: dryRun is --dry-run, baseUrl --base-url. */
 export function flagName(flag: keyof SeedFlags): string {
-  return flag === 'dryRun' ? '--dry-run' : `--${flag}`;
+  return `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 export interface StageRequest {
@@ -125,11 +130,12 @@ export function stageRequest(stage: Stage, positional: string | undefined, flags
   if (window.since !== undefined && window.until !== undefined && window.since >= window.until) {
     throw new KfmError('USAGE', `--since ${flags.since} must be before --until ${flags.until}`);
   }
+  const checked = flags.baseUrl === undefined ? flags : { ...flags, baseUrl: baseUrl(flags.baseUrl) };
   return {
     stage,
     dataset_id: datasetId,
     ...(flags.run_id === undefined ? {} : { run_id: flags.run_id }),
-    flags: stage === 'backfill' ? backfillFlags(flags, window) : flags,
+    flags: stage === 'backfill' ? backfillFlags(checked, window) : checked,
     window,
   };
 }
@@ -165,6 +171,35 @@ function check(schema: z.ZodType, value: string, what: string): void {
       details: { field: what },
     });
   }
+}
+
+/**
+ * --base-url: an absolute http(s) URL without credentials, query or fragment, under which the
+ * catalogs name the governed API's paths (`/datasets/…`); a trailing slash is dropped.
+ */
+function baseUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const ok =
+    url !== undefined &&
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    url.username === '' &&
+    url.password === '' &&
+    url.search === '' &&
+    url.hash === '' &&
+    !/[?#]/.test(value);
+  if (!ok) {
+    throw new KfmError(
+      'USAGE',
+      `--base-url ${JSON.stringify(value)}: expected the governed API's public http(s) URL without credentials, query or fragment, e.g. https://data.example.org/kfm`,
+      { details: { field: '--base-url' } },
+    );
+  }
+  return url!.href.replace(/\/+$/, '');
 }
 
 /** Windows are recorded as UTC instants with milliseconds, whatever form the operator typed. */

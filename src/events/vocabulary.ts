@@ -108,6 +108,11 @@ export const PAYLOADS = {
     registry: RegistrySnapshot,
     /** [west, south, east, north] of the published (generalized) geometry, for spatial datasets. */
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+    /** promote --base-url: the governed API's public URL the catalogs link to (absent: the default). */
+    base_url: z
+      .string()
+      .regex(/^https?:\/\/[^\s?#]*[^\s?#/]$/)
+      .optional(),
   }),
   'version.reused': z.strictObject({
     version_id: VersionId,

@@ -126,6 +126,11 @@ const FIXES: Readonly<Record<string, string>> = {
   'temporal.until': 'write an ISO-8601 date or date-time not before since, or leave until out',
 };
 
+/** How to fix a registry field, as `kfm registry` says it. */
+export function registryFixOf(field: string): string {
+  return FIXES[field] ?? 'correct the entry (see README.md, "Dataset registry")';
+}
+
 const KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
   '': Object.keys(DatasetEntry.shape),
   contact_point: Object.keys(ContactPoint.shape),

@@ -15,10 +15,17 @@ const sensitivity = { enum: ['public', 'restricted', 'sensitive-location', 'aggr
 const labels = { type: 'array', items: { type: 'string' }, minItems: 1 } as const;
 const bbox = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } as const;
 const links = { type: 'object', additionalProperties: { type: 'string', pattern: '^/' } } as const;
+const runId = { type: 'string' } as const;
+const seq = { type: 'integer', minimum: 1 } as const;
+const instant = { type: 'string', description: 'ISO-8601 UTC with milliseconds' } as const;
+const generalization = {
+  type: ['object', 'null'],
+  properties: { precision_deg: { type: 'number' } },
+} as const;
 const registrySnapshot = {
   type: 'object',
   required: ['license', 'sensitivity', 'policy_labels', 'generalization'],
-  properties: { license: { type: 'string' }, sensitivity, policy_labels: labels, generalization: {} },
+  properties: { license: { type: 'string' }, sensitivity, policy_labels: labels, generalization },
 } as const;
 const artifact = {
   type: 'object',
@@ -42,7 +49,6 @@ export const SCHEMAS = {
       details: { type: 'object' },
     },
   },
-  LedgerHead: head,
   DatasetList: {
     type: 'object',
     required: ['datasets', 'ledger_head'],
@@ -79,7 +85,7 @@ export const SCHEMAS = {
                   properties: {
                     version_id: versionId,
                     content_hash: sha256,
-                    published_at: { type: 'string' },
+                    published_at: instant,
                   },
                 },
               ],
@@ -99,12 +105,25 @@ export const SCHEMAS = {
       registry: {
         type: 'object',
         required: ['title', 'license', 'sensitivity', 'policy_labels', 'spatial', 'generalization'],
-        not: { required: ['upstream'] },
         properties: {
+          title: nullableString,
+          description: nullableString,
+          publisher: nullableString,
+          contact_point: {
+            type: ['object', 'null'],
+            properties: { fn: { type: 'string' }, hasEmail: { type: 'string' } },
+          },
           license: { type: 'string' },
           sensitivity,
           policy_labels: labels,
           spatial: { type: 'boolean' },
+          generalization,
+          keywords: { type: 'array', items: { type: 'string' } },
+          temporal: {
+            type: ['object', 'null'],
+            properties: { since: { type: 'string' }, until: { type: 'string' } },
+          },
+          upstream: false,
         },
       },
       latest_version: { oneOf: [{ type: 'null' }, versionId] },
@@ -116,7 +135,9 @@ export const SCHEMAS = {
           properties: {
             version_id: versionId,
             content_hash: sha256,
+            published_at: instant,
             supersedes: { oneOf: [{ type: 'null' }, versionId] },
+            run_id: runId,
             links,
           },
         },
@@ -150,16 +171,25 @@ export const SCHEMAS = {
       dataset_id: datasetId,
       version_id: versionId,
       content_hash: sha256,
+      run_id: runId,
+      published_at: instant,
       supersedes: { oneOf: [{ type: 'null' }, versionId] },
       superseded_by: { oneOf: [{ type: 'null' }, versionId] },
       latest: { type: 'boolean' },
-      artifacts: { type: 'array', items: { ...artifact, required: [...artifact.required, 'links'] } },
+      artifacts: {
+        type: 'array',
+        items: {
+          ...artifact,
+          required: [...artifact.required, 'links'],
+          properties: { ...artifact.properties, links },
+        },
+      },
       bbox: { oneOf: [{ type: 'null' }, bbox] },
       registry: registrySnapshot,
       ledger: {
         type: 'object',
         required: ['seq', 'hash', 'event_id'],
-        properties: { seq: { type: 'integer' }, hash: sha256 },
+        properties: { seq, hash: sha256, event_id: { type: 'string' } },
       },
       links,
     },
@@ -186,20 +216,34 @@ export const SCHEMAS = {
     ],
     properties: {
       kind: { const: 'kfm.provenance_bundle' },
+      dataset_id: datasetId,
+      version_id: versionId,
       content_hash: sha256,
-      artifacts: { type: 'array', items: { ...artifact, required: [...artifact.required, 'url'] } },
+      run_id: runId,
+      artifacts: {
+        type: 'array',
+        items: {
+          ...artifact,
+          required: [...artifact.required, 'url'],
+          properties: { ...artifact.properties, url: { type: 'string', pattern: '^/' } },
+        },
+      },
       checksums_sha256: { type: 'string', description: 'the artifacts in `sha256sum -c` format' },
       runs: {
         type: 'array',
         items: {
           type: 'object',
           required: ['run_id', 'relation', 'seq'],
-          properties: { relation: { enum: ['published', 'reused'] } },
+          properties: { run_id: runId, relation: { enum: ['published', 'reused'] }, seq },
         },
       },
       spec_hashes: {
         type: 'array',
-        items: { type: 'object', required: ['stage', 'spec_hash', 'seq'], properties: { spec_hash: sha256 } },
+        items: {
+          type: 'object',
+          required: ['stage', 'spec_hash', 'seq'],
+          properties: { stage: { type: 'string' }, spec_hash: sha256, seq },
+        },
       },
       validation: {
         oneOf: [
@@ -207,23 +251,51 @@ export const SCHEMAS = {
           {
             type: 'object',
             required: ['passed', 'seq', 'hash', 'checks'],
-            properties: { passed: { type: 'boolean' }, hash: sha256 },
+            properties: {
+              passed: { type: 'boolean' },
+              seq,
+              hash: sha256,
+              checks: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['name', 'passed'],
+                  properties: { name: { type: 'string' }, passed: { type: 'boolean' } },
+                },
+              },
+            },
           },
         ],
       },
       generalizations: {
         type: 'array',
-        items: { type: 'object', required: ['name', 'params', 'summary', 'seq'] },
+        items: {
+          type: 'object',
+          required: ['name', 'params', 'summary', 'seq'],
+          properties: {
+            name: { type: 'string' },
+            params: { type: 'object' },
+            summary: { type: 'object' },
+            seq,
+          },
+        },
       },
       registry: registrySnapshot,
-      prov: { type: 'object', required: ['prefix'], description: 'PROV-JSON of the publishing run' },
+      prov: {
+        type: 'object',
+        required: ['prefix'],
+        properties: { prefix: { type: 'object', additionalProperties: { type: 'string' } } },
+        description: 'PROV-JSON of the publishing run',
+      },
       ledger_anchor: {
         type: 'object',
         required: ['type', 'seq', 'hash', 'event_id', 'recorded_at'],
         properties: {
           type: { const: 'version.published' },
-          seq: { type: 'integer', minimum: 1 },
+          seq,
           hash: sha256,
+          event_id: { type: 'string' },
+          recorded_at: instant,
         },
       },
       ledger_head: head,
@@ -235,9 +307,30 @@ export const SCHEMAS = {
     required: ['dataset_id', 'version_id', 'as_of', 'upstream', 'versions', 'runs', 'graph'],
     properties: {
       dataset_id: datasetId,
-      versions: { type: 'array' },
-      runs: { type: 'array' },
-      graph: { type: 'object', required: ['nodes', 'edges'] },
+      version_id: { oneOf: [{ type: 'null' }, versionId] },
+      as_of: {
+        type: 'object',
+        required: ['seq', 'requested'],
+        properties: { seq: { type: 'integer', minimum: 0 }, requested: nullableString },
+      },
+      upstream: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['source_uri', 'first_seq'],
+          properties: { source_uri: { type: 'string' }, first_seq: seq },
+        },
+      },
+      versions: { type: 'array', items: { type: 'object' } },
+      runs: { type: 'array', items: { type: 'object' } },
+      graph: {
+        type: 'object',
+        required: ['nodes', 'edges'],
+        properties: {
+          nodes: { type: 'array', items: { type: 'object' } },
+          edges: { type: 'array', items: { type: 'object' } },
+        },
+      },
     },
   },
   Health: {
@@ -252,7 +345,25 @@ export const SCHEMAS = {
           {
             type: 'object',
             required: ['ok', 'head', 'events', 'failures', 'finished_at', 'covers_head'],
-            properties: { ok: { type: 'boolean' }, head },
+            properties: {
+              ok: { type: 'boolean' },
+              head,
+              events: { type: 'integer', minimum: 0 },
+              failures: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['seq', 'code', 'message'],
+                  properties: {
+                    seq: { type: 'integer' },
+                    code: { type: 'string' },
+                    message: { type: 'string' },
+                  },
+                },
+              },
+              finished_at: instant,
+              covers_head: { type: 'boolean' },
+            },
           },
         ],
       },

@@ -21,24 +21,45 @@ const param = (name: string, description: string, pattern?: string) => ({
 const DATASET = param('dataset_id', 'registry id of the dataset', '^[a-z][a-z0-9_]{0,63}$');
 const VERSION = param('version_id', 'content-addressed version id', '^v[0-9a-f]{16}$');
 
+/** What any request may be refused with before it reaches a route (request-target.ts, router.ts). */
+const ANY_REQUEST = {
+  '400': error('PATH_REFUSED (traversal, encoded separators) or BAD_REQUEST'),
+  '413': error('BODY_NOT_ALLOWED: requests carry no body'),
+  '414': error('URI_TOO_LONG'),
+};
+
 /** Answers a dataset-scoped route may give besides 200: the same 401/403 for unknown and forbidden. */
 const REFUSALS = {
-  '400': error('PATH_REFUSED (traversal, encoded separators) or BAD_REQUEST'),
+  ...ANY_REQUEST,
   '401': error('AUTH_REQUIRED (no token; unknown or non-public dataset) or TOKEN_INVALID'),
   '403': error('FORBIDDEN (token without an allowed role; unknown dataset) or POLICY_DENIED'),
   '404': error('NOT_FOUND: no such version or artifact in a dataset the caller may read'),
 };
 
-const get = (summary: string, ok: object, parameters: object[] = [], extra: object = {}) => ({
-  get: { summary, parameters, responses: { '200': ok, ...REFUSALS, ...extra } },
+const get = (
+  operationId: string,
+  summary: string,
+  ok: object,
+  parameters: object[] = [],
+  extra: object = {},
+) => ({
+  get: { operationId, summary, parameters, responses: { '200': ok, ...REFUSALS, ...extra } },
 });
 
 const DIGEST_HEADERS = {
   ETag: { description: 'the recorded sha256 as a strong validator', schema: { type: 'string' } },
   'Repr-Digest': { description: 'RFC 9530: sha-256=:<base64>:', schema: { type: 'string' } },
-  'Content-Digest': { description: 'RFC 9530: sha-256=:<base64>:', schema: { type: 'string' } },
   Digest: { description: 'RFC 3230 (obsoleted by RFC 9530): SHA-256=<base64>', schema: { type: 'string' } },
   Link: { description: 'rel="provenance": the provenance bundle of the version', schema: { type: 'string' } },
+};
+
+/** A 200 GET also digests its content; HEAD and 304 send none, so they carry no Content-Digest. */
+const CONTENT_HEADERS = {
+  ...DIGEST_HEADERS,
+  'Content-Digest': {
+    description: 'RFC 9530: sha-256=:<base64>: of the content (absent on HEAD, which sends none)',
+    schema: { type: 'string' },
+  },
 };
 
 /** The OpenAPI 3.1 document of the governed read API, served at /openapi.json. */
@@ -49,7 +70,10 @@ export const OPENAPI = {
     version: TOOL_VERSION,
     description:
       'Read-only access to promoted (processed) dataset versions, each with its provenance bundle, behind the policy boundary: default deny; restricted datasets need a bearer token whose role is one of their policy labels.',
+    license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
+  // Relative: the server that served this document (OpenAPI 3.1 §4.8.5), wherever `kfm serve` listens.
+  servers: [{ url: '/', description: 'the kfm serve instance that served this document' }],
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
   security: [{}, { bearer: [] }],
   components: {
@@ -60,24 +84,28 @@ export const OPENAPI = {
   },
   paths: {
     '/datasets': get(
+      'listDatasets',
       'datasets the caller may see, with sensitivity and latest version',
       json('DatasetList', 'the datasets'),
     ),
     '/datasets/{dataset_id}': get(
+      'getDataset',
       'registry facts, versions and DCAT record',
       json('Dataset', 'the dataset'),
       [DATASET],
     ),
     '/datasets/{dataset_id}/versions/{version_id}': get(
+      'getDatasetVersion',
       'the DatasetVersion projection',
       json('DatasetVersion', 'the version'),
       [DATASET, VERSION],
     ),
     '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}': get(
+      'getArtifact',
       'the artifact bytes, streamed, checked against the recorded sha256 (GET and HEAD)',
       {
         description: 'the bytes; sha256(body) equals the ETag and the version checksums',
-        headers: DIGEST_HEADERS,
+        headers: CONTENT_HEADERS,
         content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
       },
       [DATASET, VERSION, param('name', 'an artifact file name the version recorded')],
@@ -87,11 +115,13 @@ export const OPENAPI = {
       },
     ),
     '/datasets/{dataset_id}/versions/{version_id}/provenance': get(
+      'getProvenance',
       'the provenance bundle with its ledger anchor',
       json('ProvenanceBundle', 'the bundle'),
       [DATASET, VERSION],
     ),
     '/lineage/{target}': get(
+      'getLineage',
       'the lineage graph, as `kfm lineage <target> --format json`',
       json('Lineage', 'the lineage'),
       [
@@ -104,6 +134,7 @@ export const OPENAPI = {
     ),
     '/healthz': {
       get: {
+        operationId: 'getHealth',
         summary: 'ledger head and the last chain verification',
         parameters: [
           {
@@ -117,11 +148,19 @@ export const OPENAPI = {
         responses: {
           '200': json('Health', 'the last verification passed (or none ran yet)'),
           '503': json('Health', 'the last verification found the chain broken'),
+          ...ANY_REQUEST,
         },
       },
     },
     '/openapi.json': {
-      get: { summary: 'this document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      get: {
+        operationId: 'getOpenApi',
+        summary: 'this document',
+        responses: {
+          '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } },
+          ...ANY_REQUEST,
+        },
+      },
     },
   },
   'x-error-codes': Object.fromEntries(

@@ -41,11 +41,12 @@ export async function sendReply(res: ServerResponse, reply: Reply, head: boolean
     return;
   }
   if (reply.kind === 'not-modified') {
-    res.writeHead(304, reply.headers);
+    res.writeHead(304, withoutContent(reply.headers));
     res.end();
     return;
   }
-  res.writeHead(200, { ...reply.headers, 'Content-Type': reply.contentType, 'Content-Length': reply.size });
+  const headers = head ? withoutContent(reply.headers) : reply.headers;
+  res.writeHead(200, { ...headers, 'Content-Type': reply.contentType, 'Content-Length': reply.size });
   if (head) {
     await reply.handle.close();
     res.end();
@@ -57,4 +58,13 @@ export async function sendReply(res: ServerResponse, reply: Reply, head: boolean
   } catch {
     // The client went away mid-body (or the socket timed out): nothing more to send to anyone.
   }
+}
+
+/**
+ * A 304 or a HEAD answer sends no content, so it has no Content-Digest (RFC 9530 §2: the digest of
+ * the content actually sent). Repr-Digest, the digest of the selected representation, stays (§3).
+ */
+function withoutContent(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const { 'Content-Digest': _, ...rest } = headers;
+  return rest;
 }

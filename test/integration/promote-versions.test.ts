@@ -119,6 +119,18 @@ describe('promoting identical outputs again', () => {
     );
   });
 
+  it('names the reusing runs with the same {run_id, seq} in `kfm versions` as in `kfm lineage`', async () => {
+    const reuses = events
+      .filter((e) => e.type === 'version.reused')
+      .map((e) => ({ run_id: e.run_id, seq: e.seq }));
+    const versions = (await kfmJsonAt<{ reused_by: unknown }[]>(root, ['versions', STATIONS])).json;
+    const lineage = (
+      await kfmJsonAt<{ versions: { reused_by: unknown }[] }>(root, ['lineage', STATIONS, '--format', 'json'])
+    ).json;
+    expect(versions[0]!.reused_by).toEqual(reuses);
+    expect(lineage.versions[0]!.reused_by).toEqual(reuses);
+  });
+
   it('rewrites nothing under data/processed/<id>/: same bytes, same mtimes, same modes', () => {
     expect(after.again).toEqual(after.first);
     expect(after.rerun).toEqual(after.first);

@@ -159,6 +159,22 @@ describe.each(IDS)('the endpoints of %s', (id) => {
     expect(again.body.length).toBe(0);
   });
 
+  it('HEAD and 304 carry Repr-Digest of the representation but no Content-Digest: they send no content (RFC 9530)', async () => {
+    const artifact = payload(id).artifacts[0]!;
+    const path = `${versionPath(id)}/artifacts/${artifact.path}`;
+    const repr = `sha-256=:${Buffer.from(artifact.sha256, 'hex').toString('base64')}:`;
+    const answers = [
+      await get(path, { method: 'HEAD' }),
+      await get(path, { headers: { 'if-none-match': `"${artifact.sha256}"` } }),
+      await get(path, { method: 'HEAD', headers: { 'if-none-match': `"${artifact.sha256}"` } }),
+    ];
+    expect(answers.map((a) => [a.status, a.headers['repr-digest'], a.headers['content-digest']])).toEqual([
+      [200, repr, undefined],
+      [304, repr, undefined],
+      [304, repr, undefined],
+    ]);
+  });
+
   it('GET …/provenance: a bundle whose ledger anchor is the version.published event `kfm log --json` prints', async () => {
     const event = published.get(id)!;
     const body = expectJson(await get(`${versionPath(id)}/provenance`), 200, 'ProvenanceBundle') as {

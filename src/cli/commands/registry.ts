@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
+import { catalogProblems } from '../../contract/promotion/entry-catalogs.js';
 import { EXIT } from '../../errors.js';
 import { DATASET_ID_PATTERN } from '../../events/ids.js';
 import { type DatasetEntry, type MissingField, missingForPromotion } from '../../registry/dataset-entry.js';
@@ -66,7 +67,7 @@ export function showRegistryEntry(datasetId: string, options: GlobalOptions): Co
     const { dir, display } = registryOf(options);
     const result = await checkDatasetFile(dir, datasetId, display);
     if (result.entry === undefined) throw registryInvalid(result);
-    const missing = missingForPromotion(result.entry);
+    const missing = promotionProblems(result.entry);
     if (options.json) {
       writeJson(io, { dataset_id: datasetId, file: result.file, entry: result.entry, missing });
       return EXIT.ok;
@@ -81,6 +82,16 @@ export function showRegistryEntry(datasetId: string, options: GlobalOptions): Co
     }
     return EXIT.ok;
   };
+}
+
+/**
+ * Everything promotion would deny on because of the entry: missing fields, and catalogs that
+ * would not validate (rendered around a placeholder version), so an entry that passes `validate`
+ * without warnings is never denied CATALOG_INVALID for what the registry says.
+ */
+function promotionProblems(entry: DatasetEntry): MissingField[] {
+  const missing = missingForPromotion(entry);
+  return [...missing, ...catalogProblems(entry, missing)];
 }
 
 function indent(text: string): string {
@@ -115,7 +126,7 @@ export function validateRegistry(datasetId: string | undefined, options: GlobalO
       file: r.file,
       valid: r.entry !== undefined,
       errors: r.errors,
-      missing: r.entry === undefined ? [] : missingForPromotion(r.entry),
+      missing: r.entry === undefined ? [] : promotionProblems(r.entry),
     }));
     const ok = datasets.every((d) => d.valid);
     if (options.json) writeJson(io, { ok, datasets });

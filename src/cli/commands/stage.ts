@@ -34,6 +34,10 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   dryRun: ['--dry-run', 'append nothing, write only data/work/<id>/runs/<run_id>/dry_run.json: the plan'],
   log_json: ['--log_json', 'structured JSON Lines logs on stderr'],
   batch: ['--batch <duration>', 'window length, an ISO-8601 duration: P1D (default), PT6H, P7D …'],
+  baseUrl: [
+    '--base-url <url>',
+    "public URL of the governed API for catalog links, recorded with the version (default: the dataset's last one, else http://127.0.0.1:8080)",
+  ],
 };
 
 const DESCRIPTIONS: Record<Stage, string> = {

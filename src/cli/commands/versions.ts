@@ -18,8 +18,8 @@ export interface VersionSummary {
   superseded_by: string | null;
   artifacts: { path: string; sha256: string; bytes: number }[];
   bbox: [number, number, number, number] | null;
-  /** Runs whose identical outputs reused it (version.reused). */
-  reused_by: string[];
+  /** Runs whose identical outputs reused it, with the seq of their version.reused (as `kfm lineage`). */
+  reused_by: { run_id: string; seq: number }[];
 }
 
 /** A dataset's versions oldest first, from proj_versions (and proj_runs for reuses). */
@@ -40,8 +40,9 @@ export function versionSummaries(ctx: QueryContext, datasetId: string): VersionS
     bbox: v.bbox,
     reused_by: ctx.queries
       .runsOfVersion(datasetId, v.version_id)
-      .filter((r) => r.reused)
-      .map((r) => r.run_id),
+      .flatMap((r) =>
+        r.reused && r.promotion_seq !== null ? [{ run_id: r.run_id, seq: r.promotion_seq }] : [],
+      ),
   }));
 }
 

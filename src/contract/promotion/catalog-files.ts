@@ -31,6 +31,8 @@ export interface CandidateVersion {
   published_at: string;
   run_id: string;
   bbox?: Bbox;
+  /** The base URL it would be recorded with (promote --base-url, or the dataset's last one). */
+  base_url?: string;
 }
 
 export interface CatalogSources {
@@ -147,7 +149,14 @@ function catalogInput(sources: CatalogSources): CatalogInput | null {
     ...(candidate.bbox === undefined ? {} : { bbox: candidate.bbox }),
   };
   const known = versions.some((v) => v.version_id === next.version_id);
-  return { dataset_id: sources.dataset_id, entry, versions: known ? versions : [...versions, next] };
+  // A reuse records nothing new: the catalogs keep the base URL the newest version was published with.
+  const baseUrl = known ? recorded?.base_url : candidate.base_url;
+  return {
+    dataset_id: sources.dataset_id,
+    entry,
+    versions: known ? versions : [...versions, next],
+    ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+  };
 }
 
 /** data/catalog/stac/<id>/: the collection and an item per version with an extent. */

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { CatalogEntry } from '../../catalogs/catalog-input.js';
 import { KfmError } from '../../errors.js';
 import type { PayloadOf } from '../../events/index.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
@@ -13,6 +12,7 @@ import { sha256File } from '../../zones/file-digest.js';
 import { catalogProjectionFiles } from '../projected-files.js';
 import { planCatalogFiles, publishedBbox, validateCatalogFiles } from '../promotion/catalog-files.js';
 import { contentHash, type VersionArtifact, versionIdOf } from '../promotion/content-hash.js';
+import { catalogEntryOf } from '../promotion/entry-catalogs.js';
 import { evaluateGate, type GateReason, type Rehashed } from '../promotion/evaluate-gate.js';
 import { publishVersion, removeStaleStaging } from '../promotion/publish-version.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
@@ -87,6 +87,8 @@ export async function promote(scope: StageScope): Promise<StageResult> {
     scope.connector.format === 'geojson' ? readRecords('geojson', files).records.map((r) => r.geometry) : [];
   const bbox = scope.entry?.spatial ? publishedBbox(files) : undefined;
   const startedAt = scope.runEvents().find((e) => e.seq === scope.started_seq)?.recorded_at ?? '';
+  // Recorded with the version, so catalogs replay with it; once set it holds for later versions.
+  const baseUrl = scope.request.flags.baseUrl ?? published.at(-1)?.payload.base_url;
   const candidate = planCatalogFiles({
     dataset_id: ds,
     entry: catalogEntryOf(scope.entry),
@@ -100,6 +102,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       published_at: startedAt,
       run_id: scope.run_id,
       ...(bbox === undefined ? {} : { bbox }),
+      ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
     },
   });
   const reasons: GateReason[] = evaluateGate({
@@ -122,6 +125,10 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   if (existing !== undefined) {
     const seq = scope.record('version.reused', { version_id: versionId, content_hash: hash, registry });
     scope.log.info(`identical to published ${versionId}: reused, nothing rewritten`, { seq });
+    if (baseUrl !== published.at(-1)?.payload.base_url)
+      scope.log.warn(
+        `--base-url is recorded with a new version; ${versionId} is reused, so the catalogs keep their URLs`,
+      );
   } else {
     const how = await publishVersion({
       datasetId: ds,
@@ -139,6 +146,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       supersedes: published.at(-1)?.payload.version_id ?? null,
       registry,
       ...(bbox === undefined ? {} : { bbox }),
+      ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
     });
     scope.log.info(
       `published ${versionId}${how === 'adopted' ? ' (adopted the folder an interrupted promotion left)' : ''}`,
@@ -171,11 +179,4 @@ async function emitCatalogs(scope: StageScope): Promise<string[]> {
     paths.push(`data/catalog/${file.path}`);
   }
   return paths;
-}
-
-/** The entry as the catalogs need it; one the gate will deny (no licence, …) renders nothing. */
-function catalogEntryOf(entry: StageScope['entry']): CatalogEntry | null {
-  if (entry?.license === undefined || entry.sensitivity === undefined || entry.policy_labels === undefined)
-    return null;
-  return entry as CatalogEntry;
 }

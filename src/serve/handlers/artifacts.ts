@@ -45,8 +45,8 @@ export const serveArtifact: Handler = async (app, request): Promise<Reply> => {
 /**
  * ETag is the recorded sha256 (a strong validator: equal tags, equal bytes; RFC 9110 §8.8.3).
  * Repr-Digest and Content-Digest (RFC 9530 §2-3, a Structured Fields byte sequence) carry the same
- * sha256 in base64; the content is the whole representation with no content coding, so both are
- * equal. `Digest` is the older RFC 3230 form RFC 9530 obsoletes, for clients that only know it.
+ * sha256 in base64; the content of a 200 GET is the whole representation with no content coding, so
+ * both are equal (HEAD and 304 send no content, and sendReply drops Content-Digest there). `Digest` is the older RFC 3230 form RFC 9530 obsoletes, for clients that only know it.
  * Link points at the provenance bundle (RFC 8288; the relation of W3C PROV-AQ §3.1).
  */
 export function artifactHeaders(datasetId: string, versionId: string, sha256: string, cache: string) {

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { projectCatalogInput } from '../../../src/catalogs/catalog-input.js';
 import { ACCESS_LEVEL, renderDcatCatalog, renderDcatDataset } from '../../../src/catalogs/dcat.js';
 import { validateDcatCatalog, validateDcatDataset } from '../../../src/catalogs/validate-catalogs.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
-import { archaeologyRun, INPUTS } from './support.js';
+import { archaeologyRun, INPUTS, version } from './support.js';
 
 const SPDX = 'http://spdx.org/rdf/terms#';
 
@@ -34,6 +35,23 @@ describe('renderDcatDataset', () => {
     };
     expect(renderDcatDataset(aggregate).rights).toMatch(/only aggregated values/);
     expect(validateDcatDataset(renderDcatDataset(aggregate)).valid).toBe(true);
+  });
+
+  it('says how to request access to a restricted dataset: the token roles and whom to ask', () => {
+    expect(renderDcatDataset(INPUTS.permits).rights).toBe(
+      'Restricted: the governed API serves it only with a bearer token holding one of the roles personal-data, restricted-access. Request access from Kansas Frontier Matrix (synthetic example).',
+    );
+    const contact = { fn: 'KFM data stewards', hasEmail: 'mailto:data-stewards@example.org' };
+    const withContact = { ...INPUTS.permits, entry: { ...INPUTS.permits.entry, contact_point: contact } };
+    expect(renderDcatDataset(withContact).rights).toMatch(
+      /Request access from KFM data stewards \(data-stewards@example\.org\)\.$/,
+    );
+    const manyLabels = Array.from({ length: 30 }, (_, i) => `role-number-${i}`);
+    const long = { ...withContact, entry: { ...withContact.entry, policy_labels: manyLabels } };
+    const rights = renderDcatDataset(long).rights as string;
+    expect(rights.length).toBeLessThanOrEqual(255);
+    expect(rights).toContain('Request access from KFM data stewards');
+    expect(validateDcatDataset(renderDcatDataset(long)).errors).toEqual([]);
   });
 
   it('says the generalization precision in the rights of a sensitive-location dataset', () => {
@@ -96,15 +114,68 @@ describe('renderDcatDataset', () => {
   });
 });
 
+describe('DCAT temporal of a registry temporal', () => {
+  const temporalOf = (
+    temporal: { since: string; until?: string },
+    published_at = '2026-12-02T08:30:12.123Z',
+  ) =>
+    renderDcatDataset({
+      ...INPUTS.population,
+      entry: { ...INPUTS.population.entry, temporal },
+      versions: [{ ...version(1, 'county_population.csv'), published_at }],
+    }).temporal;
+
+  it('ends an open date interval at the UTC day of the latest publication, not a date-time', () => {
+    expect(temporalOf({ since: '2015-01-01' })).toBe('2015-01-01/2026-12-02');
+    // A since after the publication never makes the interval run backwards.
+    expect(temporalOf({ since: '2027-06-01' })).toBe('2027-06-01/2027-06-01');
+    expect(temporalOf({ since: '2027-06-01T00:00:00Z' })).toBe('2027-06-01T00:00:00Z/2027-06-01T00:00:00Z');
+  });
+
+  it('writes both ends as date-times when either is one', () => {
+    expect(temporalOf({ since: '2015-01-01', until: '2024-06-30T12:00:00Z' })).toBe(
+      '2015-01-01T00:00:00Z/2024-06-30T12:00:00Z',
+    );
+    expect(temporalOf({ since: '2015-01-01T06:00:00-06:00', until: '2024-06-30' })).toBe(
+      '2015-01-01T06:00:00-06:00/2024-06-30T23:59:59Z',
+    );
+  });
+
+  it('validates for every mix of dates, date-times and an open end', () => {
+    const day = fc.date({
+      min: new Date('1900-01-01T00:00:00Z'),
+      max: new Date('2099-12-31T00:00:00Z'),
+      noInvalidDate: true,
+    });
+    const instant = fc.oneof(
+      day.map((d) => d.toISOString().slice(0, 10)),
+      day.map((d) => d.toISOString()),
+      day.map((d) => `${d.toISOString().slice(0, 19)}+02:00`),
+    );
+    fc.assert(
+      fc.property(instant, fc.option(instant, { nil: undefined }), day, (since, until, published) => {
+        const temporal = until === undefined ? { since } : { since, until };
+        const dataset = renderDcatDataset({
+          ...INPUTS.population,
+          entry: { ...INPUTS.population.entry, temporal },
+          versions: [{ ...version(1, 'county_population.csv'), published_at: published.toISOString() }],
+        });
+        expect(validateDcatDataset(dataset).errors).toEqual([]);
+      }),
+    );
+  });
+});
+
 describe('renderDcatCatalog', () => {
   it('lists every dataset sorted by identifier and validates as data.json', () => {
     const catalog = renderDcatCatalog(Object.values(INPUTS).map(renderDcatDataset));
     expect(validateDcatCatalog(catalog)).toEqual({ valid: true, errors: [] });
+    // permits has a base URL, so its identifier is a URI (and sorts first).
     expect((catalog.dataset as { identifier: string }[]).map((d) => d.identifier)).toEqual([
+      'https://kfm.example.org/api/datasets/ks_well_permits',
       'ks_archaeological_sites',
       'ks_county_population',
       'ks_mesonet_stations',
-      'ks_well_permits',
     ]);
     expect(catalog).toMatchObject({
       '@context': 'https://project-open-data.cio.gov/v1.1/schema/catalog.jsonld',
@@ -131,5 +202,28 @@ describe('projectCatalogInput', () => {
     });
     expect(validateDcatDataset(renderDcatDataset(input!)).valid).toBe(true);
     expect(projectCatalogInput([])).toBeNull();
+  });
+
+  it('takes the base URL the newest version was published with, and then names the dataset by URI', () => {
+    const events = archaeologyRun().map((e) =>
+      e.type === 'version.published'
+        ? { ...e, payload: { ...(e.payload as object), base_url: 'https://data.example.org/kfm' } }
+        : e,
+    );
+    const input = projectCatalogInput(events)!;
+    expect(input.base_url).toBe('https://data.example.org/kfm');
+    const dataset = renderDcatDataset(input);
+    expect(dataset).toMatchObject({
+      identifier: 'https://data.example.org/kfm/datasets/ks_archaeological_sites',
+      landingPage: 'https://data.example.org/kfm/datasets/ks_archaeological_sites',
+    });
+    expect((dataset.distribution as { downloadURL: string }[])[0]!.downloadURL).toBe(
+      'https://data.example.org/kfm/datasets/ks_archaeological_sites/versions/v1111111111111111/artifacts/sites.geojson',
+    );
+    expect(validateDcatDataset(dataset).errors).toEqual([]);
+    // Without one, the identifier stays the bare id, so catalogs published before do not change.
+    expect(renderDcatDataset(projectCatalogInput(archaeologyRun())!).identifier).toBe(
+      'ks_archaeological_sites',
+    );
   });
 });

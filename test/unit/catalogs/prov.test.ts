@@ -121,7 +121,10 @@ describe('renderProv', () => {
     ]);
     const odd = renderProv(run);
     expect(validateProv(odd).errors).toEqual([]);
-    expect(Object.keys(odd.entity ?? {})).toEqual(['kfm:raw/ks_demo/c/my%20file%20%281%29%27.csv']);
+    expect(Object.keys(odd.entity ?? {})).toEqual([
+      'kfm:raw/ks_demo/c/my%20file%20%281%29%27.csv',
+      'kfm:source/file%3A///a',
+    ]);
     expect(Object.keys(odd.activity ?? {})).toEqual(['kfm:run/run_2026-02-16T00%3A00%3A00Z/ingest/1']);
   });
 
@@ -174,6 +177,66 @@ describe('renderProv', () => {
         'prov:entity': 'kfm:version/ks_demo/v1111111111111111',
       }),
     );
+  });
+
+  it('chains the stages of a run: each is informed by the one before it', () => {
+    expect(relations(doc, 'wasInformedBy')).toEqual([
+      { 'prov:informed': `kfm:run/${RUN}/transform/4`, 'prov:informant': `kfm:run/${RUN}/ingest/1` },
+      { 'prov:informed': `kfm:run/${RUN}/validate/8`, 'prov:informant': `kfm:run/${RUN}/transform/4` },
+      { 'prov:informed': `kfm:run/${RUN}/promote/11`, 'prov:informant': `kfm:run/${RUN}/validate/8` },
+    ]);
+  });
+
+  it('starts each transform activity from its stage', () => {
+    expect(relations(doc, 'wasStartedBy')).toEqual([
+      { 'prov:activity': generalize, 'prov:starter': `kfm:run/${RUN}/transform/4` },
+    ]);
+  });
+
+  it('has promote use the validation report, labelled with its outcome', () => {
+    const report = `kfm:validation/${DS}/${RUN}/9`;
+    expect(doc.entity?.[report]).toMatchObject({ 'prov:label': `validation report of run ${RUN} (passed)` });
+    expect(relations(doc, 'used')).toContainEqual({
+      'prov:activity': `kfm:run/${RUN}/promote/11`,
+      'prov:entity': report,
+      'prov:role': { $: 'kfm:validation_report', type: 'prov:QUALIFIED_NAME' },
+    });
+  });
+
+  it('has ingest use the upstream source, and derives each raw file from it', () => {
+    const source = 'kfm:source/file%3Aconnectors/ks_archaeological_sites/fixtures/sites.geojson';
+    expect(doc.entity?.[source]).toMatchObject({
+      'prov:label': 'file:connectors/ks_archaeological_sites/fixtures/sites.geojson',
+    });
+    expect(relations(doc, 'used')).toContainEqual({
+      'prov:activity': `kfm:run/${RUN}/ingest/1`,
+      'prov:entity': source,
+    });
+    expect(relations(doc, 'wasDerivedFrom')).toContainEqual({
+      'prov:activity': `kfm:run/${RUN}/ingest/1`,
+      'prov:generatedEntity': raw,
+      'prov:usedEntity': source,
+    });
+  });
+
+  it('makes a superseding version a revision of the one it supersedes (PROV-DM wasRevisionOf)', () => {
+    const events = archaeologyRun().map((e) =>
+      e.type === 'version.published'
+        ? { ...e, payload: { ...(e.payload as object), supersedes: 'v0000000000000000' } }
+        : e,
+    );
+    const doc = renderProv(events);
+    expect(validateProv(doc)).toEqual({ valid: true, errors: [] });
+    const previous = `kfm:version/${DS}/v0000000000000000`;
+    expect(doc.entity?.[previous]).toMatchObject({ 'prov:label': 'v0000000000000000' });
+    expect(relations(doc, 'wasDerivedFrom')).toContainEqual({
+      'prov:generatedEntity': `kfm:version/${DS}/v1111111111111111`,
+      'prov:usedEntity': previous,
+      'prov:type': { $: 'prov:Revision', type: 'prov:QUALIFIED_NAME' },
+    });
+    // The first version revises nothing.
+    const first = renderProv(archaeologyRun());
+    expect(relations(first, 'wasDerivedFrom').filter((r) => r['prov:type'] !== undefined)).toEqual([]);
   });
 
   it('stops at through_seq when asked', () => {

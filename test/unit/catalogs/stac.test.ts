@@ -62,6 +62,17 @@ describe('renderStacCollection and renderStacItem', () => {
     expect(items[1]!.collection).toBe('ks_mesonet_stations');
   });
 
+  it('links a superseded item to its successor and to the latest version (RFC 5829)', () => {
+    const { items } = render(INPUTS.stations);
+    const versionRels = (doc: Record<string, unknown>) =>
+      (doc.links as { rel: string; href: string }[])
+        .filter((l) => l.rel.endsWith('-version'))
+        .map((l) => `${l.rel} ${l.href}`);
+    const v2 = `../../${stacItemPath('ks_mesonet_stations', 'v2222222222222222')}`;
+    expect(versionRels(items[0]!)).toEqual([`successor-version ${v2}`, `latest-version ${v2}`]);
+    expect(versionRels(items[1]!).filter((l) => !l.startsWith('predecessor'))).toEqual([]);
+  });
+
   it('states the registry temporal range in UTC, or the publication time when there is none', () => {
     const { collection, items } = render(INPUTS.sites);
     expect(collection.extent).toMatchObject({ temporal: { interval: [['1950-01-01T06:00:00.000Z', null]] } });

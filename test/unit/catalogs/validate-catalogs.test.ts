@@ -50,6 +50,25 @@ describe('the validators reject broken documents and say where', () => {
     expect(result.errors).toContainEqual({ path: '/title', message: "must have required property 'title'" });
   });
 
+  it('DCAT: a temporal joining a date to a date-time, named with its expected form, not a regex', () => {
+    const dataset = {
+      ...(vector('dcat/catalog-sample.json').dataset as Record<string, unknown>[])[0]!,
+      temporal: '2015-01-01/2026-12-02T08:30:12.123Z',
+      contactPoint: { '@type': 'vcard:Contact', fn: 'Jane Doe', hasEmail: 'jane@example.org' },
+    };
+    expect(validateDcatDataset(dataset).errors).toEqual([
+      {
+        path: '/contactPoint/hasEmail',
+        message: 'must be a mailto: address, e.g. mailto:data@example.org',
+      },
+      {
+        path: '/temporal',
+        message:
+          'must be an ISO 8601 interval whose two ends share one form, e.g. 2015-01-01/2024-12-31 or 2015-01-01T00:00:00Z/2024-12-31T23:59:59Z',
+      },
+    ]);
+  });
+
   it('DCAT: a catalog whose dataset has an accessLevel outside the three values', () => {
     const catalog = vector('dcat/catalog-sample.json');
     (catalog.dataset as Record<string, unknown>[])[1]!.accessLevel = 'private';

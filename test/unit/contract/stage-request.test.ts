@@ -41,6 +41,24 @@ describe('stageRequest', () => {
     expect(codeOf(() => stageRequest('ingest', 'ks_x', { since: 'yesterday' }))).toBe('USAGE');
   });
 
+  it('takes --base-url on promote only, as an http(s) URL without credentials, query or fragment', () => {
+    const promote = (baseUrl: string) => stageRequest('promote', 'ks_x', { run_id: 'r1', baseUrl });
+    expect(promote('https://Data.Example.org/kfm/').flags.baseUrl).toBe('https://data.example.org/kfm');
+    expect(promote('http://127.0.0.1:9000').flags.baseUrl).toBe('http://127.0.0.1:9000');
+    for (const bad of [
+      'data.example.org',
+      'ftp://x.org',
+      'https://u:p@x.org',
+      'https://x.org/?a=1',
+      'https://x.org/#f',
+    ])
+      expect(
+        codeOf(() => promote(bad)),
+        bad,
+      ).toBe('USAGE');
+    expect(codeOf(() => stageRequest('ingest', 'ks_x', { baseUrl: 'https://x.org' }))).toBe('USAGE');
+  });
+
   it('refuses a positional dataset that disagrees with --dataset_id', () => {
     expect(codeOf(() => stageRequest('ingest', 'ks_a', { dataset_id: 'ks_b' }))).toBe('USAGE');
   });
