@@ -39,6 +39,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   serve: async () => (await import('./commands/serve.js')).registerServe,
   token: async () => (await import('./commands/token.js')).registerToken,
+  key: async () => (await import('./commands/key.js')).registerKey,
 };
 
 /** Global options that take a value: their value is not the command name. */
