@@ -8,11 +8,9 @@ import { type ProofFailure, verifyConsistency, verifyInclusion } from './verify-
  * The JSON forms of RFC 9162 proofs that `kfm prove` prints and `kfm verify-proof` checks. Hashes
  * are standard base64, as in checkpoints; fields not named here are ignored.
  */
-const hash = z
-  .string()
-  .refine((text) => decodeBase64(text)?.length === HASH_SIZE, {
-    message: 'not the base64 of a 32-byte hash',
-  });
+const hash = z.string().refine((text) => decodeBase64(text)?.length === HASH_SIZE, {
+  message: 'not the base64 of a 32-byte hash',
+});
 const size = z.int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const InclusionProofJson = z.object({

@@ -22,7 +22,18 @@ const ALLOWED: Record<string, readonly string[]> = {
   contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'tlog'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
   serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'tlog'],
-  cli: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'serve', 'tlog'],
+  cli: [
+    'events',
+    'ledger',
+    'projections',
+    'registry',
+    'zones',
+    'policy',
+    'catalogs',
+    'contract',
+    'serve',
+    'tlog',
+  ],
 };
 /** Shared leaves every layer may use. */
 const LEAVES = new Set(['errors.ts', 'tool-info.ts']);
