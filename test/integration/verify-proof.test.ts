@@ -100,6 +100,13 @@ describe('kfm verify-proof', () => {
     const run = await verify([file('inc-bad.json', JSON.stringify(bad))]);
     expect(run.status).toBe(1);
     expect(run.json).toMatchObject({ ok: false, failure: 'ROOT_MISMATCH' });
+    const human = await Promise.all(
+      [join(dir, 'inc.json'), join(dir, 'inc-bad.json')].map((f) => runKfm(['verify-proof', f])),
+    );
+    expect(human.map((h) => [h.status, h.stdout.split('  ')[0]])).toEqual([
+      [0, 'ok: the inclusion proof holds\n'],
+      [1, 'FAILED: ROOT_MISMATCH'],
+    ]);
   });
 
   it('ties an inclusion proof to the entry bytes with --entry', async () => {
