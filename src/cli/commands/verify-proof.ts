@@ -137,7 +137,7 @@ function report(io: Io, outcome: Outcome, json: boolean): void {
 }
 
 /**
- * `kfm verify-proof`: checks, with no ledger at hand, a proof `kfm prove` printed (JSON) or a C2SP
+ * `kfm verify-proof`: checks, with no ledger at hand, a proof in the JSON form of proof-json.ts or a C2SP
  * tlog-proof. A proof that does not hold exits 1 naming why; input that is no proof at all exits 2.
  */
 export function verifyProof(
@@ -160,7 +160,7 @@ export function registerVerifyProof(program: Command, cli: Cli): void {
   program
     .command('verify-proof')
     .description(
-      'check an inclusion or consistency proof (the JSON of `kfm prove`) or a C2SP tlog-proof, offline; exit 1 if it does not hold',
+      'check offline an RFC 9162 inclusion proof {index, tree_size, leaf_hash, root_hash, proof} or consistency proof {old_size, new_size, old_root, new_root, proof} (JSON, base64 hashes), or a C2SP tlog-proof; exit 1 if it does not hold',
     )
     .argument('[file]', 'the proof (default: stdin)')
     .option('--entry <file>', "the entry's bytes (an event body): the inclusion proof must be about them")
