@@ -40,6 +40,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   token: async () => (await import('./commands/token.js')).registerToken,
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
+  key: async () => (await import('./commands/key.js')).registerKey,
+  'verify-proof': async () => (await import('./commands/verify-proof.js')).registerVerifyProof,
 };
 
 /** Global options that take a value: their value is not the command name. */

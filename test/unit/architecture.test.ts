@@ -11,16 +11,29 @@ const SRC = resolve(import.meta.dirname, '../../src');
 
 const ALLOWED: Record<string, readonly string[]> = {
   events: [],
-  ledger: ['events'],
+  /** The transparency log's pure formats and Merkle tree: the ledger will store its tiles. */
+  tlog: [],
+  ledger: ['events', 'tlog'],
   projections: ['events', 'ledger'],
   registry: ['events'],
   zones: [],
   policy: ['events'],
   catalogs: ['events', 'ledger', 'projections', 'registry', 'policy'],
-  contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs'],
+  contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'tlog'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
-  serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract'],
-  cli: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'serve'],
+  serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'tlog'],
+  cli: [
+    'events',
+    'ledger',
+    'projections',
+    'registry',
+    'zones',
+    'policy',
+    'catalogs',
+    'contract',
+    'serve',
+    'tlog',
+  ],
 };
 /** Shared leaves every layer may use. */
 const LEAVES = new Set(['errors.ts', 'tool-info.ts']);
