@@ -69,6 +69,7 @@ async function verifyDeep(
       const datasets = {
         datasetIds: ledger.datasetIds(),
         read: (datasetId: string) => readValid(ledger.readEvents({ dataset_id: datasetId })),
+        tables: ledger.projections,
       };
       return deepReport(scan, await checkFiles(zoneLayout(root), datasets, progress));
     });

@@ -1,14 +1,12 @@
 import { KfmError } from '../../errors.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import type { ProjectionTables } from '../../ledger/projection-tables.js';
-import { PROJECTION_TABLE_NAMES, projectRows } from '../../ledger/pure/projection-columns.js';
-import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
+import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import { createZoneWriter, type ZoneWriter } from '../../zones/zone-writer.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { type Drift, findDrift } from './check-projections.js';
+import { type Drift, findDrift, findRowDrift, sortRowDrift } from './check-projections.js';
 
 export interface ReplayReport {
   ok: boolean;
@@ -47,7 +45,7 @@ export async function replayProjections(
   let rows_rewritten = 0;
   if (!check) {
     // The tables are caches, never the truth: emptied and refilled; the count is what that repaired.
-    for (const id of datasets) rows_rewritten += diffDatasetRows(tables, id, read(id)).drift.length;
+    for (const id of datasets) rows_rewritten += findRowDrift(tables, id, read(id)).drift.length;
     tables.rebuild();
   }
   const files = new FileReplay(layout, check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']));
@@ -59,7 +57,7 @@ export async function replayProjections(
     const list = read(id);
     events += list.length;
     await files.compare(projection.dataset(list));
-    const tableReplay = diffDatasetRows(tables, id, list);
+    const tableReplay = findRowDrift(tables, id, list);
     rows += tableReplay.rows;
     for (const d of tableReplay.drift) row_drift.push(d);
   }
@@ -74,19 +72,6 @@ export async function replayProjections(
     rows,
     rows_rewritten,
     row_drift: sortRowDrift(row_drift),
-  };
-}
-
-/** One dataset's rows as the pure reducers project them from its events, against the stored ones. */
-function diffDatasetRows(
-  tables: ProjectionTables,
-  datasetId: string,
-  events: readonly LedgerEvent[],
-): { rows: number; drift: RowDrift[] } {
-  const expected = projectRows(events);
-  return {
-    rows: countRows(expected),
-    drift: diffProjectionRows(expected, tables.rows(datasetId), nodeSha256Hex),
   };
 }
 
@@ -122,10 +107,4 @@ class FileReplay {
     const byFile = sortFiles(this.#drift.map((d) => ({ ...d.file, drift: d })));
     return byFile.map(({ drift: { file: _, ...d } }) => d);
   }
-}
-
-/** By table, then key: the order one diff over the whole tables gave. */
-function sortRowDrift(drift: RowDrift[]): RowDrift[] {
-  const table = (d: RowDrift) => PROJECTION_TABLE_NAMES.indexOf(d.table);
-  return drift.sort((a, b) => table(a) - table(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
