@@ -1,5 +1,6 @@
 import { checkEnvelope } from '../../events/index.js';
 import { nodeEventHasher, nodeSha256Hex } from '../../ledger/node-hasher.js';
+import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import {
   type ChainFailure,
@@ -10,7 +11,6 @@ import {
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import { findDrift, findRowDrift, type StoredRows, sortRowDrift } from '../replay/check-projections.js';
 import type { AuditFailure } from './audit-failure.js';
 import { checkCatalogFiles } from './check-catalog-files.js';

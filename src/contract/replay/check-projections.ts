@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import { PROJECTION_TABLE_NAMES, type ProjectionRows, projectRows } from '../../ledger/pure/projection-columns.js';
+import {
+  PROJECTION_TABLE_NAMES,
+  type ProjectionRows,
+  projectRows,
+} from '../../ledger/pure/projection-columns.js';
 import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
