@@ -121,7 +121,7 @@ describe('the file checks of verify --deep', () => {
         code: 'PROCESSED_VERSION_UNRECORDED',
       },
     ]);
-    expect(findings(await checkTempFiles(r.layout))).toEqual([
+    expect(findings(await checkTempFiles([r.layout]))).toEqual([
       { seq: undefined, path: `data/raw/${AUDIT_DS}/r1/.a.csv.0123456789ab.tmp`, code: 'TEMP_FILE_LEFT' },
       { seq: undefined, path: `data/processed/${AUDIT_DS}/.staging-r9`, code: 'TEMP_FILE_LEFT' },
     ]);

@@ -12,20 +12,27 @@ import { shownPath } from './list-tree.js';
  * (`.<name>.<12 hex>.tmp`, zones/atomic-write.ts; raw captures, artifacts, receipts and catalogs
  * are all written that way) and the staging folder of a promotion cut short
  * (data/processed/<id>/.staging-<run_id>/). Neither is part of any recorded history; the other file
- * checks leave them to this one, so each is reported once, as TEMP_FILE_LEFT.
+ * checks leave them to this one, so each is reported once, as TEMP_FILE_LEFT. `layouts`: the
+ * root's zones first, then any other place a dataset's runs put one.
  */
-export async function checkTempFiles(layout: ZoneLayout): Promise<AuditFailure[]> {
+export async function checkTempFiles(layouts: readonly ZoneLayout[]): Promise<AuditFailure[]> {
   const failures: AuditFailure[] = [];
-  for (const zone of ZONES) {
-    // Only data/processed/<id>/ holds staging folders: one level below the zone.
-    const staging = (path: string) => zone === 'processed' && /^[^/]+\/[^/]+$/.test(path);
-    await walk(layout[zone], '', staging, (path, kind) => {
-      failures.push({
-        path: shownPath(layout, zone, path),
-        code: 'TEMP_FILE_LEFT',
-        message: `${kind === 'staging' ? 'the staging folder of an interrupted promotion' : 'the temp file of an interrupted write'}: ${recoverHint(zone, path)}`,
+  // The root's zones, then those datasets moved (--raw_dir …): each folder walked once.
+  const walked = new Set<string>();
+  for (const layout of layouts) {
+    for (const zone of ZONES) {
+      if (walked.has(layout[zone])) continue;
+      walked.add(layout[zone]);
+      // Only data/processed/<id>/ holds staging folders: one level below the zone.
+      const staging = (path: string) => zone === 'processed' && /^[^/]+\/[^/]+$/.test(path);
+      await walk(layout[zone], '', staging, (path, kind) => {
+        failures.push({
+          path: shownPath(layout, zone, path),
+          code: 'TEMP_FILE_LEFT',
+          message: `${kind === 'staging' ? 'the staging folder of an interrupted promotion' : 'the temp file of an interrupted write'}: ${recoverHint(zone, path)}`,
+        });
       });
-    });
+    }
   }
   return failures;
 }

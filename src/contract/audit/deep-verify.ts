@@ -9,9 +9,10 @@ import {
   type StoredRow,
 } from '../../ledger/pure/verify-chain.js';
 import type { LedgerEvent } from '../../projections/ledger-event.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
+import { ZONES, type ZoneLayout } from '../../zones/zone-layout.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
 import { findDrift, findRowDrift, type StoredRows, sortRowDrift } from '../replay/check-projections.js';
+import { recordedZones } from '../zone-record.js';
 import type { AuditFailure } from './audit-failure.js';
 import { checkCatalogFiles } from './check-catalog-files.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
@@ -122,7 +123,7 @@ export async function checkFiles(
   const processedZone = await checkProcessedZone(layout);
   const raw = rawZone.failures;
   const processed = processedZone.failures;
-  const projected = new ProjectionCheck(layout);
+  const projected = new ProjectionCheck();
   const rowDrift: RowDrift[] = [];
   const catalogs = new Set<string>();
   const known = new Set(ledger.datasetIds);
@@ -137,28 +138,37 @@ export async function checkFiles(
   ].sort();
   let files = 0;
   const tick = () => files++;
+  const movedZones: ZoneLayout[] = [];
   for (const [done, datasetId] of datasets.entries()) {
     const events = known.has(datasetId) ? ledger.read(datasetId) : [];
     const expectations = new FileExpectations();
     for (const event of events) expectations.push(event);
     for (const path of expectations.catalogs) catalogs.add(path);
+    // Where the dataset's runs put its zones (--raw_dir …, zone-record.ts); its default folders
+    // must then hold nothing.
+    const zones = recordedZones(layout.root, events);
+    if (ZONES.some((zone) => zones[zone] !== layout[zone])) movedZones.push(zones);
     const recorded = expectations.raw.get(datasetId) ?? new Map();
-    for (const f of await checkRawDataset(layout, datasetId, recorded, tick)) raw.push(f);
+    for (const f of await checkRawDataset(zones, datasetId, recorded, tick)) raw.push(f);
+    if (zones.raw !== layout.raw)
+      for (const f of await checkRawDataset(layout, datasetId, new Map(), tick)) raw.push(f);
     const versions = expectations.versions.get(datasetId) ?? new Map();
-    for (const f of await checkProcessedDataset(layout, datasetId, versions, tick)) processed.push(f);
-    await projected.compare(() => projected.projection.dataset(events), datasetId);
+    for (const f of await checkProcessedDataset(zones, datasetId, versions, tick)) processed.push(f);
+    if (zones.processed !== layout.processed)
+      for (const f of await checkProcessedDataset(layout, datasetId, new Map(), tick)) processed.push(f);
+    await projected.compare(() => projected.projection.dataset(events), datasetId, zones);
     if (ledger.tables !== null)
       for (const d of findRowDrift(ledger.tables, datasetId, events).drift) rowDrift.push(d);
     progress.update('datasets checked', done + 1, datasets.length);
   }
-  await projected.compare(() => projected.projection.finish(), 'the data catalog');
+  await projected.compare(() => projected.projection.finish(), 'the data catalog', layout);
   for (const path of projected.catalogs) catalogs.add(path);
   const failures = [
     ...projected.unreplayable,
     ...raw,
     ...processed,
     ...(await checkCatalogFiles(layout, catalogs)),
-    ...(await checkTempFiles(layout)),
+    ...(await checkTempFiles([layout, ...movedZones])),
     ...projected.drift(),
     ...sortRowDrift(rowDrift).map(rowFailure),
   ];
@@ -186,18 +196,14 @@ function rowFailure(drift: RowDrift): AuditFailure {
 /** Receipts and catalogs against their replay, with the very comparison `kfm replay --check` makes. */
 class ProjectionCheck {
   readonly projection = new LedgerProjection(nodeSha256Hex);
-  readonly #layout: ZoneLayout;
   readonly #drift: (AuditFailure & { file: ProjectedFile })[] = [];
   readonly unreplayable: AuditFailure[] = [];
   /** Every path of the catalog zone the replay renders (relative to data/catalog/). */
   readonly catalogs = new Set<string>();
   files = 0;
 
-  constructor(layout: ZoneLayout) {
-    this.#layout = layout;
-  }
-
-  async compare(project: () => ProjectedFile[], what: string): Promise<void> {
+  /** `layout`: the zones of the dataset whose files these are. */
+  async compare(project: () => ProjectedFile[], what: string, layout: ZoneLayout): Promise<void> {
     let files: ProjectedFile[];
     try {
       files = project();
@@ -210,7 +216,7 @@ class ProjectionCheck {
     }
     this.files += files.length;
     for (const file of files) if (file.zone === 'catalog') this.catalogs.add(file.path);
-    for (const { file, ...drift } of await findDrift(this.#layout, files)) {
+    for (const { file, ...drift } of await findDrift(layout, files)) {
       this.#drift.push({
         path: drift.path,
         code: 'PROJECTION_DRIFT',

@@ -4,8 +4,9 @@ import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
-import { createZoneWriter, type ZoneWriter } from '../../zones/zone-writer.js';
+import { createZoneWriter } from '../../zones/zone-writer.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
+import { recordedZones } from '../zone-record.js';
 import { type Drift, findDrift, findRowDrift, sortRowDrift } from './check-projections.js';
 
 export interface ReplayReport {
@@ -48,7 +49,7 @@ export async function replayProjections(
     for (const id of datasets) rows_rewritten += findRowDrift(tables, id, read(id)).drift.length;
     tables.rebuild();
   }
-  const files = new FileReplay(layout, check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']));
+  const files = new FileReplay(check);
   const projection = new LedgerProjection(nodeSha256Hex);
   const row_drift: RowDrift[] = [];
   let events = 0;
@@ -56,12 +57,13 @@ export async function replayProjections(
   for (const id of datasets) {
     const list = read(id);
     events += list.length;
-    await files.compare(projection.dataset(list));
+    // Each dataset's files where its runs put its zones (--raw_dir …, zone-record.ts).
+    await files.compare(projection.dataset(list), recordedZones(layout.root, list));
     const tableReplay = findRowDrift(tables, id, list);
     rows += tableReplay.rows;
     for (const d of tableReplay.drift) row_drift.push(d);
   }
-  await files.compare(projection.finish());
+  await files.compare(projection.finish(), layout);
   const drift = files.drift();
   return {
     ok: drift.length === 0 && row_drift.length === 0,
@@ -75,30 +77,30 @@ export async function replayProjections(
   };
 }
 
-/** Projected files against the disk, rewriting those that differ when given a writer. */
+/** Projected files against the disk, rewriting those that differ unless it only checks. */
 class FileReplay {
-  readonly #layout: ZoneLayout;
-  readonly #writer: ZoneWriter | null;
+  readonly #check: boolean;
   readonly #drift: (Drift & { file: ProjectedFile })[] = [];
   count = 0;
   rewritten = 0;
 
-  constructor(layout: ZoneLayout, writer: ZoneWriter | null) {
-    this.#layout = layout;
-    this.#writer = writer;
+  constructor(check: boolean) {
+    this.#check = check;
   }
 
-  async compare(files: readonly ProjectedFile[]): Promise<void> {
+  /** `layout`: the zones of the dataset whose files these are. */
+  async compare(files: readonly ProjectedFile[], layout: ZoneLayout): Promise<void> {
     this.count += files.length;
-    for (const found of await findDrift(this.#layout, files)) {
-      if (this.#writer === null) {
+    const writer = this.#check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']);
+    for (const found of await findDrift(layout, files)) {
+      if (writer === null) {
         this.#drift.push(found);
         continue;
       }
-      await this.#writer.writeFile(found.file.zone, found.file.path, found.file.content);
+      await writer.writeFile(found.file.zone, found.file.path, found.file.content);
       this.rewritten++;
       // Whatever a rewrite could not fix (a read-only file, a folder in the way) is still drift.
-      this.#drift.push(...(await findDrift(this.#layout, [found.file])));
+      this.#drift.push(...(await findDrift(layout, [found.file])));
     }
   }
 
