@@ -1,16 +1,18 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backfill, useBackfillRoots } from '../support/backfill-root.js';
 import { makeWritable, useDemoRoots } from '../support/demo-root.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { withLedgerFile } from '../support/ledger-file.js';
+import { readHead, withLedgerFile } from '../support/ledger-file.js';
+import { kfm, ledgerEvents, stage, useStageRoots } from '../support/stage-root.js';
 import { ledgerPath } from '../support/temp-dirs.js';
 
-// Issue 10, items 4 and 5: what `kfm verify --deep` must see beyond the events and the recorded
+// Issue 10, items 4, 5 and 11: what `kfm verify --deep` must see beyond the events and the recorded
 // files — projection table rows that differ from their replay, catalog files no event accounts for,
 // and the leftovers of a crash — each planted in its own copy of a real demo root, and none of it
-// reported on an honest root.
+// reported on an honest root; and zones moved with the seed's --raw_dir/--work_dir/--processed_dir,
+// which verify and replay find where the ledger says the dataset's runs put them.
 
 interface Failure {
   seq?: number;
@@ -34,6 +36,7 @@ interface LoggedEvent {
 
 const roots = useDemoRoots('tamper-files');
 const backfills = useBackfillRoots('tamper-files-backfill');
+const stageRoots = useStageRoots('tamper-files-zones');
 let pristine: string;
 let events: LoggedEvent[];
 
@@ -180,5 +183,97 @@ describe('TEMP_FILE_LEFT: what an interrupted write or promotion leaves', () => 
     expect(findings(report)).toEqual([{ path: staging, code: 'TEMP_FILE_LEFT' }]);
     expect(report.failures[0]!.message).toContain('kfm recover ks_mesonet_stations');
     expect(status).toBe(1);
+  });
+});
+
+describe('zones moved with --raw_dir, --work_dir and --processed_dir', () => {
+  const DS = 'ks_county_population';
+  const MOVED = ['--raw_dir', 'alt/raw', '--work_dir', 'alt/work'];
+
+  /** ingest, validate and promote of DS with every zone moved, the flags relative to the root as cwd. */
+  async function movedRoot(): Promise<{ root: string; runId: string; versionId: string }> {
+    const root = await stageRoots.root();
+    const cwd = { cwd: root };
+    const ingest = await stage(root, ['ingest', DS, ...MOVED], 0, cwd);
+    const runId = ingest.json.run_id;
+    await stage(root, ['validate', DS, '--run_id', runId, ...MOVED], 0, cwd);
+    const promote = await stage(
+      root,
+      ['promote', DS, '--run_id', runId, ...MOVED, '--processed_dir', 'alt/processed'],
+      0,
+      cwd,
+    );
+    return { root, runId, versionId: promote.json.version_id as string };
+  }
+
+  it('records each zone relative to the root, and verify --deep and replay find every file there', async () => {
+    const { root, versionId } = await movedRoot();
+    const started = ledgerEvents(root, { type: 'run.started' }).map((e) => e.payload.args);
+    expect(started).toEqual([
+      expect.objectContaining({ raw_dir: 'alt/raw', work_dir: 'alt/work' }),
+      expect.objectContaining({ raw_dir: 'alt/raw', work_dir: 'alt/work' }),
+      expect.objectContaining({ raw_dir: 'alt/raw', work_dir: 'alt/work', processed_dir: 'alt/processed' }),
+    ]);
+    expect(existsSync(join(root, 'alt/processed', DS, versionId, 'checksums.sha256'))).toBe(true);
+    expect(existsSync(join(root, 'data/processed', DS))).toBe(false);
+    expect(await verifyDeep(root)).toMatchObject({ status: 0, report: { ok: true, failures: [] } });
+    expect((await runKfm(['--root', root, 'replay', '--check'])).status).toBe(0);
+  });
+
+  it('reports a moved version folder that is gone, a stray file left in the default zone, at their paths', async () => {
+    const { root, versionId } = await movedRoot();
+    const version = `alt/processed/${DS}/${versionId}`;
+    makeWritable(join(root, version));
+    rmSync(join(root, version), { recursive: true });
+    plant(root, `data/raw/${DS}/planted.csv`, 'a,b\n');
+    const { status, report } = await verifyDeep(root);
+    expect(findings(report)).toEqual([
+      { path: `data/raw/${DS}/planted.csv`, code: 'RAW_FILE_UNEXPECTED' },
+      { path: version, code: 'PROCESSED_FILE_MISSING' },
+    ]);
+    expect(status).toBe(1);
+  });
+
+  it('refuses a zone outside the root (exit 2, INVALID_INPUT), before anything is recorded or written', async () => {
+    const root = await stageRoots.root();
+    const ingest = await stage(root, ['ingest', DS]);
+    await stage(root, ['validate', DS, '--run_id', ingest.json.run_id]);
+    const head = readHead(ledgerPath(root));
+    const elsewhere = join(stageRoots.dir(), 'elsewhere');
+    const run = await kfm(root, [
+      '--json',
+      'promote',
+      DS,
+      '--run_id',
+      ingest.json.run_id,
+      '--processed_dir',
+      elsewhere,
+    ]);
+    expect(run.status).toBe(2);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'processed_dir', zone: 'processed' },
+    });
+    expect(readHead(ledgerPath(root))).toEqual(head);
+    expect(existsSync(elsewhere)).toBe(false);
+  });
+
+  it('refuses a later stage that names another place for a zone the dataset already has, naming the flag to give', async () => {
+    const root = await stageRoots.root();
+    const ingest = await stage(root, ['ingest', DS, ...MOVED], 0, { cwd: root });
+    const head = readHead(ledgerPath(root));
+    const run = await kfm(root, ['--json', 'validate', DS, '--run_id', ingest.json.run_id]);
+    expect(run.status).toBe(2);
+    const error = JSON.parse(run.stdout) as {
+      code: string;
+      message: string;
+      details: Record<string, unknown>;
+    };
+    expect(error).toMatchObject({
+      code: 'INVALID_INPUT',
+      details: { field: 'raw_dir', recorded: 'alt/raw' },
+    });
+    expect(error.message).toContain(`--raw_dir ${join(root, 'alt/raw')}`);
+    expect(readHead(ledgerPath(root))).toEqual(head);
   });
 });
