@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backfill, useBackfillRoots } from '../support/backfill-root.js';
@@ -151,6 +151,18 @@ describe('CATALOG_FILE_UNEXPECTED: a catalog no catalog.emitted records', () => 
     const root = roots.copy(pristine);
     const path = pathOf();
     plant(root, path);
+    const { status, report } = await verifyDeep(root);
+    expect(findings(report)).toEqual([{ path, code: 'CATALOG_FILE_UNEXPECTED' }]);
+    expect(status).toBe(1);
+  });
+
+  it('reports a catalog replaced by a symlink, even to identical bytes', async () => {
+    const root = roots.copy(pristine);
+    const path = 'data/catalog/dcat/catalog.json';
+    const copy = join(root, 'catalog-copy.json');
+    copyFileSync(join(root, path), copy);
+    rmSync(join(root, path));
+    symlinkSync(copy, join(root, path));
     const { status, report } = await verifyDeep(root);
     expect(findings(report)).toEqual([{ path, code: 'CATALOG_FILE_UNEXPECTED' }]);
     expect(status).toBe(1);
