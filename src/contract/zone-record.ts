@@ -11,7 +11,7 @@ import { STAGE_FLAGS, type Stage } from './stage-request.js';
  * --work_dir and --processed_dir move a zone for CI or special operations; but the raw manifest
  * belongs to the dataset, receipts to a run written by each of its stages, and every later stage,
  * `kfm replay` and `kfm verify --deep` read those files back. So a moved zone must be (1) inside the
- * root, which is what an auditor verifies, copies and serves — and what lets verify read only there
+ * root, which is what an auditor verifies and copies — and what lets verify read only there
  * whatever an event claims; (2) recorded: run.started keeps each given zone relative to the root;
  * (3) one place per dataset: the first run of the dataset whose stage takes the flag fixes the zone,
  * and a later stage naming another place is refused before it writes anything. Verify and replay
@@ -34,7 +34,7 @@ export function recordedZoneArgs(layout: ZoneLayout, given: ZoneOverrides): Zone
     if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
       throw new KfmError(
         'INVALID_INPUT',
-        `--${flag} ${given[flag]}: ${layout[zone]} is not inside the root ${layout.root}; a zone must lie inside the root, where kfm verify --deep, kfm replay and kfm serve find it (give a folder below the root)`,
+        `--${flag} ${given[flag]}: ${layout[zone]} is not inside the root ${layout.root}; a zone must lie inside the root, which is what kfm verify --deep and kfm replay check (give a folder below the root)`,
         { details: { field: flag, zone, root: layout.root } },
       );
     }
