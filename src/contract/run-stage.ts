@@ -35,6 +35,7 @@ import {
   upstreamSettings,
 } from './upstream/run-upstream.js';
 import type { UpstreamDeps } from './upstream/upstream-client.js';
+import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {
   root: string;
@@ -85,12 +86,20 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
     },
   );
   const connector = await loadConnector(env.projectRoot, request.dataset_id);
+  const zones = {
+    ...(request.flags.raw_dir === undefined ? {} : { raw_dir: request.flags.raw_dir }),
+    ...(request.flags.work_dir === undefined ? {} : { work_dir: request.flags.work_dir }),
+    ...(request.flags.processed_dir === undefined ? {} : { processed_dir: request.flags.processed_dir }),
+  };
+  const layout = zoneLayout(env.root, zones);
   const args: Record<string, unknown> = {};
   for (const flag of SEED_FLAGS) {
     const value = request.flags[flag];
     if (value !== undefined && flag !== 'run_id' && flag !== 'log_json')
       args[flagName(flag).slice(2)] = value;
   }
+  // Zones as the ledger keeps them: relative to the root, whatever the current directory was.
+  Object.assign(args, recordedZoneArgs(layout, zones));
   const spec =
     request.flags.spec === undefined
       ? { stage: request.stage, dataset_id: request.dataset_id, ...args }
@@ -104,11 +113,7 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
     spec_hash: specHash(spec, nodeSha256Hex),
     args,
     config,
-    layout: zoneLayout(env.root, {
-      ...(request.flags.raw_dir === undefined ? {} : { raw_dir: request.flags.raw_dir }),
-      ...(request.flags.work_dir === undefined ? {} : { work_dir: request.flags.work_dir }),
-      ...(request.flags.processed_dir === undefined ? {} : { processed_dir: request.flags.processed_dir }),
-    }),
+    layout,
     upstream_uri: configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot),
     settings: upstreamSettings(entry, config, request.flags.config),
   };
@@ -164,6 +169,8 @@ async function runPrepared(
   const read = (type: Parameters<StageScope['datasetEvents']>[0]) => readDatasetEvents(ledger, ds, type);
   const request = resolveIngestWindow(given, prepared.connector, prepared.entry, read, now());
   const runId = resolveRunId(request, ledger);
+  // A backfill's child runs take their parent's zones, which were checked when the parent started.
+  if (request.parent_run_id === undefined) checkDatasetZones(ledger, prepared.layout, ds, request.stage);
   const scrub = secretScrubber(env.env);
   const log = createStageLog({
     write: env.stderr,

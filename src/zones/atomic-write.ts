@@ -10,6 +10,19 @@ export interface WrittenFile {
   bytes: number;
 }
 
+/**
+ * The hidden temp file beside `name` while it is written: `.<name>.<12 hex>.tmp`, the name cut to
+ * 120 characters so that with the suffix it stays under NAME_MAX (255).
+ */
+export function tempFileName(name: string, random = randomBytes(6).toString('hex')): string {
+  return `.${name.slice(0, 120)}.${random}.tmp`;
+}
+
+/** Whether a file name is one `tempFileName` makes: what a write cut short by a crash leaves. */
+export function isTempFileName(name: string): boolean {
+  return /^\..+\.[0-9a-f]{12}\.tmp$/s.test(name);
+}
+
 /** Fills the temp file, hashing what it writes; returns the byte count. */
 export type FillFile = (handle: FileHandle, hash: Hash) => Promise<number>;
 
@@ -26,8 +39,7 @@ export async function writeAtomically(
   dirsToSync: readonly string[],
   fill: FillFile,
 ): Promise<WrittenFile> {
-  // Bounded so a 255-byte name plus the suffix stays under NAME_MAX.
-  const temp = join(dirname(path), `.${basename(path).slice(0, 120)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dirname(path), tempFileName(basename(path)));
   const handle = await open(temp, 'wx', 0o644);
   const hash = createHash('sha256');
   let closed = false;

@@ -67,10 +67,11 @@ describe('a ledger written by an older schema version', () => {
 
     expect(verify.status).toBe(0);
     expect(verify.json).toMatchObject({ ok: true, events: 3, head: before, failures: [] });
-    // --deep runs to the end in place: its only findings are the files this test never wrote.
+    // --deep runs to the end in place: its only findings are the files this test never wrote and
+    // the capture it appended outside any ingest stage (no runtime writes one there).
     expect(deep.json).toMatchObject({ events: 3, head: before });
     const deepCodes = new Set((deep.json.failures as { code: string }[]).map((f) => f.code));
-    expect(deepCodes).toEqual(new Set(['RAW_FILE_MISSING', 'PROJECTION_DRIFT']));
+    expect(deepCodes).toEqual(new Set(['RAW_FILE_MISSING', 'PROJECTION_DRIFT', 'EVENT_OUTSIDE_STAGE']));
     expect(log.stdout.trim().split('\n')).toHaveLength(2);
     expect(fileState(path)).toEqual(file);
     expect(schemaOf(path)).toEqual({ migrations: ['0001_create_events'], indexes: [] });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditFailure } from '../../src/contract/audit/audit-failure.js';
 import { checkProcessedDataset, checkProcessedZone } from '../../src/contract/audit/check-processed-files.js';
 import { checkRawDataset, checkRawZone } from '../../src/contract/audit/check-raw-files.js';
+import { checkTempFiles } from '../../src/contract/audit/check-temp-files.js';
 import { FileExpectations } from '../../src/contract/audit/file-expectations.js';
 import { renderChecksums } from '../../src/zones/checksums.js';
 import { zoneLayout } from '../../src/zones/zone-layout.js';
@@ -108,21 +109,21 @@ describe('the file checks of verify --deep', () => {
     expect(failure?.message).toContain('nothing was read');
   });
 
-  it('report PROCESSED_VERSION_UNRECORDED for a version folder, or a staging folder, no event records', async () => {
+  it('report PROCESSED_VERSION_UNRECORDED for a version folder no event records, and leave staging and temp files to TEMP_FILE_LEFT', async () => {
     const r = rootFor(history());
     mkdirSync(join(r.layout.processed, AUDIT_DS, 'v0123456789abcdef'));
     mkdirSync(join(r.layout.processed, AUDIT_DS, '.staging-r9'));
+    writeFileSync(join(r.raw, 'r1', '.a.csv.0123456789ab.tmp'), 'half');
     expect(findings(await r.check())).toEqual([
-      {
-        seq: undefined,
-        path: `data/processed/${AUDIT_DS}/.staging-r9`,
-        code: 'PROCESSED_VERSION_UNRECORDED',
-      },
       {
         seq: undefined,
         path: `data/processed/${AUDIT_DS}/v0123456789abcdef`,
         code: 'PROCESSED_VERSION_UNRECORDED',
       },
+    ]);
+    expect(findings(await checkTempFiles([r.layout]))).toEqual([
+      { seq: undefined, path: `data/raw/${AUDIT_DS}/r1/.a.csv.0123456789ab.tmp`, code: 'TEMP_FILE_LEFT' },
+      { seq: undefined, path: `data/processed/${AUDIT_DS}/.staging-r9`, code: 'TEMP_FILE_LEFT' },
     ]);
   });
 

@@ -11,6 +11,9 @@ import {
 import { PACKAGE_ROOT } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
+/** Where a moved zone may go (contract/zone-record.ts). */
+const ZONE_RULE = ': a folder inside the root; the first run of a dataset fixes it for the later ones';
+
 const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   dataset_id: ['--dataset_id <id>', 'dataset registry key (instead of the argument)'],
   run_id: ['--run_id <id>', 'the run: ingest creates it (a ULID unless given), later stages continue it'],
@@ -24,9 +27,12 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
     '--config <path>',
     'connector config (JSON/YAML); {"upstream": {"uri": …}} overrides the registry for this run',
   ],
-  raw_dir: ['--raw_dir <path>', 'raw zone root (default <root>/data/raw)'],
-  work_dir: ['--work_dir <path>', 'work zone root (default <root>/data/work)'],
-  processed_dir: ['--processed_dir <path>', 'processed zone root (default <root>/data/processed)'],
+  raw_dir: ['--raw_dir <path>', `raw zone root (default <root>/data/raw)${ZONE_RULE}`],
+  work_dir: ['--work_dir <path>', `work zone root (default <root>/data/work)${ZONE_RULE}`],
+  processed_dir: [
+    '--processed_dir <path>',
+    `processed zone root (default <root>/data/processed)${ZONE_RULE}`,
+  ],
   emit_catalogs: [
     '--emit_catalogs',
     'emit DCAT, STAC (spatial) and PROV; the Promotion Contract requires catalogs, so promote always emits them',

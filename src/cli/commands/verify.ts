@@ -114,6 +114,7 @@ async function verifyDeep(
       // each dataset: memory follows the largest dataset, not the ledger.
       read: (datasetId: string) =>
         histories.check(datasetId, readValid(ledger.readEvents({ dataset_id: datasetId }))),
+      tables: ledger.projections,
     };
     const files = await checkFiles(zoneLayout(root), datasets, progress);
     const invariants = [...scan.invariants, ...histories.failures].sort(

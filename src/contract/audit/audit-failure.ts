@@ -25,7 +25,10 @@ export type FileCode =
   | 'PROCESSED_FILE_UNEXPECTED'
   | 'PROCESSED_VERSION_UNRECORDED'
   | 'PROJECTION_DRIFT'
-  | 'PROJECTION_UNREPLAYABLE';
+  | 'PROJECTION_UNREPLAYABLE'
+  | 'PROJECTION_ROW_DRIFT'
+  | 'CATALOG_FILE_UNEXPECTED'
+  | 'TEMP_FILE_LEFT';
 
 export type AuditCode = InvariantCode | FileCode;
 
@@ -38,7 +41,13 @@ export interface AuditFailure {
   path?: string;
   code: AuditCode;
   message: string;
-  /** PROJECTION_DRIFT: sha256 of the replayed bytes and of the file on disk (null: missing). */
-  expected_sha256?: string;
+  /** PROJECTION_ROW_DRIFT: the projection table and the row's key (as `kfm replay --check` names them). */
+  table?: string;
+  key?: string;
+  /**
+   * PROJECTION_DRIFT: sha256 of the replayed bytes and of the file on disk (null: missing);
+   * PROJECTION_ROW_DRIFT: of the replayed and the stored row (null: no such row).
+   */
+  expected_sha256?: string | null;
   found_sha256?: string | null;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import { renderChecksums } from '../../zones/checksums.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
+import { isStagingFolder } from '../promotion/publish-version.js';
 import type { AuditFailure } from './audit-failure.js';
 import type { RecordedVersion } from './file-expectations.js';
 import { type Digest, datasetFolders, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
@@ -15,7 +16,7 @@ export const checkProcessedZone = (layout: ZoneLayout) =>
 /**
  * data/processed/<id>/: every version folder a version.published recorded holds exactly its
  * artifacts and checksums.sha256, byte for byte, and no folder claims to be a version the ledger
- * never published (a staging folder an interrupted promotion left counts: it is not a version).
+ * never published (a staging folder an interrupted promotion left is TEMP_FILE_LEFT, check-temp-files.ts).
  * `versions`: the dataset's versions (FileExpectations). `tick` is called once per recorded file hashed.
  */
 export async function checkProcessedDataset(
@@ -34,13 +35,11 @@ export async function checkProcessedDataset(
       message: 'not a version folder',
     });
   }
-  for (const name of found.folders.filter((f) => !versions.has(f))) {
+  for (const name of found.folders.filter((f) => !versions.has(f) && !isStagingFolder(f))) {
     failures.push({
       path: shown(`${datasetId}/${name}`),
       code: 'PROCESSED_VERSION_UNRECORDED',
-      message: name.startsWith('.staging-')
-        ? 'a staging folder left by an interrupted promotion (the next promotion removes it)'
-        : 'no version.published records this version folder',
+      message: 'no version.published records this version folder',
     });
   }
   for (const [versionId, version] of [...versions].sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -1,5 +1,6 @@
 import { checkEnvelope } from '../../events/index.js';
 import { nodeEventHasher, nodeSha256Hex } from '../../ledger/node-hasher.js';
+import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import {
   type ChainFailure,
@@ -8,12 +9,15 @@ import {
   type StoredRow,
 } from '../../ledger/pure/verify-chain.js';
 import type { LedgerEvent } from '../../projections/ledger-event.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
+import { ZONES, type ZoneLayout } from '../../zones/zone-layout.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { findDrift } from '../replay/check-projections.js';
+import { findDrift, findRowDrift, type StoredRows, sortRowDrift } from '../replay/check-projections.js';
+import { recordedZones } from '../zone-record.js';
 import type { AuditFailure } from './audit-failure.js';
+import { checkCatalogFiles } from './check-catalog-files.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
 import { checkRawDataset, checkRawZone } from './check-raw-files.js';
+import { checkTempFiles } from './check-temp-files.js';
 import { FileExpectations } from './file-expectations.js';
 import { InvariantChecker } from './replay-invariants.js';
 
@@ -99,12 +103,16 @@ export interface DatasetEvents {
   datasetIds: readonly string[];
   /** The dataset's events that satisfy their schema, in seq order. */
   read(datasetId: string): LedgerEvent[];
+  /** The projection tables (null: a ledger of a schema before them, which has none to compare). */
+  tables: (StoredRows & { datasetIds(): string[] }) | null;
 }
 
 /**
- * Raw and processed files against their events, receipts and catalogs against their replay: one
- * dataset at a time, so memory follows the largest dataset and not the ledger. Findings come in the
- * order of one pass per zone: raw, processed, then projections by path.
+ * Raw and processed files against their events, receipts and catalogs against their replay, the
+ * projection tables row by row against theirs: one dataset at a time, so memory follows the
+ * largest dataset and not the ledger. Then the catalog zone against every catalog recorded or
+ * replayed, and every zone for crash leftovers. Findings come in the order of one pass per check:
+ * raw, processed, catalog, leftovers, then projections by path and table rows by table and key.
  */
 export async function checkFiles(
   layout: ZoneLayout,
@@ -115,41 +123,87 @@ export async function checkFiles(
   const processedZone = await checkProcessedZone(layout);
   const raw = rawZone.failures;
   const processed = processedZone.failures;
-  const projected = new ProjectionCheck(layout);
+  const projected = new ProjectionCheck();
+  const rowDrift: RowDrift[] = [];
+  const catalogs = new Set<string>();
   const known = new Set(ledger.datasetIds);
-  // A folder of a dataset the ledger never heard of is checked as one with no events: all of it is extra.
-  const datasets = [...new Set([...known, ...rawZone.datasets, ...processedZone.datasets])].sort();
+  // A folder or table row of a dataset the ledger never heard of is checked as one with no events.
+  const datasets = [
+    ...new Set([
+      ...known,
+      ...rawZone.datasets,
+      ...processedZone.datasets,
+      ...(ledger.tables?.datasetIds() ?? []),
+    ]),
+  ].sort();
   let files = 0;
   const tick = () => files++;
+  const movedZones: ZoneLayout[] = [];
   for (const [done, datasetId] of datasets.entries()) {
     const events = known.has(datasetId) ? ledger.read(datasetId) : [];
     const expectations = new FileExpectations();
     for (const event of events) expectations.push(event);
+    for (const path of expectations.catalogs) catalogs.add(path);
+    // Where the dataset's runs put its zones (--raw_dir …, zone-record.ts); its default folders
+    // must then hold nothing.
+    const zones = recordedZones(layout.root, events);
+    if (ZONES.some((zone) => zones[zone] !== layout[zone])) movedZones.push(zones);
     const recorded = expectations.raw.get(datasetId) ?? new Map();
-    for (const f of await checkRawDataset(layout, datasetId, recorded, tick)) raw.push(f);
+    for (const f of await checkRawDataset(zones, datasetId, recorded, tick)) raw.push(f);
+    if (zones.raw !== layout.raw)
+      for (const f of await checkRawDataset(layout, datasetId, new Map(), tick)) raw.push(f);
     const versions = expectations.versions.get(datasetId) ?? new Map();
-    for (const f of await checkProcessedDataset(layout, datasetId, versions, tick)) processed.push(f);
-    await projected.compare(() => projected.projection.dataset(events), datasetId);
+    for (const f of await checkProcessedDataset(zones, datasetId, versions, tick)) processed.push(f);
+    if (zones.processed !== layout.processed)
+      for (const f of await checkProcessedDataset(layout, datasetId, new Map(), tick)) processed.push(f);
+    await projected.compare(() => projected.projection.dataset(events), datasetId, zones);
+    if (ledger.tables !== null)
+      for (const d of findRowDrift(ledger.tables, datasetId, events).drift) rowDrift.push(d);
     progress.update('datasets checked', done + 1, datasets.length);
   }
-  await projected.compare(() => projected.projection.finish(), 'the data catalog');
-  const failures = [...projected.unreplayable, ...raw, ...processed, ...projected.drift()];
+  await projected.compare(() => projected.projection.finish(), 'the data catalog', layout);
+  for (const path of projected.catalogs) catalogs.add(path);
+  const failures = [
+    ...projected.unreplayable,
+    ...raw,
+    ...processed,
+    ...(await checkCatalogFiles(layout, catalogs)),
+    ...(await checkTempFiles([layout, ...movedZones])),
+    ...projected.drift(),
+    ...sortRowDrift(rowDrift).map(rowFailure),
+  ];
   return { files: files + projected.files, failures };
+}
+
+/** A table row that differs from its replay, named by table and key as `kfm replay --check` names it. */
+function rowFailure(drift: RowDrift): AuditFailure {
+  const what =
+    drift.found_sha256 === null
+      ? 'is missing'
+      : drift.expected_sha256 === null
+        ? 'has no event behind it'
+        : 'differs from its replay of the ledger';
+  return {
+    code: 'PROJECTION_ROW_DRIFT',
+    table: drift.table,
+    key: drift.key,
+    message: `row ${drift.key} of table ${drift.table} ${what}: \`kfm replay\` rebuilds the tables from the events`,
+    expected_sha256: drift.expected_sha256,
+    found_sha256: drift.found_sha256,
+  };
 }
 
 /** Receipts and catalogs against their replay, with the very comparison `kfm replay --check` makes. */
 class ProjectionCheck {
   readonly projection = new LedgerProjection(nodeSha256Hex);
-  readonly #layout: ZoneLayout;
   readonly #drift: (AuditFailure & { file: ProjectedFile })[] = [];
   readonly unreplayable: AuditFailure[] = [];
+  /** Every path of the catalog zone the replay renders (relative to data/catalog/). */
+  readonly catalogs = new Set<string>();
   files = 0;
 
-  constructor(layout: ZoneLayout) {
-    this.#layout = layout;
-  }
-
-  async compare(project: () => ProjectedFile[], what: string): Promise<void> {
+  /** `layout`: the zones of the dataset whose files these are. */
+  async compare(project: () => ProjectedFile[], what: string, layout: ZoneLayout): Promise<void> {
     let files: ProjectedFile[];
     try {
       files = project();
@@ -161,7 +215,8 @@ class ProjectionCheck {
       return;
     }
     this.files += files.length;
-    for (const { file, ...drift } of await findDrift(this.#layout, files)) {
+    for (const file of files) if (file.zone === 'catalog') this.catalogs.add(file.path);
+    for (const { file, ...drift } of await findDrift(layout, files)) {
       this.#drift.push({
         path: drift.path,
         code: 'PROJECTION_DRIFT',

@@ -14,15 +14,18 @@ export interface RecordedVersion {
 }
 
 /**
- * What the ledger says the raw and processed zones hold, gathered in one pass over the events
- * (pure; verify --deep gathers it a dataset at a time): per dataset, every raw file by its path relative to data/raw/<id>/, and every version
- * by the first version.published of its id. A later, different publication of the same id is a
+ * What the ledger says the raw, processed and catalog zones hold, gathered in one pass over the
+ * events (pure; verify --deep gathers it a dataset at a time): per dataset, every raw file by its
+ * path relative to data/raw/<id>/ and every version by the first version.published of its id; and
+ * every catalog a catalog.emitted recorded. A later, different publication of the same id is a
  * VERSION_REPUBLISHED finding; the folder is checked against the first, which the promotion wrote.
  */
 export class FileExpectations {
   /** dataset → path → the distinct recordings of that path (one, unless events disagree). */
   readonly raw = new Map<string, Map<string, RecordedFile[]>>();
   readonly versions = new Map<string, Map<string, RecordedVersion>>();
+  /** Every catalog path (relative to data/catalog/) a catalog.emitted recorded, of any dataset. */
+  readonly catalogs = new Set<string>();
 
   push(event: LedgerEvent): void {
     if (isType(event, 'raw.captured')) {
@@ -36,6 +39,8 @@ export class FileExpectations {
       const versions = mapOf(this.versions, event.dataset_id);
       const { version_id, artifacts } = event.payload;
       if (!versions.has(version_id)) versions.set(version_id, { seq: event.seq, artifacts });
+    } else if (isType(event, 'catalog.emitted')) {
+      this.catalogs.add(event.payload.path);
     }
   }
 }

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isTempFileName } from '../../zones/atomic-write.js';
 import { sha256File } from '../../zones/file-digest.js';
 import type { Zone, ZoneLayout } from '../../zones/zone-layout.js';
 import type { AuditCode, AuditFailure } from './audit-failure.js';
@@ -21,7 +22,13 @@ export interface TreeEntry {
   kind: 'file' | 'other';
 }
 
-/** Every entry below `dir` except folders (empty ones are harmless); [] when `dir` is missing. */
+/** A crash leftover: TEMP_FILE_LEFT (check-temp-files.ts) reports it, the listings below leave it out. */
+const isLeftover = (entry: Dirent): boolean => !entry.isDirectory() && isTempFileName(entry.name);
+
+/**
+ * Every entry below `dir` except folders (empty ones are harmless) and temp files; [] when `dir`
+ * is missing.
+ */
 export async function listTree(dir: string, prefix = ''): Promise<TreeEntry[]> {
   let entries: Dirent[];
   try {
@@ -32,6 +39,7 @@ export async function listTree(dir: string, prefix = ''): Promise<TreeEntry[]> {
   }
   const out: TreeEntry[] = [];
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (isLeftover(entry)) continue;
     const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
     if (entry.isDirectory()) out.push(...(await listTree(join(dir, entry.name), path)));
     else out.push({ path, kind: entry.isFile() ? 'file' : 'other' });
@@ -39,7 +47,7 @@ export async function listTree(dir: string, prefix = ''): Promise<TreeEntry[]> {
   return out;
 }
 
-/** The immediate sub-folders and the other entries of `dir` ([] twice when it is missing). */
+/** The immediate sub-folders and the other entries of `dir` but temp files ([] twice when it is missing). */
 export async function listChildren(dir: string): Promise<{ folders: string[]; others: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [];
@@ -47,7 +55,7 @@ export async function listChildren(dir: string): Promise<{ folders: string[]; ot
   });
   const names = (pick: (e: Dirent) => boolean) =>
     entries
-      .filter(pick)
+      .filter((e) => pick(e) && !isLeftover(e))
       .map((e) => e.name)
       .sort();
   return { folders: names((e) => e.isDirectory()), others: names((e) => !e.isDirectory()) };

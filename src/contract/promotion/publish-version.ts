@@ -16,11 +16,14 @@ export function stagingPath(datasetId: string, runId: string): string {
   return `${datasetId}/${STAGING_PREFIX}${runId}`;
 }
 
+/** Whether a folder in data/processed/<id>/ is a promotion's staging folder, not a version. */
+export const isStagingFolder = (name: string): boolean => name.startsWith(STAGING_PREFIX);
+
 /** A crash mid-promotion leaves at most a staging folder; the next promotion removes it first. */
 export function removeStaleStaging(writer: ZoneWriter, datasetId: string): string[] {
   const dir = writer.resolve('processed', datasetId);
   if (!existsSync(dir)) return [];
-  const stale = readdirSync(dir).filter((name) => name.startsWith(STAGING_PREFIX));
+  const stale = readdirSync(dir).filter(isStagingFolder);
   for (const name of stale)
     rmSync(writer.resolve('processed', `${datasetId}/${name}`), { recursive: true, force: true });
   return stale;

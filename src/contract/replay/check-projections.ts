@@ -1,6 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
+import {
+  PROJECTION_TABLE_NAMES,
+  type ProjectionRows,
+  projectRows,
+} from '../../ledger/pure/projection-columns.js';
+import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
+import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import type { ProjectedFile } from '../projected-files.js';
 
@@ -30,4 +37,31 @@ export async function findDrift(
       drift.push({ path: displayPath(layout, file), expected_sha256: expected, found_sha256: found, file });
   }
   return drift;
+}
+
+/** The stored projection tables as the row comparison reads them (ProjectionTables). */
+export interface StoredRows {
+  rows(datasetId: string): ProjectionRows;
+}
+
+/**
+ * One dataset's rows as the pure reducers project them from its events, against the stored ones:
+ * the comparison of `kfm replay --check` and of `kfm verify --deep`.
+ */
+export function findRowDrift(
+  tables: StoredRows,
+  datasetId: string,
+  events: readonly LedgerEvent[],
+): { rows: number; drift: RowDrift[] } {
+  const expected = projectRows(events);
+  return {
+    rows: countRows(expected),
+    drift: diffProjectionRows(expected, tables.rows(datasetId), nodeSha256Hex),
+  };
+}
+
+/** By table, then key: the order one diff over the whole tables gave. */
+export function sortRowDrift(drift: RowDrift[]): RowDrift[] {
+  const table = (d: RowDrift) => PROJECTION_TABLE_NAMES.indexOf(d.table);
+  return drift.sort((a, b) => table(a) - table(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

@@ -1,13 +1,12 @@
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import type { ProjectionTables } from '../../ledger/projection-tables.js';
-import { PROJECTION_TABLE_NAMES, projectRows } from '../../ledger/pure/projection-columns.js';
-import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
+import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
-import { createZoneWriter, type ZoneWriter } from '../../zones/zone-writer.js';
+import { createZoneWriter } from '../../zones/zone-writer.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { type Drift, findDrift } from './check-projections.js';
+import { recordedZones } from '../zone-record.js';
+import { type Drift, findDrift, findRowDrift, sortRowDrift } from './check-projections.js';
 
 export interface ReplayReport {
   ok: boolean;
@@ -44,10 +43,10 @@ export async function replayProjections(
   let rows_rewritten = 0;
   if (!check) {
     // The tables are caches, never the truth: emptied and refilled; the count is what that repaired.
-    for (const id of datasets) rows_rewritten += diffDatasetRows(tables, id, read(id)).drift.length;
+    for (const id of datasets) rows_rewritten += findRowDrift(tables, id, read(id)).drift.length;
     tables.rebuild();
   }
-  const files = new FileReplay(layout, check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']));
+  const files = new FileReplay(check);
   const projection = new LedgerProjection(nodeSha256Hex);
   const row_drift: RowDrift[] = [];
   let events = 0;
@@ -55,12 +54,13 @@ export async function replayProjections(
   for (const id of datasets) {
     const list = read(id);
     events += list.length;
-    await files.compare(projection.dataset(list));
-    const tableReplay = diffDatasetRows(tables, id, list);
+    // Each dataset's files where its runs put its zones (--raw_dir …, zone-record.ts).
+    await files.compare(projection.dataset(list), recordedZones(layout.root, list));
+    const tableReplay = findRowDrift(tables, id, list);
     rows += tableReplay.rows;
     for (const d of tableReplay.drift) row_drift.push(d);
   }
-  await files.compare(projection.finish());
+  await files.compare(projection.finish(), layout);
   const drift = files.drift();
   return {
     ok: drift.length === 0 && row_drift.length === 0,
@@ -74,43 +74,30 @@ export async function replayProjections(
   };
 }
 
-/** One dataset's rows as the pure reducers project them from its events, against the stored ones. */
-function diffDatasetRows(
-  tables: ProjectionTables,
-  datasetId: string,
-  events: readonly LedgerEvent[],
-): { rows: number; drift: RowDrift[] } {
-  const expected = projectRows(events);
-  return {
-    rows: countRows(expected),
-    drift: diffProjectionRows(expected, tables.rows(datasetId), nodeSha256Hex),
-  };
-}
-
-/** Projected files against the disk, rewriting those that differ when given a writer. */
+/** Projected files against the disk, rewriting those that differ unless it only checks. */
 class FileReplay {
-  readonly #layout: ZoneLayout;
-  readonly #writer: ZoneWriter | null;
+  readonly #check: boolean;
   readonly #drift: (Drift & { file: ProjectedFile })[] = [];
   count = 0;
   rewritten = 0;
 
-  constructor(layout: ZoneLayout, writer: ZoneWriter | null) {
-    this.#layout = layout;
-    this.#writer = writer;
+  constructor(check: boolean) {
+    this.#check = check;
   }
 
-  async compare(files: readonly ProjectedFile[]): Promise<void> {
+  /** `layout`: the zones of the dataset whose files these are. */
+  async compare(files: readonly ProjectedFile[], layout: ZoneLayout): Promise<void> {
     this.count += files.length;
-    for (const found of await findDrift(this.#layout, files)) {
-      if (this.#writer === null) {
+    const writer = this.#check ? null : createZoneWriter(layout, ['raw', 'work', 'catalog']);
+    for (const found of await findDrift(layout, files)) {
+      if (writer === null) {
         this.#drift.push(found);
         continue;
       }
-      await this.#writer.writeFile(found.file.zone, found.file.path, found.file.content);
+      await writer.writeFile(found.file.zone, found.file.path, found.file.content);
       this.rewritten++;
       // Whatever a rewrite could not fix (a read-only file, a folder in the way) is still drift.
-      this.#drift.push(...(await findDrift(this.#layout, [found.file])));
+      this.#drift.push(...(await findDrift(layout, [found.file])));
     }
   }
 
@@ -119,10 +106,4 @@ class FileReplay {
     const byFile = sortFiles(this.#drift.map((d) => ({ ...d.file, drift: d })));
     return byFile.map(({ drift: { file: _, ...d } }) => d);
   }
-}
-
-/** By table, then key: the order one diff over the whole tables gave. */
-function sortRowDrift(drift: RowDrift[]): RowDrift[] {
-  const table = (d: RowDrift) => PROJECTION_TABLE_NAMES.indexOf(d.table);
-  return drift.sort((a, b) => table(a) - table(b) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }

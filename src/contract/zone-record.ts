@@ -1,0 +1,114 @@
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { KfmError } from '../errors.js';
+import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
+import { unsafePathReason } from '../zones/relative-path.js';
+import { type Zone, type ZoneLayout, type ZoneOverrides, zoneLayout } from '../zones/zone-layout.js';
+import { STAGE_FLAGS, type Stage } from './stage-request.js';
+
+/**
+ * Where a dataset's zones are, in its own ledger (issue 10, item 11). The seed's --raw_dir,
+ * --work_dir and --processed_dir move a zone for CI or special operations; but the raw manifest
+ * belongs to the dataset, receipts to a run written by each of its stages, and every later stage,
+ * `kfm replay` and `kfm verify --deep` read those files back. So a moved zone must be (1) inside the
+ * root, which is what an auditor verifies and copies — and what lets verify read only there
+ * whatever an event claims; (2) recorded: run.started keeps each given zone relative to the root;
+ * (3) one place per dataset: the first run of the dataset whose stage takes the flag fixes the zone,
+ * and a later stage naming another place is refused before it writes anything. Verify and replay
+ * then find every file where it was written, with no flag to remember.
+ */
+
+type ZoneFlag = keyof ZoneOverrides;
+const ZONE_FLAGS: readonly [ZoneFlag, Zone][] = [
+  ['raw_dir', 'raw'],
+  ['work_dir', 'work'],
+  ['processed_dir', 'processed'],
+];
+
+/** The zone flags given, as run.started records them: each folder relative to the root. */
+export function recordedZoneArgs(layout: ZoneLayout, given: ZoneOverrides): ZoneOverrides {
+  const args: ZoneOverrides = {};
+  for (const [flag, zone] of ZONE_FLAGS) {
+    if (given[flag] === undefined) continue;
+    const rel = relative(layout.root, layout[zone]);
+    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+      throw new KfmError(
+        'INVALID_INPUT',
+        `--${flag} ${given[flag]}: ${layout[zone]} is not inside the root ${layout.root}; a zone must lie inside the root, which is what kfm verify --deep and kfm replay check (give a folder below the root)`,
+        { details: { field: flag, zone, root: layout.root } },
+      );
+    }
+    args[flag] = rel.split(sep).join('/');
+  }
+  return args;
+}
+
+/**
+ * The dataset's zones as its runs recorded them: for each zone flag, the first run.started of a
+ * stage that takes it (its value, or the default when absent). A recorded value that is not a plain
+ * path inside the root (a forged event, or an absolute path an older kfm recorded) is skipped: what
+ * the ledger says never makes verify read outside the root. `events`: the dataset's, in seq order.
+ */
+export function recordedZones(root: string, events: Iterable<LedgerEvent>): ZoneLayout {
+  return layoutOf(root, fixedZones(events));
+}
+
+/** Each zone flag some run of the dataset fixed: to a folder relative to the root, or undefined (the default). */
+function fixedZones(events: Iterable<LedgerEvent>): Map<ZoneFlag, string | undefined> {
+  const fixed = new Map<ZoneFlag, string | undefined>();
+  for (const event of events) {
+    if (fixed.size === ZONE_FLAGS.length) break;
+    if (!isType(event, 'run.started')) continue;
+    const takes = STAGE_FLAGS[event.payload.stage as Stage] ?? [];
+    // Untrusted: replay decodes events without the schema check verify makes first.
+    const args: unknown = event.payload.args;
+    for (const [flag] of ZONE_FLAGS) {
+      if (fixed.has(flag) || !takes.includes(flag)) continue;
+      const value =
+        typeof args === 'object' && args !== null ? (args as Record<string, unknown>)[flag] : undefined;
+      if (value === undefined) fixed.set(flag, undefined);
+      else if (typeof value === 'string' && unsafePathReason(value) === undefined) fixed.set(flag, value);
+    }
+  }
+  return fixed;
+}
+
+function layoutOf(root: string, fixed: ReadonlyMap<ZoneFlag, string | undefined>): ZoneLayout {
+  const overrides: ZoneOverrides = {};
+  for (const [flag, rel] of fixed) if (rel !== undefined) overrides[flag] = join(root, rel);
+  try {
+    return zoneLayout(root, overrides);
+  } catch {
+    return zoneLayout(root); // recorded zones that overlap: no stage could have written them
+  }
+}
+
+/**
+ * Refuses a stage whose zones differ from where the dataset's earlier runs put them (exit 2,
+ * nothing written): half a dataset in one folder and half in another is found by neither the
+ * next stage nor verify. Reads the dataset's run.started events lazily: the first few decide.
+ */
+export function checkDatasetZones(
+  ledger: SqliteLedger,
+  layout: ZoneLayout,
+  datasetId: string,
+  stage: Stage,
+): void {
+  const rows = ledger.readEvents({ dataset_id: datasetId, type: 'run.started' });
+  const fixed = fixedZones(
+    (function* () {
+      for (const row of rows) yield decodeEvent(row);
+    })(),
+  );
+  const recorded = layoutOf(layout.root, fixed);
+  for (const [flag, zone] of ZONE_FLAGS) {
+    if (!fixed.has(flag) || !STAGE_FLAGS[stage].includes(flag) || recorded[zone] === layout[zone]) continue;
+    const where = relative(layout.root, recorded[zone]).split(sep).join('/');
+    const isDefault = recorded[zone] === zoneLayout(layout.root)[zone];
+    throw new KfmError(
+      'INVALID_INPUT',
+      `the ${zone} zone of ${datasetId} is ${where} (below the root), where its earlier runs wrote it, not ${layout[zone]}: ${isDefault ? `omit --${flag}` : `give --${flag} ${recorded[zone]}`}; a dataset keeps each zone in one place`,
+      { details: { field: flag, zone, dataset_id: datasetId, recorded: where } },
+    );
+  }
+}
