@@ -34,6 +34,10 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   dryRun: ['--dry-run', 'append nothing, write only data/work/<id>/runs/<run_id>/dry_run.json: the plan'],
   log_json: ['--log_json', 'structured JSON Lines logs on stderr'],
   batch: ['--batch <duration>', 'window length, an ISO-8601 duration: P1D (default), PT6H, P7D …'],
+  wait: [
+    '--wait <seconds>',
+    'wait this long for another stage of the dataset to end (default 30), then exit 2 DATASET_BUSY',
+  ],
 };
 
 const DESCRIPTIONS: Record<Stage, string> = {
