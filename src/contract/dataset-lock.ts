@@ -57,7 +57,11 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
     run_id: request.runId,
     since: new Date((request.clock ?? REAL_CLOCK).now()).toISOString(),
   };
-  const temp = join(dirname(path), `.${request.datasetId}.lock.${randomBytes(6).toString('hex')}.tmp`);
+  // The pid in the name: recovery removes the temps of dead processes only, never a waiting one's.
+  const temp = join(
+    dirname(path),
+    `.${request.datasetId}.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
   writeFileSync(temp, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
   let busy: LockHolder | null = null;
   let takenOver: LockHolder | null = null;
@@ -99,7 +103,7 @@ export function lockPath(ledgerPath: string, datasetId: string): string {
   return join(dirname(ledgerPath), 'locks', `${datasetId}.lock`);
 }
 
-/** Temp files of lock acquisitions killed before they cleaned up (they never are the lock itself). */
+/** Temp files of lock acquisitions killed before they removed them; a live process's are its own. */
 export function removeLockTemps(ledgerPath: string, datasetId: string): string[] {
   const dir = dirname(lockPath(ledgerPath, datasetId));
   let names: string[];
@@ -109,9 +113,10 @@ export function removeLockTemps(ledgerPath: string, datasetId: string): string[]
     return [];
   }
   const prefix = `.${datasetId}.lock.`;
-  const stale = names.filter(
-    (n) => n.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(n.slice(prefix.length)),
-  );
+  const stale = names.filter((n) => {
+    const match = /^([0-9]+)\.[0-9a-f]{12}\.tmp$/.exec(n.slice(prefix.length));
+    return n.startsWith(prefix) && match !== null && !pidExists(Number(match[1]));
+  });
   for (const name of stale) rmSync(join(dir, name), { force: true });
   return stale;
 }
@@ -153,13 +158,18 @@ function readLock(path: string): { raw: string; holder: LockHolder | null } | nu
  */
 export function isAlive(holder: LockHolder): boolean {
   if (holder.host !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidExists(holder.pid)) return false;
   const started = processStart(holder.pid);
   return holder.started === null || started === null || started === holder.started;
+}
+
+function pidExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat; null where there is no /proc. The name (field 2) may hold spaces. */
