@@ -3,6 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { retryUntil, type WaitClock } from '../../../src/contract/lock-wait.js';
 import { parseFailpoint } from '../../../src/failpoints.js';
 
+/** An attempt that never gets the lock, counting its tries. */
+function neverFree(): { attempt: () => undefined; tries: () => number } {
+  let tries = 0;
+  return {
+    attempt: () => {
+      tries++;
+      return undefined;
+    },
+    tries: () => tries,
+  };
+}
+
 /** A clock that only moves when the loop sleeps: what it slept is exactly what it waited. */
 function fakeClock(): WaitClock & { slept: number[] } {
   let t = 1_000_000;
@@ -20,10 +32,10 @@ function fakeClock(): WaitClock & { slept: number[] } {
 describe('retryUntil (the wait for a dataset lock)', () => {
   it('with --wait 0 tries exactly once and never sleeps', async () => {
     const clock = fakeClock();
-    let tries = 0;
-    const got = await retryUntil(() => (tries++, undefined), 0, clock);
+    const held = neverFree();
+    const got = await retryUntil(held.attempt, 0, clock);
     expect(got).toBeUndefined();
-    expect(tries).toBe(1);
+    expect(held.tries()).toBe(1);
     expect(clock.slept).toEqual([]);
   });
 
@@ -37,11 +49,11 @@ describe('retryUntil (the wait for a dataset lock)', () => {
 
   it('gives up after exactly the wait, trying once more at the deadline', async () => {
     const clock = fakeClock();
-    let tries = 0;
-    const got = await retryUntil(() => (tries++, undefined), 250, clock, 100);
+    const held = neverFree();
+    const got = await retryUntil(held.attempt, 250, clock, 100);
     expect(got).toBeUndefined();
     expect(clock.slept).toEqual([100, 100, 50]);
-    expect(tries).toBe(4);
+    expect(held.tries()).toBe(4);
   });
 
   it('never sleeps past the deadline, and waits it out in full when the lock stays taken', async () => {
@@ -51,12 +63,12 @@ describe('retryUntil (the wait for a dataset lock)', () => {
         fc.integer({ min: 1, max: 700 }),
         async (wait, poll) => {
           const clock = fakeClock();
-          let tries = 0;
-          await retryUntil(() => (tries++, undefined), wait, clock, poll);
+          const held = neverFree();
+          await retryUntil(held.attempt, wait, clock, poll);
           const total = clock.slept.reduce((a, b) => a + b, 0);
           expect(total).toBe(wait);
           expect(clock.slept.every((ms) => ms > 0 && ms <= poll)).toBe(true);
-          expect(tries).toBe(clock.slept.length + 1);
+          expect(held.tries()).toBe(clock.slept.length + 1);
         },
       ),
     );
