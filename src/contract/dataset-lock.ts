@@ -21,7 +21,9 @@ export interface LockHolder {
 
 export interface DatasetLock {
   holder: LockHolder;
-  /** The stale holder this acquisition replaced (its process is gone), if any. */
+  /** A lock was there and its holder is gone: that process was killed or crashed. */
+  stale: boolean;
+  /** The stale holder this acquisition replaced, when its lock file was readable. */
   takenOver: LockHolder | null;
   release(): void;
 }
@@ -64,6 +66,7 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
   );
   writeFileSync(temp, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
   let busy: LockHolder | null = null;
+  let stale = false;
   let takenOver: LockHolder | null = null;
   try {
     const attempt = (): true | undefined => {
@@ -81,6 +84,7 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
         return tryLink(temp, path);
       });
       if (!replaced) return undefined;
+      stale = seen !== null;
       takenOver = seen?.holder ?? null;
       return true;
     };
@@ -92,6 +96,7 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
   failpoint('lock/taken');
   return {
     holder: mine,
+    stale,
     takenOver,
     release: () => {
       if (readLock(path)?.holder?.token === mine.token) unlinkSync(path);

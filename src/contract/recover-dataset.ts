@@ -1,4 +1,5 @@
 import { chmodSync, type Dirent, readdirSync, rmSync } from 'node:fs';
+import { KfmError } from '../errors.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
@@ -6,12 +7,12 @@ import type { Zone, ZoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter, type ZoneWriter } from '../zones/zone-writer.js';
 import { windowEvents } from './backfill/ingest-window.js';
 import { type LockHolder, removeLockTemps } from './dataset-lock.js';
-import { isBackfillRun, LedgerProjection, type ProjectedFile, runReceiptFiles } from './projected-files.js';
+import { LedgerProjection, type ProjectedFile } from './projected-files.js';
 import { DATA_CATALOG_PATH } from './promotion/catalog-files.js';
 import { removeStaleStaging } from './promotion/publish-version.js';
 import { writeRawProjections } from './receipts.js';
 import { findDrift } from './replay/check-projections.js';
-import { readDatasetEvents, readRunEvents, recordEvent } from './stage-scope.js';
+import { readDatasetEvents, recordEvent } from './stage-scope.js';
 
 /** A stage run with run.started and no run.completed after it. */
 export interface OpenRun {
@@ -27,7 +28,9 @@ export interface RecoveryRequest {
   layout: ZoneLayout;
   /** Who recovers, for the INTERRUPTED message: "kfm recover", "promote run 01J…". */
   by: string;
-  /** The stale lock holder replaced to get here, named in the message when known. */
+  /** The lock was taken over from a process that is gone: it may have died writing receipts. */
+  stale: boolean;
+  /** That process, named in the message when its lock was readable. */
   takenOver: LockHolder | null;
   warn: (text: string) => void;
 }
@@ -53,8 +56,10 @@ const VERSION_FOLDER = /^v[0-9a-f]{16}$/;
  * folders no event records), so a crash during recovery leaves nothing a rerun would not remove
  * again; then the raw manifest of an interrupted ingest, recorded inside that run as the runtime
  * would; then `run.completed {status: failed, error: INTERRUPTED}` for each run, children before
- * parents; last every projected file of the dataset that differs from its events (receipts, raw
- * manifest, catalogs) is rewritten, so `verify --deep` is clean and a rerun starts at once.
+ * parents; last the projected files those runs affect (their receipts, the raw manifest after an
+ * ingest, the catalogs after a promotion) are rewritten where they differ from the events, so
+ * `verify --deep` is clean and a rerun starts at once. Only files a crash can have left behind are
+ * rewritten: a receipt changed by hand while no stage crashed is still the gate's RECEIPT_INVALID.
  */
 export async function recoverDataset(request: RecoveryRequest): Promise<RecoveryReport> {
   const { ledger, datasetId: ds } = request;
@@ -66,7 +71,12 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
   const open = openRuns(runs);
   const removed = removeLeftovers(request, writer, open);
   for (const name of removeLockTemps(request.ledgerPath, ds)) removed.push(`ledger:locks/${name}`);
-  for (const path of removed) request.warn(`removed ${path}: left by an interrupted stage`);
+  for (const path of removed) {
+    const what = path.includes('/.staging-')
+      ? 'stale staging left by an interrupted promotion'
+      : 'left by an interrupted stage';
+    request.warn(`removed ${path}: ${what}`);
+  }
   const recorder = { ledger, dataset_id: ds, scrub: <T>(value: T): T => value };
   const captures = open.some((r) => r.stage === 'ingest')
     ? readDatasetEvents(ledger, ds, 'raw.captured')
@@ -96,14 +106,20 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
     });
     request.warn(`closed run ${run.run_id} (${run.stage}) as failed with INTERRUPTED`);
   }
-  const files =
-    open.length === 0 && removed.length === 0
-      ? lastRunReceipts(ledger, ds, runs)
-      : datasetProjections(
-          ledger,
-          ds,
-          open.some((r) => r.stage === 'promote'),
-        );
+  const affected = new Set(open.map((r) => `${ds}/runs/${r.run_id}/`));
+  const last = runs.findLast((e) => isType(e, 'run.completed'));
+  // A process killed while writing the receipts of the run it had just completed left its lock.
+  if (request.stale && last !== undefined) affected.add(`${ds}/runs/${last.run_id}/`);
+  const zones = {
+    work: affected.size > 0,
+    raw: open.some((r) => r.stage === 'ingest'),
+    catalog: open.some((r) => r.stage === 'promote'),
+  };
+  const files = !zones.work
+    ? []
+    : datasetProjections(ledger, ds, zones.catalog).filter((f) =>
+        f.zone === 'work' ? [...affected].some((dir) => f.path.startsWith(dir)) : zones[f.zone],
+      );
   const rewritten: string[] = [];
   for (const drift of await findDrift(request.layout, files)) {
     await writer.writeFile(drift.file.zone, drift.file.path, drift.file.content);
@@ -156,7 +172,8 @@ function removeLeftovers(request: RecoveryRequest, writer: ZoneWriter, open: rea
     if (name.startsWith(`.${ds}.json.`) && TEMP_FILE.test(name))
       removed.push(removeFile(writer, 'catalog', `dcat/${name}`));
   }
-  for (const name of removeStaleStaging(writer, ds)) removed.push(`processed:${ds}/${name}`);
+  if (confined(writer, 'processed', ds) !== undefined)
+    for (const name of removeStaleStaging(writer, ds)) removed.push(`processed:${ds}/${name}`);
   const interrupted = open.filter((r) => r.stage === 'ingest');
   const recordedCaptures = new Set(interrupted.length === 0 ? [] : events('raw.captured').map((p) => p.path));
   for (const run of interrupted) {
@@ -192,10 +209,16 @@ function removeFile(writer: ZoneWriter, zone: Zone, rel: string): string {
 }
 
 function listNames(writer: ZoneWriter, zone: Zone, rel: string): string[] {
-  return listEntries(writer.resolve(zone, rel)).map((e) => e.name);
+  return listEntries(writer, zone, rel).map((e) => e.name);
 }
 
-function listEntries(dir: string): Dirent[] {
+/**
+ * The entries of a confined folder; none where it is missing or a symlink leads out of the zone —
+ * recovery never follows one, and the stage's own check then refuses it with PATH_UNSAFE.
+ */
+function listEntries(writer: ZoneWriter, zone: Zone, rel: string): Dirent[] {
+  const dir = confined(writer, zone, rel);
+  if (dir === undefined) return [];
   try {
     return readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -203,40 +226,26 @@ function listEntries(dir: string): Dirent[] {
   }
 }
 
+function confined(writer: ZoneWriter, zone: Zone, rel: string): string | undefined {
+  try {
+    return writer.resolve(zone, rel);
+  } catch (error) {
+    if (error instanceof KfmError && error.code === 'PATH_UNSAFE') return undefined;
+    throw error;
+  }
+}
+
 /** Temp files below `rel` (relative to the zone), at any depth; symlinked folders are not followed. */
 function findTemps(writer: ZoneWriter, zone: Zone, rel: string): string[] {
   const found: string[] = [];
   const walk = (sub: string): void => {
-    for (const entry of listEntries(writer.resolve(zone, sub))) {
+    for (const entry of listEntries(writer, zone, sub)) {
       if (entry.isDirectory()) walk(`${sub}/${entry.name}`);
       else if (entry.isFile() && TEMP_FILE.test(entry.name)) found.push(`${sub}/${entry.name}`);
     }
   };
   walk(rel);
   return found;
-}
-
-/**
- * Nothing was interrupted mid-run, but a process killed while writing the receipts of the run it had
- * just completed leaves them behind its events: that run is always the dataset's last completed one.
- */
-function lastRunReceipts(
-  ledger: SqliteLedger,
-  datasetId: string,
-  runs: readonly LedgerEvent[],
-): ProjectedFile[] {
-  const last = runs.findLast((e) => isType(e, 'run.completed'));
-  if (last === undefined) return [];
-  const runEvents = readRunEvents(ledger, datasetId, last.run_id);
-  const all = isBackfillRun(runEvents)
-    ? [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent)
-    : undefined;
-  return runReceiptFiles(
-    runEvents,
-    readDatasetEvents(ledger, datasetId, 'version.published'),
-    nodeSha256Hex,
-    all,
-  );
 }
 
 /** Every projected file of the dataset; the shared data catalog too after an interrupted promotion. */

@@ -51,6 +51,7 @@ export async function recoverLedger(request: RecoverRequest): Promise<RecoverOut
           datasetId: id,
           layout: request.layout,
           by: '`kfm recover`',
+          stale: locks[i]!.stale,
           takenOver: locks[i]!.takenOver,
           warn: request.warn,
         }),

@@ -183,6 +183,7 @@ async function lockDataset(
       datasetId: request.dataset_id,
       layout,
       by: `the ${request.stage} stage of run ${runId}`,
+      stale: lock.stale,
       takenOver: lock.takenOver,
       warn: (text) => log.warn(text),
     });
