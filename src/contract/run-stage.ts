@@ -222,6 +222,8 @@ async function runPrepared(
       ? { lock: null, recovered: [] }
       : await lockDataset(request, runId, env, ledger, prepared.layout, log);
   try {
+    // Again under the lock: a stage given the same --run_id may have started it while this one waited.
+    if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger);
     return await runLocked(request, env, prepared, ledger, {
       runId,
       log,

@@ -109,6 +109,19 @@ describe('the per-dataset stage lock', () => {
     expect(JSON.parse(run.stdout)).toMatchObject({ code: 'USAGE' });
   });
 
+  it('two ingests given the same --run_id at once: one records the run, the other exits 2 recording nothing', async () => {
+    const root = roots.clone(validated);
+    const before = ledgerEvents(root).length;
+    const id = '01JLOCK000000000000000000B';
+    const runs = await Promise.all([0, 1].map(() => kfm(root, ['--json', 'ingest', SITES, '--run_id', id])));
+    expect(runs.map((r) => r.status).sort()).toEqual([0, 2]);
+    const refused = runs.find((r) => r.status === 2)!;
+    expect(JSON.parse(refused.stdout)).toMatchObject({ code: 'USAGE' });
+    expect(ledgerEvents(root, { run_id: id, type: 'run.started' })).toHaveLength(1);
+    expect(ledgerEvents(root, { run_id: id })).toHaveLength(ledgerEvents(root).length - before);
+    expect((await kfm(root, ['verify', '--deep'])).status).toBe(0);
+  });
+
   const INTERLEAVINGS: string[][][] = [
     [
       ['promote', SITES, '--run_id', RUN],
