@@ -37,6 +37,8 @@ export interface LockRequest {
   /** Runs `fn` so that no other process runs its own `fn` at the same time (the ledger's write lock). */
   serialize: <T>(fn: () => T) => T;
   clock?: WaitClock;
+  /** Told once, when the lock is first found held by a live process, before waiting for it. */
+  onBusy?: (holder: LockHolder) => void;
 }
 
 /**
@@ -73,6 +75,7 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
       if (tryLink(temp, path)) return true;
       const seen = readLock(path);
       if (seen !== null && seen.holder !== null && isAlive(seen.holder)) {
+        if (busy === null && request.waitSeconds > 0) request.onBusy?.(seen.holder);
         busy = seen.holder;
         return undefined;
       }

@@ -175,6 +175,10 @@ async function lockDataset(
     runId,
     waitSeconds: request.wait_seconds ?? DEFAULT_WAIT_SECONDS,
     serialize: (fn) => ledger.exclusive(fn),
+    onBusy: (holder) =>
+      log.info(
+        `waiting up to ${request.wait_seconds ?? DEFAULT_WAIT_SECONDS}s (--wait) for the ${holder.stage} stage of ${request.dataset_id} (pid ${holder.pid}) to end`,
+      ),
   });
   try {
     const report = await recoverDataset({

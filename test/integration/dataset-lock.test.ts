@@ -84,6 +84,17 @@ describe('the per-dataset stage lock', () => {
     expect(readFileSync(lockFile(root, SITES), 'utf8')).toBe(liveHolder());
   });
 
+  it('a stage that has to wait says for whom, then gives up at the end of its --wait', async () => {
+    const root = roots.clone(validated);
+    writeLock(root, SITES, liveHolder());
+    const busy = await kfm(root, ['validate', SITES, '--run_id', RUN, '--wait', '0.2']);
+    expect(busy.status).toBe(2);
+    expect(busy.stderr).toContain(
+      `waiting up to 0.2s (--wait) for the promote stage of ${SITES} (pid ${process.pid})`,
+    );
+    expect(busy.stderr).toMatch(/DATASET_BUSY/);
+  });
+
   it('stages of another dataset run while one dataset is held', async () => {
     const root = roots.clone(validated);
     writeLock(root, STATIONS, liveHolder({ run_id: null }));
