@@ -33,11 +33,6 @@ async function expectOk(run: Promise<KfmRun>, what: string): Promise<KfmRun> {
   return done;
 }
 
-/** The steps a stage passes, in order, each once: the first pass of every distinct failpoint. */
-function distinctSteps(trace: string): string[] {
-  return [...new Set(trace.split('\n').filter((line) => line !== ''))];
-}
-
 /** Files below data/ and ledger/ that a crash may leave and recovery must remove. */
 function leftovers(root: string): string[] {
   return ['data', 'ledger']
@@ -57,6 +52,8 @@ describe('a stage killed at any failpoint', () => {
   const roots = useTempRoots('crash');
   /** The root each stage starts from: the run taken through the stages before it. */
   const before = new Map<Stage, string>();
+  /** Every step each stage passed, in order, and each distinct step once (where it is first passed). */
+  const passes = new Map<Stage, string[]>();
   const steps = new Map<Stage, string[]>();
   let cleanVersion = '';
 
@@ -72,7 +69,11 @@ describe('a stage killed at any failpoint', () => {
         `uninterrupted ${stage}`,
       );
       if (stage === 'promote') cleanVersion = versionOf(run);
-      steps.set(stage, distinctSteps(readFileSync(trace, 'utf8')));
+      const passed = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '');
+      passes.set(stage, passed);
+      steps.set(stage, [...new Set(passed)]);
       root = roots.clone(root);
     }
   }, 120_000);
@@ -114,6 +115,27 @@ describe('a stage killed at any failpoint', () => {
       }
     }, 600_000);
   }
+
+  it('the shared data catalog temp a killed promote left is removed by `kfm recover` without a dataset only', async () => {
+    const writes = passes.get('promote')!.filter((s) => s === 'write/catalog/filled').length;
+    const sharedTemps = (root: string) =>
+      readdirSync(join(root, 'data', 'catalog', 'dcat')).filter((f) => f.startsWith('.catalog.json.'));
+    let root: string | undefined;
+    for (let n = 1; n <= writes && root === undefined; n++) {
+      const candidate = roots.clone(before.get('promote')!);
+      await kfm(candidate, stageArgs('promote'), { KFM_FAILPOINT: `write/catalog/filled:${n}` });
+      if (sharedTemps(candidate).length > 0) root = candidate;
+    }
+    if (root === undefined) throw new Error('no catalog write of promote is dcat/catalog.json');
+    const temp = sharedTemps(root)[0]!;
+    // Another dataset's promotion may be writing that file: recovering one dataset leaves it.
+    await expectOk(kfm(root, ['recover', SITES]), 'recover of the dataset');
+    expect(sharedTemps(root)).toEqual([temp]);
+    const all = await expectOk(kfm(root, ['--json', 'recover']), 'recover of every dataset');
+    expect(JSON.parse(all.stdout).removed_shared).toEqual([`catalog:dcat/${temp}`]);
+    expect(leftovers(root)).toEqual([]);
+    expect((await kfm(root, ['verify', '--deep'])).status).toBe(0);
+  }, 120_000);
 
   it('verify --deep names `kfm recover <dataset_id>` for the run a kill left open; recover closes it INTERRUPTED', async () => {
     const root = roots.clone(before.get('promote')!);
