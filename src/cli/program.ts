@@ -31,6 +31,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   promote: async () => (await import('./commands/stage.js')).registerStages,
   backfill: async () => (await import('./commands/stage.js')).registerStages,
   replay: async () => (await import('./commands/replay.js')).registerReplay,
+  recover: async () => (await import('./commands/recover.js')).registerRecover,
   versions: async () => (await import('./commands/versions.js')).registerVersions,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   show: async () => (await import('./commands/show.js')).registerShow,

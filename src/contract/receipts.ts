@@ -6,8 +6,13 @@ import type { ZoneWriter } from '../zones/zone-writer.js';
 import { isBackfillRun, rawProjectionFiles, runReceiptFiles } from './projected-files.js';
 import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
 
+/** What writing the raw manifest needs of a stage: recovery passes just this for an interrupted ingest. */
+export type RawProjectionScope = Pick<StageScope, 'writer' | 'datasetEvents' | 'record'> & {
+  request: { dataset_id: string };
+};
+
 /** data/raw/<id>/manifest.yml and checksums.sha256: projections of every capture of the dataset. */
-export async function writeRawProjections(scope: StageScope): Promise<void> {
+export async function writeRawProjections(scope: RawProjectionScope): Promise<void> {
   const [manifest, checksums] = rawProjectionFiles(
     scope.request.dataset_id,
     scope.datasetEvents('raw.captured'),

@@ -12,13 +12,15 @@ import { kfmActor } from '../tool-info.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
 import { resolveIngestWindow } from './backfill/ingest-window.js';
+import { acquireDatasetLock, type DatasetLock } from './dataset-lock.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
 import { writeRawProjections, writeRunReceipts } from './receipts.js';
+import { recoverDataset } from './recover-dataset.js';
 import { secretScrubber } from './scrub-secrets.js';
-import { createStageLog } from './stage-log.js';
-import { flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
+import { createStageLog, type StageLog } from './stage-log.js';
+import { DEFAULT_WAIT_SECONDS, flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
 import {
   readDatasetEvents,
   readEventsOfType,
@@ -95,7 +97,8 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
   const args: Record<string, unknown> = {};
   for (const flag of SEED_FLAGS) {
     const value = request.flags[flag];
-    if (value !== undefined && flag !== 'run_id' && flag !== 'log_json')
+    // How a run is logged or how long it waits for the lock is not what it does: not in its spec.
+    if (value !== undefined && flag !== 'run_id' && flag !== 'log_json' && flag !== 'wait')
       args[flagName(flag).slice(2)] = value;
   }
   // Zones as the ledger keeps them: relative to the root, whatever the current directory was.
@@ -152,17 +155,61 @@ export async function runStage(request: StageRequest, env: StageEnv): Promise<St
   const prepared = await prepare(request, env);
   const ledger = await openSqliteLedger(env.ledgerPath, { actor: kfmActor(request.dataset_id) });
   try {
-    return await runPrepared(request, env, prepared, ledger);
+    return await runPrepared(request, env, prepared, ledger, false);
   } finally {
     ledger.close();
   }
 }
 
+/**
+ * Takes the dataset's lock (waiting up to --wait) and closes whatever a killed stage left open:
+ * from here until release, no other stage of the dataset runs, so no open run is running.
+ */
+async function lockDataset(
+  request: StageRequest,
+  runId: string,
+  env: StageEnv,
+  ledger: SqliteLedger,
+  layout: ZoneLayout,
+  log: StageLog,
+): Promise<{ lock: DatasetLock; recovered: string[] }> {
+  const lock = await acquireDatasetLock({
+    ledgerPath: env.ledgerPath,
+    datasetId: request.dataset_id,
+    stage: request.stage,
+    runId,
+    waitSeconds: request.wait_seconds ?? DEFAULT_WAIT_SECONDS,
+    serialize: (fn) => ledger.exclusive(fn),
+    onBusy: (holder) =>
+      log.info(
+        `waiting up to ${request.wait_seconds ?? DEFAULT_WAIT_SECONDS}s (--wait) for the ${holder.stage} stage of ${request.dataset_id} (pid ${holder.pid}) to end`,
+      ),
+  });
+  try {
+    const report = await recoverDataset({
+      ledger,
+      ledgerPath: env.ledgerPath,
+      datasetId: request.dataset_id,
+      layout,
+      by: `the ${request.stage} stage of run ${runId}`,
+      stale: lock.stale,
+      takenOver: lock.takenOver,
+      warn: (text) => log.warn(text),
+    });
+    return { lock, recovered: report.closed.map((r) => r.run_id) };
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/** `child`: a backfill's window runs under its parent's lock instead of taking the dataset's. */
 async function runPrepared(
   given: StageRequest,
   env: StageEnv,
   prepared: Prepared,
   ledger: SqliteLedger,
+  child: boolean,
 ): Promise<StageOutcome> {
   const ds = given.dataset_id;
   const now = env.now ?? (() => new Date());
@@ -180,6 +227,42 @@ async function runPrepared(
     context: { dataset_id: ds, run_id: runId, stage: request.stage },
   });
   const dryRun = Boolean(request.flags.dryRun);
+  // A dry run records nothing, so it neither waits for the lock nor recovers.
+  const locked =
+    child || dryRun
+      ? { lock: null, recovered: [] }
+      : await lockDataset(request, runId, env, ledger, prepared.layout, log);
+  try {
+    // Again under the lock: a stage given the same --run_id may have started it while this one waited.
+    if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger);
+    return await runLocked(request, env, prepared, ledger, {
+      runId,
+      log,
+      dryRun,
+      recovered: locked.recovered,
+    });
+  } finally {
+    locked.lock?.release();
+  }
+}
+
+interface Started {
+  runId: string;
+  log: StageLog;
+  dryRun: boolean;
+  /** Runs a killed stage left open, closed before this one started. */
+  recovered: string[];
+}
+
+async function runLocked(
+  request: StageRequest,
+  env: StageEnv,
+  prepared: Prepared,
+  ledger: SqliteLedger,
+  { runId, log, dryRun, recovered }: Started,
+): Promise<StageOutcome> {
+  const ds = request.dataset_id;
+  const scrub = secretScrubber(env.env);
   const recorder = { ledger, dataset_id: ds, run_id: runId, scrub };
   const receiptWriter = createZoneWriter(prepared.layout, ['work']);
   const upstream = env.shared ?? createRunUpstream(prepared.settings, env.upstream ?? {});
@@ -210,11 +293,8 @@ async function runPrepared(
     runEvents: () => readRunEvents(ledger, ds, runId),
     datasetEvents: (type) => readDatasetEvents(ledger, ds, type),
     ledgerEvents: (type) => readEventsOfType(ledger, type),
-    runChild: async (child) => runPrepared(child, childEnv, await prepare(child, childEnv), ledger),
-    closeRun: async (other, error) => {
-      recordEvent({ ...recorder, run_id: other }, 'run.completed', { status: 'failed', error });
-      await writeRunReceipts(ledger, receiptWriter, ds, other);
-    },
+    runChild: async (child) => runPrepared(child, childEnv, await prepare(child, childEnv), ledger, true),
+    recovered,
     progress: env.isTTY && !request.flags.log_json ? env.stderr : null,
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };

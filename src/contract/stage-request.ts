@@ -24,6 +24,8 @@ export interface SeedFlags {
   batch?: string;
   /** Not a seed flag: the public URL of the governed API, for the catalogs promote publishes. */
   baseUrl?: string;
+  /** Not a seed flag: seconds to wait for another stage of the dataset to release its lock. */
+  wait?: string;
 }
 
 export const SEED_FLAGS = [
@@ -41,12 +43,15 @@ export const SEED_FLAGS = [
   'log_json',
   'batch',
   'baseUrl',
+  'wait',
 ] as const satisfies readonly (keyof SeedFlags)[];
 
 /** The most windows one backfill may plan: a typo such as PT1S over ten years is refused, not run. */
 export const MAX_BACKFILL_WINDOWS = 100_000;
 /** Backfill's window length when --batch is not given. */
 export const DEFAULT_BATCH = 'P1D';
+/** How long a stage waits for the dataset's lock when --wait is not given. */
+export const DEFAULT_WAIT_SECONDS = 30;
 
 const INGEST_FLAGS: readonly (keyof SeedFlags)[] = [
   'dataset_id',
@@ -59,13 +64,14 @@ const INGEST_FLAGS: readonly (keyof SeedFlags)[] = [
   'work_dir',
   'dryRun',
   'log_json',
+  'wait',
 ];
 
 /** Which seed flags each stage accepts; any other is refused (exit 2), never silently ignored. */
 export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
   ingest: INGEST_FLAGS,
-  transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
-  validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json'],
+  transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json', 'wait'],
+  validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json', 'wait'],
   promote: [
     'dataset_id',
     'run_id',
@@ -77,6 +83,7 @@ export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
     'dryRun',
     'log_json',
     'baseUrl',
+    'wait',
   ],
   // A backfill is windowed ingests: the ingest flags, and the window length.
   backfill: [...INGEST_FLAGS, 'batch'],
@@ -95,6 +102,8 @@ export interface StageRequest {
   window: { since?: string; until?: string };
   /** A backfill's child run names its parent in run.started. */
   parent_run_id?: string;
+  /** --wait: how long to wait for the dataset's lock (a child run holds its parent's). */
+  wait_seconds?: number;
 }
 
 const Iso = z.iso.datetime({ offset: true }).or(z.iso.date());
@@ -118,7 +127,7 @@ export function stageRequest(stage: Stage, positional: string | undefined, flags
   const datasetId = positional ?? flags.dataset_id;
   if (datasetId === undefined)
     throw new KfmError('USAGE', `${stage} needs a dataset: kfm ${stage} <dataset_id>`);
-  check(DatasetId, datasetId, 'dataset_id');
+  checkDatasetId(datasetId);
   if (flags.run_id !== undefined) check(RunId, flags.run_id, '--run_id');
   if (stage !== 'ingest' && stage !== 'backfill' && flags.run_id === undefined) {
     throw new KfmError('USAGE', `${stage} continues a run: pass --run_id <id> (printed by kfm ingest)`);
@@ -137,7 +146,23 @@ export function stageRequest(stage: Stage, positional: string | undefined, flags
     ...(flags.run_id === undefined ? {} : { run_id: flags.run_id }),
     flags: stage === 'backfill' ? backfillFlags(checked, window) : checked,
     window,
+    wait_seconds: parseWait(flags.wait),
   };
+}
+
+/** --wait in seconds (a stage's, or `kfm recover`'s); DEFAULT_WAIT_SECONDS when not given. */
+export function parseWait(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_WAIT_SECONDS;
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(value)) {
+    throw new KfmError(
+      'USAGE',
+      `--wait ${value}: expected a number of seconds, e.g. --wait 0 or --wait 120`,
+      {
+        details: { field: '--wait' },
+      },
+    );
+  }
+  return Number(value);
 }
 
 /**
@@ -162,6 +187,10 @@ function backfillFlags(flags: SeedFlags, window: StageRequest['window']): SeedFl
     );
   }
   return { ...flags, batch };
+}
+
+export function checkDatasetId(datasetId: string): void {
+  check(DatasetId, datasetId, 'dataset_id');
 }
 
 function check(schema: z.ZodType, value: string, what: string): void {

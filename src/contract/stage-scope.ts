@@ -1,4 +1,5 @@
 import type { KnownEventType, PayloadOf } from '../events/index.js';
+import { failpoint } from '../failpoints.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
@@ -42,8 +43,8 @@ export interface StageScope {
   limits: RunLimits;
   /** Runs another stage of this dataset in this process, on this ledger and these limits. */
   runChild(request: StageRequest): Promise<ChildOutcome>;
-  /** Ends another run's open stage as failed and rewrites its receipts (taking over a killed run). */
-  closeRun(runId: string, error: { code: string; message: string }): Promise<void>;
+  /** Runs a killed stage of the dataset left open, closed (INTERRUPTED) before this one started. */
+  recovered: readonly string[];
   /** Where a progress line may be drawn: stderr on a terminal without --log_json, else null. */
   progress: ((text: string) => void) | null;
 }
@@ -55,11 +56,13 @@ export interface Recorder {
   scrub: <T>(value: T) => T;
 }
 
-/** Appends one event of this run (secrets scrubbed) and returns its seq. */
+/** Appends one event of this run (secrets scrubbed) and returns its seq; a failpoint either side. */
 export function recordEvent(recorder: Recorder, type: string, payload: Record<string, unknown>): number {
+  failpoint(`event/${type}/before`);
   const { head } = recorder.ledger.appendEvents([
     { type, dataset_id: recorder.dataset_id, run_id: recorder.run_id, payload: recorder.scrub(payload) },
   ]);
+  failpoint(`event/${type}/after`);
   return head.seq;
 }
 

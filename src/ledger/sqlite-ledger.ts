@@ -265,6 +265,15 @@ export class SqliteLedger implements LedgerStore {
     return tables;
   }
 
+  /** Runs `fn` holding the ledger's write lock (BEGIN IMMEDIATE): another process's `fn` or append waits. */
+  exclusive<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (error) {
+      throw explainSqliteError(error);
+    }
+  }
+
   close(): void {
     if (this.db.open) this.access.close();
   }

@@ -2,6 +2,8 @@ import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { KfmError } from '../errors.js';
+import { failpoint } from '../failpoints.js';
+import type { Zone } from './zone-layout.js';
 
 /** What a zone write produced: the path as given (relative to its zone), its sha256 and size. */
 export interface WrittenFile {
@@ -30,9 +32,11 @@ export type FillFile = (handle: FileHandle, hash: Hash) => Promise<number>;
  * Atomic write (POSIX rename(2) replaces the target in one step): a temp file in the target's
  * folder, filled, chmod 0444 if read-only, fsync, rename over the target, fsync the folder (and
  * `dirsToSync`, the parents of folders created for it). Readers see the old file or the whole new
- * one; a crash leaves at most a hidden temp file. On any error the temp file is removed.
+ * one; a crash leaves at most a hidden temp file. On any error the temp file is removed. `zone` names
+ * the failpoints either side of the rename.
  */
 export async function writeAtomically(
+  zone: Zone,
   path: string,
   rel: string,
   readOnly: boolean,
@@ -49,7 +53,9 @@ export async function writeAtomically(
     await handle.sync();
     closed = true;
     await handle.close();
+    failpoint(`write/${zone}/filled`);
     await rename(temp, path);
+    failpoint(`write/${zone}/renamed`);
     for (const dir of new Set([dirname(path), ...dirsToSync])) await syncDirectory(dir);
     return { path: rel, sha256: hash.digest('hex'), bytes };
   } catch (error) {

@@ -102,7 +102,7 @@ export function createZoneWriter(
       const readOnly = opts.readOnly === true;
       const { path, dirs } = prepare(zone, rel, readOnly);
       const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      return writeAtomically(path, rel, readOnly, dirs, async (handle, hash) => {
+      return writeAtomically(zone, path, rel, readOnly, dirs, async (handle, hash) => {
         hash.update(bytes);
         await handle.writeFile(bytes);
         return bytes.byteLength;
@@ -112,7 +112,7 @@ export function createZoneWriter(
       const readOnly = opts.readOnly === true;
       const expected = opts.expectedBytes;
       const { path, dirs } = prepare(zone, rel, readOnly);
-      return writeAtomically(path, rel, readOnly, dirs, async (handle, hash) => {
+      return writeAtomically(zone, path, rel, readOnly, dirs, async (handle, hash) => {
         const total = await pumpToFile(handle, hash, source, expected, `${zone}/${rel}`);
         if (expected !== undefined && total !== expected)
           throw sizeMismatch(`${zone}/${rel}`, expected, total);

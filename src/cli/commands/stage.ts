@@ -44,6 +44,10 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
     '--base-url <url>',
     "public URL of the governed API for catalog links, recorded with the version (default: the dataset's last one, else http://127.0.0.1:8080)",
   ],
+  wait: [
+    '--wait <seconds>',
+    'wait this long for another stage of the dataset to end (default 30), then exit 2 DATASET_BUSY',
+  ],
 };
 
 const DESCRIPTIONS: Record<Stage, string> = {

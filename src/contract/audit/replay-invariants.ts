@@ -79,11 +79,11 @@ export class InvariantChecker {
   finish(): AuditFailure[] {
     for (const [key, run] of this.#runs) {
       if (run.open === null) continue;
-      const runId = key.split('\u0000')[1];
+      const [datasetId, runId] = key.split('\u0000');
       this.#fail(
         run.open.seq,
         'RUN_UNFINISHED',
-        `the ${run.open.stage} stage of run ${runId} started here and has no run.completed (crashed, or still running)`,
+        `the ${run.open.stage} stage of run ${runId} started here and has no run.completed (crashed, or still running): \`kfm recover ${datasetId}\` closes it as INTERRUPTED once no stage of ${datasetId} runs, and removes what it left`,
       );
     }
     return this.#failures.sort((a, b) => (a.seq ?? 0) - (b.seq ?? 0));

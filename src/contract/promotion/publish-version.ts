@@ -2,6 +2,7 @@ import { createReadStream, existsSync, readdirSync, rmSync } from 'node:fs';
 import { chmod, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { KfmError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
 import type { RunOutput } from '../../projections/run-outputs.js';
 import { parseChecksums, renderChecksums } from '../../zones/checksums.js';
 import { sha256File } from '../../zones/file-digest.js';
@@ -75,7 +76,9 @@ export async function publishVersion(request: PublishRequest): Promise<'written'
   });
   const stagingDir = writer.resolve('processed', staging);
   await checkVersionFolder(stagingDir, artifacts);
+  failpoint('publish/staged');
   await rename(stagingDir, finalDir);
+  failpoint('publish/renamed');
   await chmod(finalDir, 0o555);
   await syncDirectory(dirname(finalDir));
   return 'written';

@@ -10,9 +10,7 @@ import {
   type TimeWindow,
 } from '../../projections/backfill-windows.js';
 import { windowEvents } from '../backfill/ingest-window.js';
-import { takeBackfillLock } from '../backfill/lock.js';
 import { etaSeconds, formatDuration, progressLine, windowsPerSecond } from '../backfill/progress.js';
-import { recoverAbandonedRuns } from '../backfill/recover.js';
 import { type WindowDigest, windowDigest } from '../backfill/window-digest.js';
 import type { SeedFlags } from '../stage-request.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
@@ -90,20 +88,15 @@ export function planBackfill(scope: StageScope): Record<string, unknown> {
 
 /**
  * `kfm backfill`: one child run per window (ingest then validate, each run.started naming this run
- * as parent), one `backfill.window.completed` here per validated window. Under the dataset's lock,
- * runs a killed backfill left open are closed first; windows completed before are never captured
- * again, so rerunning the same command resumes where the last one stopped.
+ * as parent), one `backfill.window.completed` here per validated window. Like every stage it runs
+ * under the dataset's lock, after the runs a killed backfill left open were closed (run-stage.ts);
+ * windows completed before are never captured again, so rerunning the same command resumes where
+ * the last one stopped.
  */
 export async function backfill(scope: StageScope): Promise<StageResult> {
-  const lock = await takeBackfillLock(scope);
-  try {
-    const recovered = await recoverAbandonedRuns(scope);
-    const plan = makePlan(scope);
-    const outcomes = await runWindows(scope, plan);
-    return conclude(scope, plan, outcomes, recovered.length);
-  } finally {
-    await lock.release();
-  }
+  const plan = makePlan(scope);
+  const outcomes = await runWindows(scope, plan);
+  return conclude(scope, plan, outcomes, scope.recovered.length);
 }
 
 async function runWindows(scope: StageScope, plan: Plan): Promise<WindowOutcome[]> {

@@ -14,7 +14,7 @@ import { planCatalogFiles, publishedBbox, validateCatalogFiles } from '../promot
 import { contentHash, type VersionArtifact, versionIdOf } from '../promotion/content-hash.js';
 import { catalogEntryOf } from '../promotion/entry-catalogs.js';
 import { evaluateGate, type GateReason, type Rehashed } from '../promotion/evaluate-gate.js';
-import { publishVersion, removeStaleStaging } from '../promotion/publish-version.js';
+import { publishVersion } from '../promotion/publish-version.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
 import { readRecords } from '../validation/read-records.js';
 
@@ -56,9 +56,6 @@ async function checkReceipts(scope: StageScope, events: readonly LedgerEvent[]) 
  */
 export async function promote(scope: StageScope): Promise<StageResult> {
   const ds = scope.request.dataset_id;
-  const stale = removeStaleStaging(scope.writer, ds);
-  if (stale.length > 0)
-    scope.log.warn(`removed stale staging left by an interrupted promotion: ${stale.join(', ')}`);
   const events = scope.runEvents().filter((e) => e.seq < scope.started_seq);
   const outputs = projectRunOutputs(events);
   const inZone = (zone: 'raw' | 'work') => join(scope.layout[zone], ds);

@@ -26,9 +26,8 @@ export interface RunPlace {
 
 /**
  * Where the body of a run writes for its dataset and run: raw captures in data/raw/<id>/<run_id>/
- * beside the raw manifest (ingest.ts, receipts.ts), artifacts (transform.ts), the backfill lock
- * (lock.ts), the staging folder renamed into the version and the catalogs (publish-version.ts,
- * promote.ts). The runtime checks each with the zone writer's guard before run.started, so a stray
+ * beside the raw manifest (ingest.ts, receipts.ts), artifacts (transform.ts), the staging folder
+ * renamed into the version and the catalogs (publish-version.ts, promote.ts). The runtime checks each with the zone writer's guard before run.started, so a stray
  * symlink is refused while the ledger is unchanged. Names decided mid-run (a capture, an artifact,
  * a version id) are covered by the folder they go in; the receipts are checked beside these
  * (runReceiptTarget).
@@ -42,7 +41,7 @@ export function stageWriteTargets(place: RunPlace): WriteTarget[] {
     case 'backfill':
       // Each window is a child ingest, checked when it starts; the raw zone is checked here too so
       // a bad zone stops the backfill before its own run.started.
-      return [captures, { zone: 'work', path: `${ds}/backfill.lock` }];
+      return [captures];
     case 'transform':
       return [{ zone: 'work', path: `${ds}/runs/${runId}/artifacts` }];
     case 'validate':
