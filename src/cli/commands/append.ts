@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
+import { appendExtensionEvents } from '../../ledger/append-extension-events.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { type InputText, readInput } from '../read-input.js';
@@ -9,7 +10,8 @@ export interface AppendOptions {
   connector?: string;
 }
 
-const LINE_SHAPE = 'each line must be one JSON object {"type", "dataset_id", "run_id", "payload"}';
+const LINE_SHAPE =
+  'each line must be one JSON object {"type": "x.<namespace>.<name>", "dataset_id", "run_id", "payload"}';
 
 /** Parses JSON Lines into drafts, remembering each draft's line so errors can name it. */
 export function parseJsonLines(input: InputText): { drafts: unknown[]; lines: number[] } {
@@ -45,7 +47,7 @@ export function appendEventsFromInput(options: GlobalOptions & AppendOptions): C
     }
     const result = await withLedger(paths.ledger, withConnector(options.connector), (ledger) => {
       try {
-        return ledger.appendEvents(drafts);
+        return appendExtensionEvents(ledger, drafts);
       } catch (error) {
         throw locate(error, input.source, lines);
       }
@@ -76,7 +78,7 @@ export function registerAppend(program: Command, cli: Cli): void {
   program
     .command('append')
     .description(
-      'append events given as JSON Lines ({type, dataset_id, run_id, payload} per line) in one transaction: all or nothing',
+      'append extension events x.<namespace>.<name> given as JSON Lines ({type, dataset_id, run_id, payload} per line) in one transaction: all or nothing; core types are refused (RESERVED_TYPE), only the stage runtime writes them',
     )
     .option('--file <path>', 'read events from this file instead of stdin ("-" is stdin)')
     .option('--connector <name>', 'record this connector as the actor of the events')
