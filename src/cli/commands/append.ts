@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
+import { parseStrictJson } from '../../events/strict-json.js';
 import { appendExtensionEvents } from '../../ledger/append-extension-events.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -13,23 +14,27 @@ export interface AppendOptions {
 const LINE_SHAPE =
   'each line must be one JSON object {"type": "x.<namespace>.<name>", "dataset_id", "run_id", "payload"}';
 
-/** Parses JSON Lines into drafts, remembering each draft's line so errors can name it. */
+/**
+ * Parses JSON Lines into drafts, remembering each draft's line so errors can name it. Each line is
+ * read as I-JSON (strict-json.ts): a repeated name or an integer a double cannot hold is refused
+ * rather than silently changed on its way into the hash.
+ */
 export function parseJsonLines(input: InputText): { drafts: unknown[]; lines: number[] } {
   const drafts: unknown[] = [];
   const lines: number[] = [];
   input.text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
-    try {
-      drafts.push(JSON.parse(raw));
-    } catch (error) {
+    const parsed = parseStrictJson(raw);
+    if (!parsed.ok) {
+      const { problem, message, path, column } = parsed.issue;
+      const shape = problem === 'SYNTAX' ? `; ${LINE_SHAPE}` : '';
       throw new KfmError(
         'INVALID_INPUT',
-        `${input.source} line ${i + 1}: not valid JSON (${(error as Error).message}); ${LINE_SHAPE}`,
-        {
-          details: { file: input.source, line: i + 1 },
-        },
+        `${input.source} line ${i + 1} column ${column}: ${path}: ${message}${shape}; nothing was appended`,
+        { details: { file: input.source, line: i + 1, column, path, problem } },
       );
     }
+    drafts.push(parsed.value);
     lines.push(i + 1);
   });
   return { drafts, lines };
