@@ -35,6 +35,11 @@ export const MAX_DEPTH = 1000;
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y;
+const LITERALS = [
+  ['true', true],
+  ['false', false],
+  ['null', null],
+] as const;
 const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const ESCAPES: Record<string, string> = {
   '"': '"',
@@ -111,11 +116,7 @@ class Reader {
     if (c === '[') return this.#array();
     if (c === '"') return this.#string();
     if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return this.#number();
-    for (const [word, value] of [
-      ['true', true],
-      ['false', false],
-      ['null', null],
-    ] as const) {
+    for (const [word, value] of LITERALS) {
       if (this.#text.startsWith(word, this.#at)) {
         this.#at += word.length;
         return value;
@@ -146,13 +147,11 @@ class Reader {
       this.#space();
       if (this.#text[this.#at] !== ':') this.#fail("expected ':' after the member name");
       this.#at++;
-      // defineProperty, as JSON.parse does: assigning "__proto__" would set the prototype instead.
-      Object.defineProperty(object, name, {
-        value: this.#value(),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      const value = this.#value();
+      // JSON.parse makes "__proto__" an own member; assigning it would set the prototype instead.
+      if (name === '__proto__') {
+        Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true });
+      } else object[name] = value;
       this.#path.pop();
       this.#space();
       const next = this.#text[this.#at++];
