@@ -51,7 +51,8 @@ function decodeOutput(
     }
   }
   const decoded = decodeUtf8Strict(file.bytes);
-  if (decoded.ok) return decoded.text;
+  // A leading BOM is dropped, as TextDecoder does by default (RFC 8259 §8.1 lets a parser ignore it).
+  if (decoded.ok) return decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
   const fix =
     'if the upstream uses another encoding, declare it as upstream.encoding in the registry (e.g. windows-1252)';
   const row = format === 'csv' ? csvRowOfLine(new TextDecoder().decode(file.bytes), decoded.line) : undefined;

@@ -73,4 +73,11 @@ describe('readRecords of bytes that are not UTF-8', () => {
       details: { failed: 1, rows: [{ file: 'p.csv', index: 2 }] },
     });
   });
+
+  it('still reads a UTF-8 GeoJSON file that starts with a byte order mark', () => {
+    const doc = '{"type":"FeatureCollection","features":[{"properties":{"n":"Dö"}}]}';
+    const read = readRecords('geojson', [{ path: 'a.geojson', bytes: Buffer.from(`\uFEFF${doc}`, 'utf8') }]);
+    expect(read.unreadable).toEqual([]);
+    expect(read.records[0]?.fields).toEqual({ n: 'Dö' });
+  });
 });
