@@ -47,15 +47,22 @@ export function describeMalformedByte(failure: Extract<Utf8Result, { ok: false }
  * The input as text, refusing bytes that are not UTF-8 (RFC 8259 §8.1) rather than hashing U+FFFD
  * in their place. Every reader of user files (events, specs, configs, registry entries) decodes through it.
  */
-export function utf8Text(source: string, bytes: Uint8Array): string {
+export function utf8Text(
+  source: string,
+  bytes: Uint8Array,
+  fix = 'kfm reads UTF-8 only: convert the file (e.g. iconv -f latin1 -t utf-8)',
+): string {
   const decoded = decodeUtf8Strict(bytes);
   if (decoded.ok) return decoded.text;
   const { line, column, offset } = decoded;
-  throw new KfmError(
-    'INVALID_INPUT',
-    `${source} ${describeMalformedUtf8(decoded)}; kfm reads UTF-8 only: convert the file (e.g. iconv -f latin1 -t utf-8)`,
-    { details: { file: source, line, column, offset } },
-  );
+  throw new KfmError('INVALID_INPUT', `${source} ${describeMalformedUtf8(decoded)}; ${fix}`, {
+    details: { file: source, line, column, offset },
+  });
+}
+
+/** Whether a WHATWG encoding label (utf-8, utf8, unicode-1-1-utf-8 …) names UTF-8; throws for an unknown label. */
+export function isUtf8Label(label: string): boolean {
+  return new TextDecoder(label).encoding === 'utf-8';
 }
 
 /**

@@ -5,12 +5,14 @@ import { note, toJsonLines } from '../support/drafts.js';
 import { type Head, kfmHead, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
 import {
   editRegistry,
+  fixturePath,
   initRoot,
   kfmAt,
   kfmJsonAt,
   ledgerEvents,
   POPULATION,
   registryPath,
+  SITES,
   useTempRoots,
 } from '../support/promote-root.js';
 
@@ -190,5 +192,44 @@ describe('a CSV upstream in Latin-1', () => {
     const validate = await kfmJsonAt(own, ['validate', POPULATION, '--run_id', 'declared']);
 
     expect(validate.json.status).toBe('succeeded');
+  });
+});
+
+describe('a GeoJSON upstream in Latin-1 through a transform', () => {
+  /** The sites fixture with a Latin-1 "Döniphan" as the first site type, and the registry pointed at it. */
+  const latin1Sites = (own: string, encoding?: string) => {
+    const path = join(own, 'sites-latin1.geojson');
+    const text = readFileSync(fixturePath(SITES), 'utf8').replace('"rock art"', '"D\xf6niphan rock art"');
+    writeFileSync(path, Buffer.from(text, 'latin1'));
+    const upstream = { uri: `file://${path}`, media_type: 'application/geo+json' };
+    editRegistry(own, SITES, (e) =>
+      e.set('upstream', encoding === undefined ? upstream : { ...upstream, encoding }),
+    );
+  };
+
+  it('fails the transform naming the capture and line, so U+FFFD never reaches a work artifact', async () => {
+    const own = roots.clone(root);
+    latin1Sites(own);
+    await kfmJsonAt(own, ['ingest', SITES, '--run_id', 'sites']);
+
+    const run = await kfmAt(own, ['transform', SITES, '--run_id', 'sites']);
+
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /raw capture \S+sites-latin1\.geojson line 16 column 20: byte 0xF6 is not valid UTF-8/,
+    );
+    expect(ledgerEvents(own, { run_id: 'sites', type: 'work.artifact.written' })).toEqual([]);
+  });
+
+  it('decodes the declared encoding and writes the artifact as UTF-8', async () => {
+    const own = roots.clone(root);
+    latin1Sites(own, 'windows-1252');
+    await kfmJsonAt(own, ['ingest', SITES, '--run_id', 'sites']);
+
+    await kfmJsonAt(own, ['transform', SITES, '--run_id', 'sites']);
+
+    const [written] = ledgerEvents(own, { run_id: 'sites', type: 'work.artifact.written' });
+    const artifact = join(own, 'data', 'work', SITES, (written!.payload as { path: string }).path);
+    expect(readFileSync(artifact, 'utf8')).toContain('"Döniphan rock art"');
   });
 });

@@ -1,5 +1,5 @@
 import { parse as parseCsv } from 'csv-parse/sync';
-import { decodeUtf8Strict, describeMalformedUtf8 } from '../../events/utf8.js';
+import { decodeUtf8Strict, describeMalformedUtf8, isUtf8Label } from '../../events/utf8.js';
 import type { ArtifactFormat, ParsedRecord } from '../define-connector.js';
 
 export interface ReadRecordsResult {
@@ -12,6 +12,10 @@ export interface ReadRecordsResult {
    */
   unreadable: { file: string; message: string; row?: number }[];
 }
+
+/** The fix for upstream bytes that are not UTF-8, wherever the runtime decodes them. */
+export const DECLARE_ENCODING =
+  'if the upstream uses another encoding, declare it as upstream.encoding in the registry (e.g. windows-1252)';
 
 const CSV_OPTIONS = { columns: true, skip_empty_lines: true, bom: true } as const;
 
@@ -42,7 +46,7 @@ function decodeOutput(
   encoding: string,
   into: ReadRecordsResult,
 ): string | null {
-  if (encoding.toLowerCase().replace(/[-_]/g, '') !== 'utf8') {
+  if (!isUtf8Label(encoding)) {
     try {
       return new TextDecoder(encoding, { fatal: true }).decode(file.bytes);
     } catch {
@@ -53,13 +57,11 @@ function decodeOutput(
   const decoded = decodeUtf8Strict(file.bytes);
   // A leading BOM is dropped, as TextDecoder does by default (RFC 8259 §8.1 lets a parser ignore it).
   if (decoded.ok) return decoded.text.startsWith('\uFEFF') ? decoded.text.slice(1) : decoded.text;
-  const fix =
-    'if the upstream uses another encoding, declare it as upstream.encoding in the registry (e.g. windows-1252)';
   const row = format === 'csv' ? csvRowOfLine(new TextDecoder().decode(file.bytes), decoded.line) : undefined;
   const where = row === undefined ? '' : row < 0 ? 'the header, ' : `row ${row}, `;
   into.unreadable.push({
     file: file.path,
-    message: `${where}${describeMalformedUtf8(decoded)}; ${fix}`,
+    message: `${where}${describeMalformedUtf8(decoded)}; ${DECLARE_ENCODING}`,
     ...(row === undefined || row < 0 ? {} : { row }),
   });
   return null;
