@@ -24,7 +24,7 @@ export default defineConnector({
       );
     }
     for (const input of context.inputs) {
-      const collection = parseCollection(input.path, (await input.read()).toString('utf8'));
+      const collection = parseCollection(input.path, await input.text());
       let changed = 0;
       const features = collection.features.map((feature) => {
         const geometry = generalizeGeometry(feature.geometry, precision);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { KfmError } from '../errors.js';
+import { utf8Text } from '../events/utf8.js';
 import type { Io } from './io.js';
 
 export interface InputText {
@@ -12,10 +13,11 @@ export async function readInput(io: Io, file: string | undefined): Promise<Input
   if (file === undefined || file === '-') {
     const chunks: Buffer[] = [];
     for await (const chunk of io.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    return { source: 'stdin', text: Buffer.concat(chunks).toString('utf8') };
+    return { source: 'stdin', text: utf8Text('stdin', Buffer.concat(chunks)) };
   }
+  let bytes: Buffer;
   try {
-    return { source: file, text: await readFile(file, 'utf8') };
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new KfmError('NOT_FOUND', `${file}: no such file`, { details: { file } });
@@ -23,4 +25,5 @@ export async function readInput(io: Io, file: string | undefined): Promise<Input
       details: { file },
     });
   }
+  return { source: file, text: utf8Text(file, bytes) };
 }

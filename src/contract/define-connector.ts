@@ -52,6 +52,12 @@ export interface TransformInput {
   path: string;
   sha256: string;
   read(): Promise<Buffer>;
+  /**
+   * The capture as text, decoded strictly as the registry's upstream.encoding (UTF-8 when none is
+   * declared): a byte that is not in it fails the stage naming file and line, instead of becoming
+   * U+FFFD in a work artifact that validation would then pass.
+   */
+  text(): Promise<string>;
 }
 
 export interface TransformRecord {

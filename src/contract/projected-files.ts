@@ -1,6 +1,7 @@
 import { stringify } from 'yaml';
 import { projectCatalogInput } from '../catalogs/catalog-input.js';
 import type { DcatDataset } from '../catalogs/dcat.js';
+import { isKnownEventType } from '../events/index.js';
 import type { Sha256Hex } from '../ledger/pure/event-hash.js';
 import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import { projectRawManifest, storedRawFiles } from '../projections/raw-manifest.js';
@@ -47,13 +48,20 @@ export function rawProjectionFiles(datasetId: string, captures: readonly LedgerE
 /**
  * run_record.json, validation_report.json and run_manifest.json of one run, where it has them. A
  * backfill parent's record also needs its dataset's events (its windows live in child runs).
+ *
+ * A receipt is the runtime's account of the steps it performed, so it projects the run's core
+ * events only. Extension facts (`kfm append x.site.note`) stay in the ledger (`kfm log --run_id`)
+ * but leave every receipt as it was: otherwise each append would have to rewrite receipts in the
+ * work zone, racing a stage of the same run that renders them too, and a crash between the append
+ * and the rewrite would fail verify --deep until a replay.
  */
 export function runReceiptFiles(
-  runEvents: readonly LedgerEvent[],
+  allRunEvents: readonly LedgerEvent[],
   datasetPublished: readonly LedgerEvent[],
   sha256: Sha256Hex,
   datasetEvents?: readonly LedgerEvent[],
 ): ProjectedFile[] {
+  const runEvents = allRunEvents.filter((e) => isKnownEventType(e.type));
   const first = runEvents[0];
   if (first === undefined) return [];
   const dir = `${first.dataset_id}/runs/${first.run_id}`;

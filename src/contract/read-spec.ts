@@ -1,12 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { KfmError } from '../errors.js';
+import { parseStrictJson } from '../events/strict-json.js';
+import { utf8Text } from '../events/utf8.js';
 import { canonicalJson } from '../ledger/pure/canonical-json.js';
+import { readRegistryYaml } from '../registry/read-registry-yaml.js';
 
 /**
- * Reads a run spec (JSON, or YAML for .yml/.yaml). YAML is read with the core schema, so no
- * timestamps or other non-JSON types appear, and duplicate keys are refused rather than guessed.
+ * Reads a run spec (JSON, or YAML for .yml/.yaml), refusing whatever would be altered on its way
+ * into spec_hash: bytes that are not UTF-8, duplicate keys, integers a double cannot hold (JSON is
+ * read as I-JSON by strict-json.ts; YAML with the core schema, so no timestamps or other non-JSON
+ * types appear, by the registry's reader).
  * A value RFC 8785 cannot represent (YAML's .nan or .inf) is refused here, naming the file, since
  * spec_hash could not be computed: every caller (stages, `kfm spec-hash`) gets the same message.
  */
@@ -41,9 +45,9 @@ export async function readConfig(file: string): Promise<Record<string, unknown>>
 }
 
 async function readObjectDocument(file: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
@@ -52,7 +56,7 @@ async function readObjectDocument(file: string, what: string): Promise<Record<st
       details: { file },
     });
   }
-  const value = parseDocument(file, text);
+  const value = parseDocument(file, utf8Text(file, bytes));
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new KfmError(
       'INVALID_INPUT',
@@ -66,14 +70,21 @@ async function readObjectDocument(file: string, what: string): Promise<Record<st
 }
 
 export function parseDocument(file: string, text: string): unknown {
-  const yaml = ['.yml', '.yaml'].includes(extname(file).toLowerCase());
-  try {
-    return yaml ? parseYaml(text, { schema: 'core', uniqueKeys: true }) : JSON.parse(text);
-  } catch (error) {
-    const where = error instanceof YAMLParseError && error.linePos ? ` line ${error.linePos[0].line}` : '';
-    const first = (error as Error).message.split('\n')[0];
-    throw new KfmError('INVALID_INPUT', `${file}${where}: not valid ${yaml ? 'YAML' : 'JSON'} (${first})`, {
-      details: { file },
+  if (['.yml', '.yaml'].includes(extname(file).toLowerCase())) {
+    const yaml = readRegistryYaml(text);
+    if (yaml.ok) return yaml.value;
+    const where = yaml.line === undefined ? '' : ` line ${yaml.line}`;
+    const field = yaml.field === undefined ? '' : `${yaml.field}: `;
+    const fix = yaml.fix === undefined ? '' : `; ${yaml.fix}`;
+    throw new KfmError('INVALID_INPUT', `${file}${where}: ${field}${yaml.message}${fix}`, {
+      details: { file, ...(yaml.line === undefined ? {} : { line: yaml.line }) },
     });
   }
+  const json = parseStrictJson(text);
+  if (json.ok) return json.value;
+  const { line, column, path, message, problem } = json.issue;
+  const what = problem === 'SYNTAX' ? `not valid JSON (${message})` : message;
+  throw new KfmError('INVALID_INPUT', `${file} line ${line} column ${column}: ${path}: ${what}`, {
+    details: { file, line, column, path, problem },
+  });
 }

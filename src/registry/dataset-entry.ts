@@ -27,6 +27,22 @@ const MediaType = z
   .string()
   .regex(/^[A-Za-z0-9][\w!#$&^.+-]*\/[A-Za-z0-9][\w!#$&^.+-]*(?:\s*;.*)?$/, { error: 'is not a media type' });
 
+/**
+ * A WHATWG Encoding label TextDecoder knows (utf-8, windows-1252, iso-8859-2, shift_jis …): what the
+ * upstream's text is in. Validation decodes with it strictly; without one, UTF-8 (RFC 8259 §8.1).
+ */
+const Encoding = z.string().refine(
+  (label) => {
+    try {
+      new TextDecoder(label);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'is not an encoding label TextDecoder knows' },
+);
+
 const IsoDate = z.iso.date();
 const IsoDateTime = z.iso.datetime({ offset: true });
 const IsoInstant = z
@@ -64,6 +80,7 @@ export const Upstream = z.strictObject({
   /** Requests per second the connector may send; fractions allowed (0.5 = one every 2 s). */
   rate_limit: z.number().positive({ error: 'must be greater than 0' }).optional(),
   media_type: MediaType.optional(),
+  encoding: Encoding.optional(),
 });
 
 /** For `sensitive-location`: geometry is snapped to this grid (degrees) before promotion. */
@@ -117,6 +134,7 @@ const FIXES: Readonly<Record<string, string>> = {
   'upstream.uri': 'write https://host/path, file:///absolute/path or file:<path inside the project>',
   'upstream.rate_limit': 'write requests per second as a number, e.g. 2 or 0.5',
   'upstream.media_type': 'write a media type such as application/geo+json or text/csv',
+  'upstream.encoding': 'write a WHATWG encoding label, e.g. windows-1252 (for Latin-1 text) or utf-8',
   generalization: 'write generalization: {precision_deg: 0.1}',
   'generalization.precision_deg': 'write a number of degrees, e.g. 0.1 (about 11 km of latitude)',
   keywords: 'write a list of words, e.g. keywords: [weather, stations]',

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KfmError } from '../errors.js';
 import { DATASET_ID_PATTERN } from '../events/ids.js';
+import { decodeUtf8Strict, describeMalformedByte } from '../events/utf8.js';
 import { type DatasetEntry, parseDatasetEntry } from './dataset-entry.js';
 import type { RegistryProblem } from './describe-issues.js';
 import { readRegistryYaml } from './read-registry-yaml.js';
@@ -48,9 +49,9 @@ export async function checkDatasetFile(
   }
   const path = join(registryDir, `${datasetId}.yml`);
   const file = display(registryDir, path, options);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -64,15 +65,28 @@ export async function checkDatasetFile(
       details: { file },
     });
   }
-  return checkText(datasetId, file, text);
+  return checkBytes(datasetId, file, bytes);
 }
 
-function checkText(datasetId: string, file: string, text: string): RegistryFileResult {
-  const yaml = readRegistryYaml(text);
+function checkBytes(datasetId: string, file: string, bytes: Uint8Array): RegistryFileResult {
+  // Refused, not decoded to U+FFFD: a title or publisher would otherwise reach DCAT altered.
+  const text = decodeUtf8Strict(bytes);
+  if (!text.ok) {
+    const message = `${describeMalformedByte(text)} (column ${text.column})`;
+    const problem = { field: '', message, fix: 'save the file as UTF-8', line: text.line };
+    return { dataset_id: datasetId, file, errors: [problem] };
+  }
+  const yaml = readRegistryYaml(text.text);
   if (!yaml.ok) {
     const line = yaml.line === undefined ? {} : { line: yaml.line };
-    const fix = yaml.line === undefined ? 'fix the YAML syntax' : `fix the YAML syntax at line ${yaml.line}`;
-    return { dataset_id: datasetId, file, errors: [{ field: '', message: yaml.message, fix, ...line }] };
+    const fix =
+      yaml.fix ??
+      (yaml.line === undefined ? 'fix the YAML syntax' : `fix the YAML syntax at line ${yaml.line}`);
+    return {
+      dataset_id: datasetId,
+      file,
+      errors: [{ field: yaml.field ?? '', message: yaml.message, fix, ...line }],
+    };
   }
   const parsed = parseDatasetEntry(yaml.value, datasetId, yaml.lineOf);
   return parsed.ok

@@ -27,6 +27,11 @@ async function appendAll(root: string, drafts: readonly Draft[]): Promise<Head> 
   return run.json.head;
 }
 
+/** A second extension type, for the filters of `kfm log`. */
+function reading(dataset_id: string, run_id: string, name: string): Draft {
+  return { type: 'x.test.reading', dataset_id, run_id, payload: { name } };
+}
+
 function withoutPayloadField(draft: Draft, field: string): Draft {
   const payload = { ...draft.payload };
   delete payload[field];
@@ -71,7 +76,7 @@ describe('kfm append', () => {
 
   it('reads JSON Lines from stdin and prints the new head', async () => {
     const run = await runKfm(['--root', root, 'append'], {
-      input: toJsonLines([note('ds_a', 'run_1', 'first'), rawCaptured('ds_a', 'run_1', 'f1')]),
+      input: toJsonLines([note('ds_a', 'run_1', 'first'), note('ds_a', 'run_1', 'second')]),
     });
 
     expect(run.status).toBe(0);
@@ -114,8 +119,13 @@ const BAD_LINES: { name: string; line: string; code: string }[] = [
     code: 'INVALID_EVENT',
   },
   {
-    name: 'a payload failing its schema (raw.captured without sha256)',
+    name: 'a core event type, even one whose payload fails its schema (raw.captured without sha256)',
     line: JSON.stringify(withoutPayloadField(rawCaptured('ds_a', 'run_1', 'f'), 'sha256')),
+    code: 'RESERVED_TYPE',
+  },
+  {
+    name: 'a payload that is not a JSON object',
+    line: JSON.stringify({ ...note('ds_a', 'run_1', 'x'), payload: ['a', 'list'] }),
     code: 'INVALID_EVENT',
   },
   {
@@ -198,7 +208,7 @@ describe('kfm verify and kfm head', () => {
     await initRoot(root);
     appended = await appendAll(root, [
       note('ds_a', 'run_1', 'a'),
-      rawCaptured('ds_a', 'run_1', 'b'),
+      note('ds_a', 'run_1', 'b'),
       note('ds_b', 'r', 'c'),
     ]);
   });
@@ -244,12 +254,12 @@ describe('kfm log', () => {
   // --since_seq (or with an inclusive one) 2, and without --limit 6 and 7.
   const drafts = [
     note('ds_a', 'run_1', 'one'),
-    rawCaptured('ds_a', 'run_1', 'two'),
-    rawCaptured('ds_b', 'run_1', 'three'),
-    rawCaptured('ds_a', 'run_2', 'four'),
+    reading('ds_a', 'run_1', 'two'),
+    reading('ds_b', 'run_1', 'three'),
+    reading('ds_a', 'run_2', 'four'),
     note('ds_a', 'run_1', 'five'),
-    rawCaptured('ds_a', 'run_1', 'six'),
-    rawCaptured('ds_a', 'run_1', 'seven'),
+    reading('ds_a', 'run_1', 'six'),
+    reading('ds_a', 'run_1', 'seven'),
   ];
   let root: string;
   beforeAll(async () => {
@@ -298,7 +308,7 @@ describe('kfm log', () => {
       '--run_id',
       'run_1',
       '--type',
-      'raw.captured',
+      'x.test.reading',
       '--since_seq',
       '2',
       '--limit',
@@ -314,12 +324,12 @@ describe('kfm log', () => {
   });
 
   it('prints a table with one row per matching event without --json', async () => {
-    const run = await runKfm(['--root', root, 'log', '--type', 'raw.captured']);
+    const run = await runKfm(['--root', root, 'log', '--type', 'x.test.reading']);
 
     expect(run.status).toBe(0);
     const rows = run.stdout.split('\n').filter((line) => /^\s*\d+\s/.test(line));
     expect(rows.map((row) => Number(row.trim().split(/\s+/)[0]))).toEqual([2, 3, 4, 6, 7]);
-    expect(rows.every((row) => row.includes('raw.captured'))).toBe(true);
+    expect(rows.every((row) => row.includes('x.test.reading'))).toBe(true);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, TokenStore } from '../../src/serve/tokens.js';
+import { appendAsRuntime } from '../support/runtime-append.js';
 import {
   demoRoot,
   http,
@@ -11,11 +12,13 @@ import {
   useServeDirs,
   writeRegistry,
 } from '../support/serve-http.js';
-import { kfm, ledgerEvents } from '../support/stage-root.js';
+import { ledgerEvents } from '../support/stage-root.js';
+import { ledgerPath } from '../support/temp-dirs.js';
 
 // Versions the promotion gate would never let through, written around it (files in data/processed
-// and events appended with `kfm append`): the boundary checks again what it serves, so a finer
-// coordinate, an ungeneralized run or a non-aggregate artifact is refused even then.
+// and core events appended past the runtime, as a forger with the ledger file could): the boundary
+// checks again what it serves, so a finer coordinate, an ungeneralized run or a non-aggregate
+// artifact is refused even then.
 
 const dir = useServeDirs('serve-bypass');
 const POPULATION = 'ks_county_population';
@@ -32,12 +35,9 @@ const get = (path: string, token?: string) => http(server.url, path, token === u
 const artifactPath = (id: string, name = versions.get(id)!.artifact) =>
   `/datasets/${id}/versions/${versions.get(id)!.version_id}/artifacts/${name}`;
 
-/** Appends events through the CLI, as a connector in another language would. */
-async function append(events: object[]) {
-  const file = join(dir(), 'events.jsonl');
-  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
-  const run = await kfm(root, ['append', '--file', file]);
-  if (run.status !== 0) throw new Error(`kfm append exited ${run.status}: ${run.stderr}`);
+/** Appends core events past the runtime (`kfm append` refuses them), as a forger with the file could. */
+function append(events: object[]): Promise<void> {
+  return appendAsRuntime(ledgerPath(root), events);
 }
 
 /** A version folder written by hand and a version.published for it: what a gate bypass would leave. */

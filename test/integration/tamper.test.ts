@@ -12,9 +12,11 @@ import {
   readRows,
   withLedgerFile,
 } from '../support/ledger-file.js';
+import { appendAsRuntime } from '../support/runtime-append.js';
 import { copyLedger, ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
-// A real ledger of 8 events written by the CLI; each case tampers with its own copy of the file
+// A real ledger of 8 events (notes by `kfm append`, raw.captured by the runtime's own append,
+// since `kfm append` refuses core types); each case tampers with its own copy of the file
 // and asks the built CLI (`kfm verify --json`) where the chain breaks, by seq and code.
 
 const EVENTS = 8;
@@ -41,8 +43,12 @@ beforeAll(async () => {
   pristineRoot = tempRoot();
   const init = await runKfm(['--root', pristineRoot, 'init']);
   expect(init.status).toBe(0);
-  // Two appends, so the ledger holds more than one transaction's worth of chain.
-  for (const part of [drafts.slice(0, 5), drafts.slice(5)]) {
+  // Several appends, so the ledger holds more than one transaction's worth of chain.
+  for (const part of [drafts.slice(0, 2), drafts.slice(2, 3), drafts.slice(3, 5), drafts.slice(5)]) {
+    if (part.some((draft) => draft.type === 'raw.captured')) {
+      await appendAsRuntime(ledgerPath(pristineRoot), part);
+      continue;
+    }
     const run = await runKfm(['--root', pristineRoot, 'append'], { input: toJsonLines(part) });
     expect(run.status).toBe(0);
   }

@@ -9,6 +9,8 @@ import { contentHash } from '../../src/contract/promotion/content-hash.js';
 import { nodeSha256Hex } from '../../src/ledger/node-hasher.js';
 import { makeWritable, useDemoRoots } from '../support/demo-root.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { appendAsRuntime } from '../support/runtime-append.js';
+import { ledgerPath } from '../support/temp-dirs.js';
 
 // The tamper matrix of issue 5 over a real demo root (three datasets ingested, validated and promoted
 // by the built CLI): each case tampers with its own copy in one way, and `kfm verify --deep --json`
@@ -161,7 +163,8 @@ describe('kfm verify --deep on a real demo root', () => {
     const root = roots.copy(pristine);
     const real = eventOf('version.published', 'ks_mesonet_stations');
     // Other content under the existing version id, with a content_hash that matches that content,
-    // appended through the real append API in the very run that published the version.
+    // appended through the ledger's own append (`kfm append` refuses core types) in the very run
+    // that published the version.
     const artifacts = [{ path: 'stations.geojson', sha256: 'e'.repeat(64), bytes: 7 }];
     const payload = {
       ...real.payload,
@@ -169,8 +172,7 @@ describe('kfm verify --deep on a real demo root', () => {
       content_hash: contentHash(real.dataset_id, artifacts, nodeSha256Hex),
     };
     const draft = { type: real.type, dataset_id: real.dataset_id, run_id: real.run_id, payload };
-    const append = await runKfm(['--root', root, 'append'], { input: `${JSON.stringify(draft)}\n` });
-    expect(append.status).toBe(0);
+    await appendAsRuntime(ledgerPath(root), [draft]);
     const forgedSeq = events.length + 1;
 
     const chainOnly = await runKfmJson<DeepReport>(['--root', root, '--json', 'verify']);

@@ -87,4 +87,14 @@ describe('the source tree', () => {
     for (const file of graph.keys()) visit(file, []);
     expect(cycles).toEqual([]);
   });
+
+  it('lets only the stage runtime and the ledger itself append core events', () => {
+    // LedgerStore.appendEvents takes any type; every other door (the CLI's `kfm append`, whatever
+    // connectors in other languages call) goes through appendExtensionEvents, which refuses core types.
+    const privileged = new Set(['contract', 'ledger']);
+    const callers = [...graph.keys()].filter(
+      (file) => !privileged.has(layerOf(file)) && /\.appendEvents\(/.test(readFileSync(file, 'utf8')),
+    );
+    expect(callers.map((file) => relative(SRC, file))).toEqual([]);
+  });
 });

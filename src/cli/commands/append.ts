@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
+import { parseStrictJson } from '../../events/strict-json.js';
+import { appendExtensionEvents } from '../../ledger/append-extension-events.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { type InputText, readInput } from '../read-input.js';
@@ -9,25 +11,30 @@ export interface AppendOptions {
   connector?: string;
 }
 
-const LINE_SHAPE = 'each line must be one JSON object {"type", "dataset_id", "run_id", "payload"}';
+const LINE_SHAPE =
+  'each line must be one JSON object {"type": "x.<namespace>.<name>", "dataset_id", "run_id", "payload"}';
 
-/** Parses JSON Lines into drafts, remembering each draft's line so errors can name it. */
+/**
+ * Parses JSON Lines into drafts, remembering each draft's line so errors can name it. Each line is
+ * read as I-JSON (strict-json.ts): a repeated name or an integer a double cannot hold is refused
+ * rather than silently changed on its way into the hash.
+ */
 export function parseJsonLines(input: InputText): { drafts: unknown[]; lines: number[] } {
   const drafts: unknown[] = [];
   const lines: number[] = [];
   input.text.split('\n').forEach((raw, i) => {
     if (raw.trim() === '') return;
-    try {
-      drafts.push(JSON.parse(raw));
-    } catch (error) {
+    const parsed = parseStrictJson(raw);
+    if (!parsed.ok) {
+      const { problem, message, path, column } = parsed.issue;
+      const shape = problem === 'SYNTAX' ? `; ${LINE_SHAPE}` : '';
       throw new KfmError(
         'INVALID_INPUT',
-        `${input.source} line ${i + 1}: not valid JSON (${(error as Error).message}); ${LINE_SHAPE}`,
-        {
-          details: { file: input.source, line: i + 1 },
-        },
+        `${input.source} line ${i + 1} column ${column}: ${path}: ${message}${shape}; nothing was appended`,
+        { details: { file: input.source, line: i + 1, column, path, problem } },
       );
     }
+    drafts.push(parsed.value);
     lines.push(i + 1);
   });
   return { drafts, lines };
@@ -45,7 +52,7 @@ export function appendEventsFromInput(options: GlobalOptions & AppendOptions): C
     }
     const result = await withLedger(paths.ledger, withConnector(options.connector), (ledger) => {
       try {
-        return ledger.appendEvents(drafts);
+        return appendExtensionEvents(ledger, drafts);
       } catch (error) {
         throw locate(error, input.source, lines);
       }
@@ -76,7 +83,7 @@ export function registerAppend(program: Command, cli: Cli): void {
   program
     .command('append')
     .description(
-      'append events given as JSON Lines ({type, dataset_id, run_id, payload} per line) in one transaction: all or nothing',
+      'append extension events x.<namespace>.<name> given as JSON Lines ({type, dataset_id, run_id, payload} per line) in one transaction: all or nothing; core types are refused (RESERVED_TYPE), only the stage runtime writes them',
     )
     .option('--file <path>', 'read events from this file instead of stdin ("-" is stdin)')
     .option('--connector <name>', 'record this connector as the actor of the events')

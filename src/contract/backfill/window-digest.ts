@@ -32,7 +32,7 @@ export async function windowDigest(scope: StageScope, childRunId: string): Promi
   const listing = captures.map((c) => ({ sha256: c.sha256, bytes: c.bytes }));
   return {
     files: captures.length,
-    rows: readRecords(scope.connector.format, files).records.length,
+    rows: readRecords(scope.connector.format, files, scope.entry?.upstream?.encoding).records.length,
     sha256: nodeSha256Hex(utf8(canonicalJson(listing))),
   };
 }

@@ -81,7 +81,9 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   const published = scope.datasetEvents('version.published') as Published[];
   const files = artifacts.map((a, i) => ({ path: a.path, bytes: bytes[i]! }));
   const geometries =
-    scope.connector.format === 'geojson' ? readRecords('geojson', files).records.map((r) => r.geometry) : [];
+    scope.connector.format === 'geojson'
+      ? readRecords('geojson', files, scope.entry?.upstream?.encoding).records.map((r) => r.geometry)
+      : [];
   const bbox = scope.entry?.spatial ? publishedBbox(files) : undefined;
   const startedAt = scope.runEvents().find((e) => e.seq === scope.started_seq)?.recorded_at ?? '';
   // Recorded with the version, so catalogs replay with it; once set it holds for later versions.

@@ -1,8 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KfmError } from '../../errors.js';
+import { isUtf8Label, utf8Text } from '../../events/utf8.js';
 import { isType } from '../../projections/ledger-event.js';
 import type { TransformContext, TransformInput } from '../define-connector.js';
 import type { StageScope } from '../stage-scope.js';
+import { DECLARE_ENCODING } from '../validation/read-records.js';
 
 export interface TransformSummary {
   artifacts: string[];
@@ -12,13 +15,26 @@ export interface TransformSummary {
 /** The run's raw captures, readable, as a transform's inputs. */
 export function transformInputs(scope: StageScope): TransformInput[] {
   const rawDir = join(scope.layout.raw, scope.request.dataset_id);
+  const encoding = scope.entry?.upstream?.encoding ?? 'utf-8';
   return scope
     .runEvents()
     .filter((e) => isType(e, 'raw.captured'))
     .map((e) => {
       const { path, sha256 } = e.payload as { path: string; sha256: string };
-      return { path, sha256, read: () => readFile(join(rawDir, path)) };
+      const read = () => readFile(join(rawDir, path));
+      return { path, sha256, read, text: async () => decodeCapture(path, await read(), encoding) };
     });
+}
+
+function decodeCapture(path: string, bytes: Uint8Array, encoding: string): string {
+  if (isUtf8Label(encoding)) return utf8Text(`raw capture ${path}`, bytes, DECLARE_ENCODING);
+  try {
+    return new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    throw new KfmError('INVALID_INPUT', `raw capture ${path}: not valid ${encoding} (upstream.encoding)`, {
+      details: { file: path },
+    });
+  }
 }
 
 /** work → work: the connector's deterministic transform; every output and every governed change recorded. */

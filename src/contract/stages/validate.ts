@@ -57,7 +57,7 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
       policy_labels: entry.policy_labels,
       spatial: entry.spatial,
     },
-    read: readRecords(scope.connector.format, files),
+    read: readRecords(scope.connector.format, files, entry.upstream?.encoding),
     window: windowOfRun(scope),
     raw,
   });

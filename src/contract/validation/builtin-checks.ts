@@ -111,11 +111,15 @@ function rawChecksums(raw: ValidationInput['raw']): Check {
 
 function readable(read: ReadRecordsResult, emptyOk: boolean): Check {
   if (read.unreadable.length > 0) {
+    const rows = read.unreadable.flatMap((u) =>
+      u.row === undefined ? [] : [{ file: u.file, index: u.row }],
+    );
     return shaped(
       'readable',
       false,
       read.unreadable.map((u) => `${u.file}: ${u.message}`).join('; '),
       read.unreadable.length,
+      rows.length === 0 ? undefined : rows,
     );
   }
   // A time window may legitimately hold nothing (a gauge outage); the connector says so.

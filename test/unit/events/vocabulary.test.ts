@@ -190,7 +190,7 @@ describe('checkDraft', () => {
   });
 
   describe('when a payload object has an own key "__proto__"', () => {
-    // JSON.parse (how `kfm append` reads its input) makes "__proto__" an ordinary own key.
+    // JSON.parse, like the strict reader `kfm append` uses (strict-json.ts), makes "__proto__" an own key.
     const parsed = (payload: string) => JSON.parse(`{"p":${payload}}`).p as Record<string, unknown>;
 
     it('refuses it at the top of an extension payload rather than dropping it', () => {

@@ -54,4 +54,27 @@ describe('readRegistryYaml', () => {
   it('gives no line for a required field that is absent', () => {
     expect(problemsOfYaml('title: x\n')).toEqual([expect.not.objectContaining({ line: expect.anything() })]);
   });
+
+  it('refuses an integer outside ±(2^53−1) instead of rounding it, naming line and field', () => {
+    const yaml = readRegistryYaml(
+      'dataset_id: ks_x\nupstream:\n  uri: file:a.csv\n  rate_limit: 12345678901234567890\n',
+    );
+    expect(yaml).toMatchObject({ ok: false, line: 4, field: 'upstream.rate_limit' });
+    expect(!yaml.ok && yaml.message).toContain('would be stored as 12345678901234567000');
+    expect(!yaml.ok && yaml.fix).toContain('quote it');
+  });
+
+  it('reads the integers a double holds as numbers, in maps and lists', () => {
+    const yaml = readRegistryYaml('a: 9007199254740991\nb: [-9007199254740991, 0x10, 1.5]\n');
+    expect(yaml.ok && yaml.value).toEqual({ a: 9007199254740991, b: [-9007199254740991, 16, 1.5] });
+  });
+
+  it.each([
+    ['windows-1252', []],
+    ['latin1', []],
+    ['klingon', ['5:upstream.encoding']],
+  ])('takes upstream.encoding %s when TextDecoder knows it', (encoding, problems) => {
+    const text = `dataset_id: ks_x\nupstream:\n  uri: file:a.csv\n  media_type: text/csv\n  encoding: ${encoding}\n`;
+    expect(problemsOfYaml(text).map((p) => `${p.line}:${p.field}`)).toEqual(problems);
+  });
 });
