@@ -53,12 +53,8 @@ function load() {
     const [key] = Object.keys(schema.properties as object);
     const name = Object.keys(schema.$defs as object).find((d) => d.endsWith('Facet'))!;
     const base = JSON.stringify(schema.$defs[name]).match(/OpenLineage\.json#\/\$defs\/(\w+)/)![1]!;
-    return {
-      id: schema.$id as string,
-      key: key!,
-      kind: KIND_OF_BASE[base]!,
-      validate: ajv.getSchema(schema.$id)!,
-    };
+    const id = schema.$id as string;
+    return { id, key: key!, kind: KIND_OF_BASE[base]!, validate: ajv.getSchema(id)! };
   });
   return { core: ajv.getSchema(CORE_ID)!, facets };
 }
