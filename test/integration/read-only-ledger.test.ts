@@ -12,7 +12,7 @@ import { sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { readOnlyMount } from '../support/read-only-mount.js';
 import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
-// Readers (verify, head, log, versions, runs, show, prov, lineage, replay --check, serve) open the
+// Readers (verify, head, log, versions, runs, show, prov, lineage, openlineage, replay --check, serve) open the
 // ledger read-only: they never create, migrate or change a file, they work where nothing can be
 // written, and a file that is no ledger is never "ok" (issue 10, item 7).
 
@@ -27,6 +27,7 @@ const READERS: readonly (readonly string[])[] = [
   ['show', '1'],
   ['prov', DATASET],
   ['lineage', DATASET],
+  ['openlineage', DATASET],
   ['replay', '--check'],
   ['serve', '--port', '0'],
 ];
