@@ -3,7 +3,7 @@ import { cursorKey, readCursor, writeCursor } from '../../contract/openlineage/e
 import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/post-lineage.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
-import { decodeEvent } from '../../projections/ledger-event.js';
+import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
 import {
   isOpenLineageAnchor,
   type OpenLineageOptions,
@@ -39,9 +39,28 @@ function defaultNamespace(ctx: QueryContext): string {
   return genesis === undefined ? 'kfm://empty' : `kfm://${genesis.hash.slice(0, 32)}`;
 }
 
+/** Runs whose history stays decoded: several run at once when stages of several datasets interleave. */
+const RUNS_CACHED = 64;
+
+/**
+ * Run histories read incrementally: the anchors of a run come in seq order, so each asks for a little
+ * more of the same run, and each event is read and decoded once. Memory is bounded by RUNS_CACHED
+ * runs, never by the ledger.
+ */
 function historyOf(ctx: QueryContext): RunHistory {
-  return (datasetId, runId, toSeq) =>
-    [...ctx.ledger.readEvents({ dataset_id: datasetId, run_id: runId, to_seq: toSeq })].map(decodeEvent);
+  const cache = new Map<string, { toSeq: number; events: LedgerEvent[] }>();
+  return (datasetId, runId, toSeq) => {
+    const key = `${datasetId}\n${runId}`;
+    const entry = cache.get(key) ?? { toSeq: 0, events: [] };
+    cache.delete(key);
+    cache.set(key, entry);
+    if (cache.size > RUNS_CACHED) cache.delete(cache.keys().next().value!);
+    if (entry.toSeq > toSeq) return entry.events.filter((e) => e.seq <= toSeq);
+    const filter = { dataset_id: datasetId, run_id: runId, from_seq: entry.toSeq + 1, to_seq: toSeq };
+    for (const row of ctx.ledger.readEvents(filter)) entry.events.push(decodeEvent(row));
+    entry.toSeq = toSeq;
+    return entry.events;
+  };
 }
 
 /** The run.started/run.completed events after `afterSeq` up to `toSeq`, streamed page by page. */
