@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backfill, DS as STREAMFLOW, useBackfillRoots } from '../support/backfill-root.js';
@@ -164,4 +164,45 @@ describe('kfm openlineage --emit', () => {
     expect(JSON.parse(third.stdout)).toMatchObject({ delivered: 0 });
     expect(sink.requests).toHaveLength(requests);
   }, 120_000);
+
+  it('ends a promote with delivery when KFM_OPENLINEAGE_URL is set; an endpoint that is down only warns', async () => {
+    sink = await startLineageSink();
+    const root = roots.fresh();
+    await initRoot(root);
+    const env = { KFM_OPENLINEAGE_URL: sink.base, KFM_OPENLINEAGE_API_KEY: 'k-9' };
+    const promote = (run: string) =>
+      runKfm(['--root', root, '--json', 'promote', STATIONS, '--run_id', run], { env });
+    for (const run of ['up', 'down'])
+      for (const stage of ['ingest', 'validate']) await kfmJsonAt(root, [stage, STATIONS, '--run_id', run]);
+
+    const up = await promote('up');
+    expect(up.status, up.stderr).toBe(0);
+    expect(JSON.parse(up.stdout)).toMatchObject({ stage: 'promote', status: 'succeeded' });
+    const soFar = (await openlineage(root)).stdout.split('\n').filter((l) => l !== '');
+    expect(sink.accepted).toEqual(soFar);
+    expect(new Set(sink.requests.map((r) => r.authorization))).toEqual(new Set(['Bearer k-9']));
+
+    sink.down(1000);
+    const down = await promote('down');
+    expect(down.status, down.stderr).toBe(0);
+    expect(down.stderr).toMatch(/openlineage: .*503.*the promotion stands/);
+    expect(ledgerEvents(root, { type: 'version.reused' }).map((e) => e.run_id)).toEqual(['down']);
+
+    sink.down(0);
+    const resumed = await openlineage(root, ['--emit', sink.base]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(sink.accepted).toEqual((await openlineage(root)).stdout.split('\n').filter((l) => l !== ''));
+  }, 120_000);
+
+  it('refuses a cursor file it cannot read, naming it, and sends nothing', async () => {
+    sink = await startLineageSink();
+    const root = demos.copy(demo);
+    const cursor = join(root, 'data', 'work', '.openlineage-cursor.json');
+    writeFileSync(cursor, '{"cursors": {"x": {"seq": -1}}}');
+    const run = await openlineage(root, ['--emit', sink.base]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(cursor);
+    expect(run.stderr).toMatch(/delete it/);
+    expect(sink.requests).toEqual([]);
+  });
 });

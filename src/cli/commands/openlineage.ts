@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { cursorKey, readCursor, writeCursor } from '../../contract/openlineage/emit-cursor.js';
 import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/post-lineage.js';
-import { EXIT, KfmError } from '../../errors.js';
+import { type RetryPolicy, resolveRetryPolicy } from '../../contract/upstream/retry-policy.js';
+import { EXIT, type ExitCode, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
 import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
 import {
@@ -10,7 +11,7 @@ import {
   projectRunEvent,
   type RunHistory,
 } from '../../projections/openlineage.js';
-import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { parseCount } from '../parse-args.js';
 import { type QueryContext, requireDataset, withQueries } from '../query-access.js';
 import { resolveAsOf } from './lineage.js';
@@ -118,7 +119,7 @@ export function printOpenLineage(options: GlobalOptions & OpenLineageCommandOpti
     const now = (options.now ?? Date.now)();
     if (options.api_key !== undefined && options.emit === undefined)
       throw new KfmError('USAGE', '--api-key is only used with --emit <url>');
-    if (options.emit !== undefined) return emitOpenLineage(options, now, io);
+    if (options.emit !== undefined) return emitOpenLineage({ ...options, emit: options.emit }, now, io);
     await withQueries(options, (ctx) => {
       const plan = planExport(ctx, options, now);
       for (const { line } of project(ctx, options, plan, options.since_seq ?? 0, plan.toSeq))
@@ -128,39 +129,89 @@ export function printOpenLineage(options: GlobalOptions & OpenLineageCommandOpti
   };
 }
 
-async function emitOpenLineage(
-  options: GlobalOptions & OpenLineageCommandOptions,
+export interface EmitSummary {
+  endpoint: string;
+  namespace: string;
+  from_seq: number;
+  to_seq: number;
+  delivered: number;
+}
+
+/**
+ * Delivers the events after the endpoint's cursor, in order, moving the cursor after each one;
+ * throws OPENLINEAGE_EMIT_FAILED (cursor at the last delivered) when the endpoint will not take one.
+ */
+export async function emitLineage(
+  options: GlobalOptions & OpenLineageCommandOptions & { emit: string },
   now: number,
-  io: Parameters<CommandRun>[0],
-) {
-  const url = options.emit!;
-  const endpoint = lineageEndpoint(url);
+  policy?: RetryPolicy,
+): Promise<EmitSummary> {
+  const endpoint = lineageEndpoint(options.emit);
   const { root } = resolvePaths(options);
-  const summary = await withQueries(options, async (ctx) => {
+  const transport = {
+    url: options.emit,
+    ...(options.api_key === undefined ? {} : { apiKey: options.api_key }),
+    ...(policy === undefined ? {} : { policy }),
+  };
+  return withQueries(options, async (ctx) => {
     const plan = planExport(ctx, options, now);
     const key = cursorKey(endpoint, plan.namespace, options.dataset_id);
-    const cursor = await readCursor(root, key);
-    const after = Math.max(cursor, options.since_seq ?? 0);
+    const after = Math.max(await readCursor(root, key), options.since_seq ?? 0);
     let delivered = 0;
-    // Materialised one page of anchors at a time by the generator; each delivery moves the cursor.
     for (const { seq, line } of project(ctx, options, plan, after, plan.toSeq)) {
-      await postLineageEvent(
-        { url, ...(options.api_key === undefined ? {} : { apiKey: options.api_key }) },
-        line,
-        seq,
-      );
+      await postLineageEvent(transport, line, seq);
       await writeCursor(root, key, seq);
       delivered++;
     }
     if (plan.toSeq > after) await writeCursor(root, key, plan.toSeq);
     return { endpoint, namespace: plan.namespace, from_seq: after + 1, to_seq: plan.toSeq, delivered };
   });
+}
+
+async function emitOpenLineage(
+  options: GlobalOptions & OpenLineageCommandOptions & { emit: string },
+  now: number,
+  io: Io,
+): Promise<ExitCode> {
+  const summary = await emitLineage(options, now);
   if (options.json) writeJson(io, summary);
+  else if (summary.delivered === 0)
+    io.stdout(`nothing new for ${summary.endpoint}; cursor at ${summary.to_seq}\n`);
   else
     io.stdout(
       `delivered ${summary.delivered} OpenLineage event(s) to ${summary.endpoint} (seq ${summary.from_seq}..${summary.to_seq}); cursor at ${summary.to_seq}\n`,
     );
   return EXIT.ok;
+}
+
+/** Few attempts after a promote: the stage is done and recorded, and its command should end soon. */
+const AFTER_PROMOTE_POLICY = resolveRetryPolicy({ maxAttempts: 2, timeoutMs: 5000 });
+
+/**
+ * With KFM_OPENLINEAGE_URL set (and KFM_OPENLINEAGE_API_KEY, if the endpoint wants one), a promote
+ * ends by delivering what the endpoint has not seen yet, on the same cursor as `--emit`. The stage
+ * is already recorded: a failure here is a warning on stderr, never the stage's exit code.
+ */
+export async function emitAfterPromote(
+  options: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  io: Io,
+): Promise<void> {
+  const url = env.KFM_OPENLINEAGE_URL;
+  if (url === undefined || url === '') return;
+  const apiKey = env.KFM_OPENLINEAGE_API_KEY;
+  try {
+    const summary = await emitLineage(
+      { ...options, emit: url, ...(apiKey === undefined || apiKey === '' ? {} : { api_key: apiKey }) },
+      Date.now(),
+      AFTER_PROMOTE_POLICY,
+    );
+    io.stderr(`kfm: openlineage: delivered ${summary.delivered} event(s) to ${summary.endpoint}\n`);
+  } catch (error) {
+    io.stderr(
+      `kfm: openlineage: ${(error as Error).message} (the promotion stands; \`kfm openlineage --emit\` resumes)\n`,
+    );
+  }
 }
 
 export function registerOpenLineage(program: Command, cli: Cli): void {

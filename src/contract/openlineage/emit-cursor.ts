@@ -58,7 +58,9 @@ export async function writeCursor(root: string, key: string, seq: number): Promi
   const path = join(root, CURSOR_FILE);
   await mkdir(dirname(path), { recursive: true });
   const file = await readCursorFile(path);
-  file.cursors[key] = { seq };
+  // Only forward: two emitters that raced (two promotes ending together) may send an event twice,
+  // but the slower one must not move the cursor back over what the faster one delivered.
+  file.cursors[key] = { seq: Math.max(seq, file.cursors[key]?.seq ?? 0) };
   const bytes = new TextEncoder().encode(`${JSON.stringify(file, null, 2)}\n`);
   await writeAtomically(path, CURSOR_FILE, false, [], async (handle, hash) => {
     hash.update(bytes);
