@@ -37,6 +37,13 @@ export function lineageEndpoint(url: string): string {
   }
   if (base.protocol !== 'http:' && base.protocol !== 'https:')
     throw new KfmError('USAGE', `--emit ${redactUrl(url)}: use an http:// or https:// URL`);
+  // The path is appended to the base, so a query would land mid-URL; a secret in the query or the
+  // user:password part belongs in --api-key, where it is never written down (fetch refuses the latter).
+  if (base.search !== '' || base.hash !== '' || base.username !== '' || base.password !== '')
+    throw new KfmError(
+      'USAGE',
+      `--emit ${redactUrl(url)}: give the server's base URL without user:password@, ?query or #fragment (a key goes in --api-key)`,
+    );
   return `${base.href.replace(/\/+$/, '')}/api/v1/lineage`;
 }
 

@@ -87,6 +87,10 @@ describe('lineageEndpoint', () => {
   it('refuses what is not an http(s) URL as a usage error', () => {
     expect(() => lineageEndpoint('localhost:5000')).toThrow(expect.objectContaining({ code: 'USAGE' }));
     expect(() => lineageEndpoint('file:///tmp/x')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => lineageEndpoint('http://me:pw@h/')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(() => lineageEndpoint('http://h/?api_key=s3cret')).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.not.stringContaining('s3cret') }),
+    );
     expect(lineageEndpoint('https://marquez.example/base/')).toBe(
       'https://marquez.example/base/api/v1/lineage',
     );

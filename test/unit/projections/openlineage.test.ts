@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRunEvent } from '../../../src/projections/openlineage.js';
 import { runUuid, stageRunUuid, uuidV5 } from '../../../src/projections/openlineage-ids.js';
 import { OPENLINEAGE_VECTORS, openLineageIssues } from '../../support/openlineage-schema.js';
+import { historyArb, sealDrafts } from './lineage-events.js';
 import { BF, CH, HISTORY, historyOf, NAMESPACE, projectLines, R1 } from './openlineage-history.js';
 
 const EXPECTED = readFileSync(new URL('./openlineage-expected.jsonl', import.meta.url), 'utf8');
@@ -123,6 +124,20 @@ describe('projectRunEvent', () => {
     const seqOf = (line: string) => JSON.parse(line).run.facets.kfm_ledger.seq as number;
     for (let n = 0; n <= HISTORY.length; n++)
       expect(projectLines(HISTORY.slice(0, n))).toEqual(whole.filter((l) => seqOf(l) <= n));
+  });
+
+  it('projects any schema-valid history, in any order, to valid events, and a prefix to a prefix of them', () => {
+    const seqOf = (line: string) => JSON.parse(line).run.facets.kfm_ledger.seq as number;
+    fc.assert(
+      fc.property(historyArb, fc.nat(), ({ drafts }, at) => {
+        const events = sealDrafts(drafts);
+        const whole = projectLines(events);
+        for (const line of whole) expect(openLineageIssues(JSON.parse(line), { strict: true })).toEqual([]);
+        const cut = at % (events.length + 1);
+        expect(projectLines(events.slice(0, cut))).toEqual(whole.filter((l) => seqOf(l) <= cut));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('skips a completion with no start before it in its run', () => {
