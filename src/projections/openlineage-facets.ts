@@ -31,7 +31,7 @@ export const DATASET_FACETS = {
 } as const;
 
 /** `$id` of schemas/openlineage/KfmLedgerRunFacet.json: the ledger event behind an OpenLineage event. */
-export const KFM_LEDGER_FACET_ID = 'urn:kfm-ledger:openlineage:facets:1-0-0:KfmLedgerRunFacet';
+const KFM_LEDGER_FACET_ID = 'urn:kfm-ledger:openlineage:facets:1-0-0:KfmLedgerRunFacet';
 export const KFM_LEDGER_FACET = `${KFM_LEDGER_FACET_ID}#/$defs/KfmLedgerRunFacet`;
 
 export type Facet = { _producer: string; _schemaURL: string } & Record<string, unknown>;

@@ -9,9 +9,9 @@ import { ULID_PATTERN } from '../events/constants.js';
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 /** The namespace of UUIDv5s for run ids that are not ULIDs (RFC 9562 §5.5): fixed once, forever. */
-export const KFM_RUN_ID_NAMESPACE = '6f1c3e52-8a4b-4d0e-9b7a-2c5d1e0f4a93';
+const KFM_RUN_ID_NAMESPACE = '6f1c3e52-8a4b-4d0e-9b7a-2c5d1e0f4a93';
 /** The namespace of UUIDv5s naming one stage of a run (several stages share a kfm run id). */
-export const KFM_STAGE_RUN_NAMESPACE = '0b9e4f1a-3c7d-4e25-8f60-71a2d4c5b8e6';
+const KFM_STAGE_RUN_NAMESPACE = '0b9e4f1a-3c7d-4e25-8f60-71a2d4c5b8e6';
 
 /**
  * A canonical (upper-case) ULID is 128 bits: its bytes written as a UUID, so the mapping is

@@ -9,7 +9,7 @@ import { writeAtomically } from '../../zones/atomic-write.js';
  * so that emission stays a reader of the ledger; it is replaced atomically, so a crash leaves the old
  * cursor (and at most one event is sent again) or the new one, never a torn file.
  */
-export const CURSOR_FILE = join('data', 'work', '.openlineage-cursor.json');
+const CURSOR_FILE = join('data', 'work', '.openlineage-cursor.json');
 
 interface CursorFile {
   cursors: Record<string, { seq: number }>;
