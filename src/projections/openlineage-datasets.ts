@@ -42,27 +42,20 @@ export function stageFiles(stage: string, before: readonly LedgerEvent[], namesp
 
 function fileDataset(event: LedgerEvent, namespace: string): OpenLineageDataset | null {
   if (isType(event, 'raw.captured'))
-    return zoneFile(
-      namespace,
-      `data/raw/${event.dataset_id}/${event.payload.path}`,
-      event.payload.sha256,
-      event.payload.media_type,
-    );
+    return zoneFile(namespace, `data/raw/${event.dataset_id}/${event.payload.path}`, event.payload.sha256);
   if (isType(event, 'work.artifact.written'))
     return zoneFile(namespace, `data/work/${event.dataset_id}/${event.payload.path}`, event.payload.sha256);
   return null;
 }
 
-function zoneFile(namespace: string, name: string, sha256: string, mediaType?: string): OpenLineageDataset {
+/** A file in a zone; its format by extension for every zone alike (a capture's media type would name raw files differently from the same format elsewhere). */
+function zoneFile(namespace: string, name: string, sha256: string): OpenLineageDataset {
   return {
-    namespace: namespace,
+    namespace,
     name,
     facets: {
       version: facet(DATASET_FACETS.version, { datasetVersion: sha256 }),
-      storage: facet(DATASET_FACETS.storage, {
-        storageLayer: 'file',
-        fileFormat: mediaType ?? fileFormat(name),
-      }),
+      storage: facet(DATASET_FACETS.storage, { storageLayer: 'file', fileFormat: fileFormat(name) }),
     },
   };
 }
