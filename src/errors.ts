@@ -37,6 +37,8 @@ const CODES = {
   STORAGE_CORRUPT: EXIT.integrity,
   /** A read-only command needs a schema the ledger does not have yet: `kfm migrate` upgrades it. */
   MIGRATION_REQUIRED: EXIT.usage,
+  /** `kfm openlineage --emit`: the endpoint refused an event or stayed down after the retries. */
+  OPENLINEAGE_EMIT_FAILED: EXIT.io,
 } as const satisfies Record<string, ExitCode>;
 
 export type KfmErrorCode = keyof typeof CODES;

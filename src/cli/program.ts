@@ -36,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   show: async () => (await import('./commands/show.js')).registerShow,
   lineage: async () => (await import('./commands/lineage.js')).registerLineage,
+  openlineage: async () => (await import('./commands/openlineage.js')).registerOpenLineage,
   prov: async () => (await import('./commands/prov.js')).registerProv,
   demo: async () => (await import('./commands/demo.js')).registerDemo,
   serve: async () => (await import('./commands/serve.js')).registerServe,

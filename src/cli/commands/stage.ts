@@ -93,6 +93,9 @@ export function runStageCommand(
     });
     if (options.json) writeJson(io, outcome);
     else printOutcome(io, outcome);
+    // The OpenLineage module is loaded only where the setting asks for it.
+    if (stage === 'promote' && outcome.status !== 'planned' && process.env.KFM_OPENLINEAGE_URL)
+      await (await import('./openlineage.js')).emitAfterPromote(options, process.env, io);
     return outcome.exit;
   };
 }
