@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
-import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
+import { note, rawCaptured } from '../support/drafts.js';
 import { type KfmRunOptions, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
 import { sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { readOnlyMount } from '../support/read-only-mount.js';

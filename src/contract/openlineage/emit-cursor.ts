@@ -62,7 +62,7 @@ export async function writeCursor(root: string, key: string, seq: number): Promi
   // but the slower one must not move the cursor back over what the faster one delivered.
   file.cursors[key] = { seq: Math.max(seq, file.cursors[key]?.seq ?? 0) };
   const bytes = new TextEncoder().encode(`${JSON.stringify(file, null, 2)}\n`);
-  await writeAtomically(path, CURSOR_FILE, false, [], async (handle, hash) => {
+  await writeAtomically('work', path, CURSOR_FILE, false, [], async (handle, hash) => {
     hash.update(bytes);
     await handle.write(bytes);
     return bytes.byteLength;
