@@ -37,6 +37,12 @@ const CODES = {
   STORAGE_CORRUPT: EXIT.integrity,
   /** A read-only command needs a schema the ledger does not have yet: `kfm migrate` upgrades it. */
   MIGRATION_REQUIRED: EXIT.usage,
+  /** The ledger's backend does not offer this yet (PostgreSQL has no projection tables so far). */
+  BACKEND_UNSUPPORTED: EXIT.usage,
+  /** `kfm export`/`kfm import` was pointed at a ledger that already has events: copies go into empty ones. */
+  LEDGER_NOT_EMPTY: EXIT.usage,
+  /** A row failed verification as it arrived in `kfm export`/`kfm import`; the copy wrote nothing. */
+  COPY_VERIFY_FAILED: EXIT.integrity,
 } as const satisfies Record<string, ExitCode>;
 
 export type KfmErrorCode = keyof typeof CODES;

@@ -42,6 +42,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   key: async () => (await import('./commands/key.js')).registerKey,
   'verify-proof': async () => (await import('./commands/verify-proof.js')).registerVerifyProof,
+  export: async () => (await import('./commands/copy.js')).registerCopy,
+  import: async () => (await import('./commands/copy.js')).registerCopy,
 };
 
 /** Global options that take a value: their value is not the command name. */
