@@ -77,7 +77,11 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
     it('appends batches that extend the chain and stores each event as sealed', async () => {
       const door = await open();
       const first = await door.append(MIXED.slice(0, 3));
-      expect(first).toMatchObject({ first_seq: 1, last_seq: 3, head: { seq: 3, hash: first.events[2]!.hash } });
+      expect(first).toMatchObject({
+        first_seq: 1,
+        last_seq: 3,
+        head: { seq: 3, hash: first.events[2]!.hash },
+      });
       const second = await door.append(MIXED.slice(3));
       expect(second.first_seq).toBe(4);
       expect(second.events[0]!.envelope.prev_hash).toBe(first.head.hash);

@@ -5,14 +5,19 @@
 //
 //   node killed-writer.mjs <postgres-url> <inserted>
 const dist = (path) => new URL(`../../dist/src/ledger/${path}`, import.meta.url).href;
-const [{ openLedger }, { beginAppend, insertRows }, { sealEvents }, { sealContextFactory }, { rowFromSealed }] =
-  await Promise.all([
-    import(dist('ledger-door.js')),
-    import(dist('postgres/postgres-ledger.js')),
-    import(dist('pure/seal-events.js')),
-    import(dist('seal-context.js')),
-    import(dist('ledger-store.js')),
-  ]);
+const [
+  { openLedger },
+  { beginAppend, insertRows },
+  { sealEvents },
+  { sealContextFactory },
+  { rowFromSealed },
+] = await Promise.all([
+  import(dist('ledger-door.js')),
+  import(dist('postgres/postgres-ledger.js')),
+  import(dist('pure/seal-events.js')),
+  import(dist('seal-context.js')),
+  import(dist('ledger-store.js')),
+]);
 const { default: pg } = await import('pg');
 
 const [url, insertedArg] = process.argv.slice(2);
