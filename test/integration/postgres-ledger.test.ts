@@ -96,7 +96,7 @@ describe('a PostgreSQL ledger', () => {
     const given = results.flatMap((r) => r.seqs).sort((a, b) => a - b);
     expect(given).toEqual(Array.from({ length: total }, (_, i) => i + 1));
     await withDoor(url, async (door) => {
-      const events = [];
+      const events: { worker: number; n: number }[] = [];
       for await (const e of door.readDecoded()) events.push(e.payload as { worker: number; n: number });
       expect(events).toHaveLength(total);
       for (let worker = 0; worker < plan.workers; worker++) {
