@@ -37,7 +37,7 @@ const CODES = {
   STORAGE_CORRUPT: EXIT.integrity,
   /** A read-only command needs a schema the ledger does not have yet: `kfm migrate` upgrades it. */
   MIGRATION_REQUIRED: EXIT.usage,
-  /** The ledger's backend does not offer this yet (PostgreSQL has no projection tables so far). */
+  /** The ledger's backend does not offer what was asked (a ledger in memory keeps no projection tables). */
   BACKEND_UNSUPPORTED: EXIT.usage,
   /** `kfm export`/`kfm import` was pointed at a ledger that already has events: copies go into empty ones. */
   LEDGER_NOT_EMPTY: EXIT.usage,

@@ -42,9 +42,9 @@ export interface LedgerDoor {
   datasetIds(): Promise<string[]>;
   /**
    * The projection queries; MIGRATION_REQUIRED when the tables are missing or behind the events,
-   * BACKEND_UNSUPPORTED where the backend has none (PostgreSQL, so far).
+   * BACKEND_UNSUPPORTED where the backend keeps none (memory).
    */
-  projections(): ProjectionReads;
+  projections(): Promise<ProjectionReads>;
   verifyChain(range?: VerifyRange): Promise<ChainReport>;
   /**
    * Stores rows sealed elsewhere (a copy of another ledger) in one transaction, into a ledger that

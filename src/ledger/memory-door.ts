@@ -47,7 +47,7 @@ export class MemoryDoor implements LedgerDoor {
     return [...ids].sort();
   }
 
-  projections(): ProjectionReads {
+  async projections(): Promise<ProjectionReads> {
     throw new KfmError(
       'BACKEND_UNSUPPORTED',
       'a ledger in memory keeps no projection tables: project its events with projectRows instead',

@@ -52,15 +52,20 @@ export class SqliteDoor implements LedgerDoor {
     return this.ledger.datasetIds();
   }
 
-  projections(): ProjectionReads {
+  async projections(): Promise<ProjectionReads> {
     this.ledger.requireCurrentTables();
-    const queries = new ProjectionQueries(this.ledger.db);
-    return new Proxy({} as ProjectionReads, {
-      get: (_target, name: keyof ProjectionQueries) => {
-        const query = queries[name] as (...args: unknown[]) => unknown;
-        return async (...args: unknown[]) => query.apply(queries, args);
-      },
-    });
+    const q = new ProjectionQueries(this.ledger.db);
+    // Spelled out, not a Proxy: a Proxy would answer `then` too, and awaiting it would never settle.
+    return {
+      runs: async (filter) => q.runs(filter),
+      datasetKnown: async (datasetId, toSeq) => q.datasetKnown(datasetId, toSeq),
+      versions: async (datasetId) => q.versions(datasetId),
+      versionsById: async (versionId) => q.versionsById(versionId),
+      runsOfVersion: async (datasetId, versionId) => q.runsOfVersion(datasetId, versionId),
+      capturesBySha256: async (sha256) => q.capturesBySha256(sha256),
+      seqOfEventId: async (eventId) => q.seqOfEventId(eventId),
+      firstDatasetSeqAfter: async (datasetId, iso) => q.firstDatasetSeqAfter(datasetId, iso),
+    };
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {

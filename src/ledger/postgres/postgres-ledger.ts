@@ -12,11 +12,19 @@ import {
 } from '../ledger-door.js';
 import { type AppendResult, type ReadFilter, rowFromSealed } from '../ledger-store.js';
 import { nodeEventHasher } from '../node-hasher.js';
+import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
 import { sealContextFactory } from '../seal-context.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
+import {
+  postgresProjectionReads,
+  projectAppended,
+  projectionRows,
+  projectionsCurrent,
+  syncProjections,
+} from './projection-tables.js';
 
 const COLUMNS = [
   'seq',
@@ -82,7 +90,17 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
     await pool.end();
     throw explainPgError(error, target);
   }
-  return new PostgresLedger(pool, target, options.readOnly ? null : sealContextFactory(options));
+  const ledger = new PostgresLedger(pool, target, options.readOnly ? null : sealContextFactory(options));
+  // A writer brings the tables up to the events (the backfill after 0003, appends by an older kfm).
+  if (!options.readOnly) {
+    try {
+      await ledger.syncProjections();
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
+  }
+  return ledger;
 }
 
 const HEAD = 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1';
@@ -153,6 +171,8 @@ export class PostgresLedger implements LedgerDoor {
     const head = await this.#transaction(async (client) => {
       events = sealEvents(drafts, context(await headOf(client)));
       await insertRows(client, events.map(rowFromSealed));
+      // Same transaction: the tables never disagree with the events a reader can see.
+      await projectAppended(client, events);
       const last = events.at(-1);
       return last === undefined ? headOf(client) : { seq: last.envelope.seq, hash: last.hash };
     });
@@ -174,12 +194,35 @@ export class PostgresLedger implements LedgerDoor {
     return result.rows.map((r) => r.dataset_id);
   }
 
-  projections(): ProjectionReads {
-    throw new KfmError(
-      'BACKEND_UNSUPPORTED',
-      `the PostgreSQL ledger ${this.target} has no projection tables yet: run the query commands on an SQLite copy (kfm import --from)`,
-      { details: { ledger: this.target } },
-    );
+  async projections(): Promise<ProjectionReads> {
+    const client = await this.#query(() => this.#pool.connect());
+    let current: boolean;
+    try {
+      current = await projectionsCurrent(client);
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
+    if (!current) {
+      throw new KfmError(
+        'MIGRATION_REQUIRED',
+        `the projection tables of ${this.target} are behind its events; run \`kfm migrate\` to bring them up to date (a reader never writes them)`,
+        { details: { ledger: this.target } },
+      );
+    }
+    return postgresProjectionReads(this.#pool);
+  }
+
+  /** Empties the projection tables and re-applies every event (what `kfm replay` does), under the head lock. */
+  async rebuildProjections(): Promise<void> {
+    this.#writable();
+    await this.#transaction((client) => syncProjections(client, true));
+  }
+
+  /** The projection rows as stored, in the reducers' encoding: of one dataset or all. */
+  async projectionRows(datasetId?: string): Promise<ProjectionRows> {
+    return this.#query(() => projectionRows(this.#pool, datasetId));
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
@@ -214,8 +257,20 @@ export class PostgresLedger implements LedgerDoor {
         }
       }
       await insertRows(client, batch);
+      await syncProjections(client);
       return headOf(client);
     });
+  }
+
+  /** Brings the projection tables up to the events, under the head lock; a no-op when they are current. */
+  async syncProjections(): Promise<void> {
+    const client = await this.#query(() => this.#pool.connect());
+    try {
+      if (await projectionsCurrent(client)) return;
+    } finally {
+      client.release();
+    }
+    await this.#transaction((c) => syncProjections(c));
   }
 
   async close(): Promise<void> {
