@@ -83,7 +83,10 @@ export async function buildProgram(
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
     .option('--root <dir>', 'the KFM root holding data/ and ledger/ (default: current directory)')
-    .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
+    .option(
+      '--ledger <path>',
+      'the ledger file (default: <root>/ledger/kfm.sqlite); export and import also take sqlite:<path> or postgres://…',
+    )
     .option('--json', 'machine-readable output on stdout')
     .addOption(new Option('--debug', 'show stack traces of errors'))
     .showHelpAfterError('(run with --help for usage)')

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { useDemoRoots } from '../support/demo-root.js';
 import { kfmHead, runKfm, runKfmJson } from '../support/kfm-cli.js';
@@ -105,5 +106,12 @@ describe('kfm export and kfm import', () => {
     expect(run.stderr).toContain('COPY_VERIFY_FAILED');
     expect(run.stderr).toContain('seq 5');
     expect(await eventsIn(url)).toBe(0);
+
+    // Into a file the copy would create: refused the same, and no ledger file is left behind.
+    const fresh = tempRoot();
+    const into = await runKfm(['--root', fresh, 'import', '--from', ledgerPath(root)]);
+    expect(into.status).toBe(1);
+    expect(into.stderr).toContain('COPY_VERIFY_FAILED');
+    expect(existsSync(ledgerPath(fresh))).toBe(false);
   });
 });

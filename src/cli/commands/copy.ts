@@ -1,8 +1,9 @@
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { copyLedger } from '../../ledger/copy-ledger.js';
-import { isLedgerUrl, type LedgerDoor, openLedger } from '../../ledger/ledger-door.js';
+import { isLedgerUrl, type LedgerDoor, openLedger, parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { kfmActor } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
@@ -21,15 +22,27 @@ function commandLineTarget(target: string): string {
   return isLedgerUrl(target) ? target : resolve(target);
 }
 
+/**
+ * An SQLite target file this copy creates, removed again (with its -wal and -shm) if the copy
+ * fails: a refused copy leaves no new ledger behind. Null when the target exists or is no file.
+ */
+function createdFile(to: string): string | null {
+  const target = parseLedgerTarget(to);
+  return target.backend === 'sqlite' && !existsSync(target.path) ? target.path : null;
+}
+
 function copyBetween(options: GlobalOptions, from: string, to: string): CommandRun {
   return async (io: Io) => {
     const opened: LedgerDoor[] = [];
+    const created = createdFile(to);
+    let copied = false;
     try {
       const source = await openLedger(from, { actor: kfmActor(), readOnly: true });
       opened.push(source);
       const target = await openLedger(to, { actor: kfmActor(), create: true });
       opened.push(target);
       const report = await copyLedger(source, target);
+      copied = true;
       if (options.json) writeJson(io, report);
       else
         io.stdout(
@@ -38,6 +51,9 @@ function copyBetween(options: GlobalOptions, from: string, to: string): CommandR
       return EXIT.ok;
     } finally {
       for (const door of opened.reverse()) await door.close();
+      if (!copied && created !== null) {
+        for (const suffix of ['', '-wal', '-shm']) rmSync(`${created}${suffix}`, { force: true });
+      }
     }
   };
 }
