@@ -1,7 +1,7 @@
 import { KfmError } from '../errors.js';
-import type { LedgerEvent } from '../projections/ledger-event.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
 import type { ProjectionQueries } from './projection-queries.js';
+import type { RowEvent } from './pure/projection-rows.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
 import type { SealDefaults } from './seal-context.js';
@@ -37,7 +37,7 @@ export interface LedgerDoor {
   append(drafts: readonly unknown[]): Promise<AppendResult>;
   read(filter?: ReadFilter): AsyncIterable<StoredRow>;
   /** As read, each row's body decoded to the event it hashes (bodies are trusted: verify checks them). */
-  readDecoded(filter?: ReadFilter): AsyncIterable<LedgerEvent>;
+  readDecoded(filter?: ReadFilter): AsyncIterable<RowEvent>;
   /** Every dataset with an event, by name. */
   datasetIds(): Promise<string[]>;
   /**
@@ -118,10 +118,15 @@ export async function* pagedRows(
   }
 }
 
-/** readDecoded's stream, for every backend: each row's body as the event it hashes. */
-export async function* decodedRows(rows: AsyncIterable<StoredRow>): AsyncGenerator<LedgerEvent> {
-  const { decodeEvent } = await import('../projections/ledger-event.js');
-  for await (const row of rows) yield decodeEvent(row);
+const decoder = new TextDecoder();
+
+/**
+ * readDecoded's stream, for every backend: each row's body as the event it hashes (the shape of
+ * projections' LedgerEvent, which the ledger may not import).
+ */
+export async function* decodedRows(rows: AsyncIterable<StoredRow>): AsyncGenerator<RowEvent> {
+  for await (const row of rows)
+    yield { ...(JSON.parse(decoder.decode(row.body)) as RowEvent), hash: row.hash };
 }
 
 export function ledgerNotEmpty(target: string, head: ChainHead): KfmError {

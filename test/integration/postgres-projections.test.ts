@@ -5,7 +5,6 @@ import type { PostgresLedger } from '../../src/ledger/postgres/postgres-ledger.j
 import { projectRows } from '../../src/ledger/pure/projection-columns.js';
 import type { RowEvent } from '../../src/ledger/pure/projection-rows.js';
 import type { SqliteDoor } from '../../src/ledger/sqlite-door.js';
-import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
 import { ledgerPath } from '../support/temp-dirs.js';
@@ -77,7 +76,7 @@ describe('PostgreSQL projection tables', () => {
     const drafts = await opened(
       ledgerPath(root),
       async (door) =>
-        (await collect(door.readDecoded())).map((e: LedgerEvent) => ({
+        (await collect(door.readDecoded())).map((e: RowEvent) => ({
           type: e.type,
           dataset_id: e.dataset_id,
           run_id: e.run_id,
@@ -90,7 +89,7 @@ describe('PostgreSQL projection tables', () => {
       for (let at = 0, size = 1; at < drafts.length; at += size, size = (size % 7) + 1) {
         await door.append(drafts.slice(at, at + size));
       }
-      const events = (await collect(door.readDecoded())) as RowEvent[];
+      const events = await collect(door.readDecoded());
       const expected = projectRows(events);
       expect(expected.proj_versions.size).toBeGreaterThan(0);
       expect(await (door as PostgresLedger).projectionRows()).toEqual(expected);

@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import { GENESIS_HASH, type SealedEvent } from '../../events/index.js';
-import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ProjectionReads } from '../ledger-door.js';
 import {
   type Columns,
@@ -293,7 +292,7 @@ export function postgresProjectionReads(pool: pg.Pool): ProjectionReads {
 
 function decodeStored(body: Uint8Array, hash: string): RowEvent | null {
   try {
-    return { ...(JSON.parse(decoder.decode(body)) as LedgerEvent), hash };
+    return { ...(JSON.parse(decoder.decode(body)) as RowEvent), hash };
   } catch {
     return null;
   }
