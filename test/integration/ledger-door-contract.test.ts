@@ -18,6 +18,7 @@ import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 type OpenDoor = (defaults: SealDefaults) => Promise<LedgerDoor>;
 
 const ACTOR = { tool: 'kfm', tool_version: 'test' };
+const FROZEN_MS = Date.parse('2026-02-16T00:00:00.000Z');
 
 function draft(type: string, dataset_id: string, run_id: string, payload: Record<string, unknown> = {}) {
   return { type, dataset_id, run_id, payload };
@@ -59,8 +60,8 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
     afterEach(async () => {
       for (const door of opened.splice(0)) await door.close();
     });
-    async function open(): Promise<LedgerDoor> {
-      const door = await openDoor({ actor: ACTOR, hasher: nodeEventHasher });
+    async function open(defaults: Partial<SealDefaults> = {}): Promise<LedgerDoor> {
+      const door = await openDoor({ actor: ACTOR, hasher: nodeEventHasher, ...defaults });
       opened.push(door);
       return door;
     }
@@ -159,6 +160,21 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
       });
       const forged = await door.verifyChain({ from_seq: 3, anchors: [{ seq: 4, hash: 'f'.repeat(64) }] });
       expect(forged.failures.map((f) => f.code)).toEqual(['ANCHOR_MISMATCH']);
+    });
+
+    it('gives monotonic ULIDs across batches when the clock stands still or steps back', async () => {
+      const frozen = await open({ now: () => FROZEN_MS });
+      const ids: string[] = [];
+      for (let batch = 0; batch < 3; batch++) {
+        ids.push(...(await frozen.append(MIXED)).events.map((e) => e.envelope.event_id));
+      }
+      let t = FROZEN_MS;
+      const backwards = await open({ now: () => (t -= 1000) });
+      ids.push(...(await backwards.append(MIXED)).events.map((e) => e.envelope.event_id));
+      expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
+      expect(ids.slice(0, 24).every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      expect(ids.slice(24).every((id, i) => i === 0 || id > ids[24 + i - 1]!)).toBe(true);
+      expect((await collect(frozen.read())).map((r) => r.event_id)).toEqual(ids.slice(0, 24));
     });
 
     it('copies rows sealed elsewhere into an empty ledger, and refuses a non-empty one', async () => {
