@@ -44,6 +44,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   key: async () => (await import('./commands/key.js')).registerKey,
   'verify-proof': async () => (await import('./commands/verify-proof.js')).registerVerifyProof,
+  export: async () => (await import('./commands/copy.js')).registerCopy,
+  import: async () => (await import('./commands/copy.js')).registerCopy,
 };
 
 /** Global options that take a value: their value is not the command name. */
@@ -83,7 +85,10 @@ export async function buildProgram(
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
     .option('--root <dir>', 'the KFM root holding data/ and ledger/ (default: current directory)')
-    .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
+    .option(
+      '--ledger <path>',
+      'the ledger file (default: <root>/ledger/kfm.sqlite); export and import also take sqlite:<path> or postgres://…',
+    )
     .option('--json', 'machine-readable output on stdout')
     .addOption(new Option('--debug', 'show stack traces of errors'))
     .showHelpAfterError('(run with --help for usage)')

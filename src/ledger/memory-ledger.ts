@@ -1,3 +1,4 @@
+import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/index.js';
 import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
 import { matchesFilter, rowFromSealed } from './ledger-store.js';
@@ -34,6 +35,21 @@ export class MemoryLedger implements LedgerStore {
       yielded++;
       yield row;
     }
+  }
+
+  /** Rows sealed elsewhere, all or none, refused unless each extends the chain (as SQLite's trigger does). */
+  insertRows(rows: readonly StoredRow[]): void {
+    let head = this.head();
+    for (const row of rows) {
+      if (row.seq !== head.seq + 1 || row.prev_hash !== head.hash) {
+        throw new KfmError(
+          'INVALID_INPUT',
+          `row seq ${row.seq} does not extend the chain at ${head.seq}:${head.hash}; nothing was stored`,
+        );
+      }
+      head = row;
+    }
+    this.#rows.push(...rows);
   }
 
   close(): void {}

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+
+/**
+ * The PostgreSQL ledger's migrations (src/ledger/postgres/): numbered like the SQLite ones in
+ * migrations/, and a migration of the same number makes the same change, so `kfm migrate` reports
+ * the same schema names on both backends. Listed in code for the reasons migrations/index.ts gives.
+ */
+export const POSTGRES_MIGRATIONS: Record<string, () => Promise<Migration>> = {
+  '0001_create_events': () => import('./0001_create_events.js'),
+  '0002_event_read_indexes': () => import('./0002_event_read_indexes.js'),
+  '0003_projection_tables': () => import('./0003_projection_tables.js'),
+};

@@ -1,0 +1,138 @@
+import { KfmError } from '../errors.js';
+import type { AppendResult, ReadFilter } from './ledger-store.js';
+import type { ProjectionQueries } from './projection-queries.js';
+import type { RowEvent } from './pure/projection-rows.js';
+import type { ChainHead } from './pure/seal-events.js';
+import type { ChainReport, StoredRow } from './pure/verify-chain.js';
+import type { SealDefaults } from './seal-context.js';
+
+/** A seq range of the chain to verify (inclusive; open ends run to genesis and to the head). */
+export interface VerifyRange {
+  from_seq?: number;
+  to_seq?: number;
+  /** Heads recorded earlier: a stored row at an anchor's seq must still have its hash. */
+  anchors?: readonly ChainHead[];
+  maxFailures?: number;
+}
+
+/** The projection (read-model) queries of ProjectionQueries, answered asynchronously. */
+export type ProjectionReads = {
+  [K in keyof ProjectionQueries]: (
+    ...args: Parameters<ProjectionQueries[K]>
+  ) => Promise<ReturnType<ProjectionQueries[K]>>;
+};
+
+/**
+ * The one asynchronous way into a ledger, whatever stores it (memory, an SQLite file, a PostgreSQL
+ * database): what the stage runtime, verify, the query commands and serve use of a ledger, so that a
+ * server database can stand behind them. Reads stream in seq order a page at a time (constant
+ * memory); appends are all or nothing and extend the chain linearly even with many writers.
+ */
+export interface LedgerDoor {
+  readonly backend: 'memory' | 'sqlite' | 'postgres';
+  /** Where the ledger is, for messages: a file path or a URL without its password. */
+  readonly target: string;
+  head(): Promise<ChainHead>;
+  /** Seals the drafts onto the head and stores them in one transaction: every one or none. */
+  append(drafts: readonly unknown[]): Promise<AppendResult>;
+  read(filter?: ReadFilter): AsyncIterable<StoredRow>;
+  /** As read, each row's body decoded to the event it hashes (bodies are trusted: verify checks them). */
+  readDecoded(filter?: ReadFilter): AsyncIterable<RowEvent>;
+  /** Every dataset with an event, by name. */
+  datasetIds(): Promise<string[]>;
+  /**
+   * The projection queries; MIGRATION_REQUIRED when the tables are missing or behind the events,
+   * BACKEND_UNSUPPORTED where the backend keeps none (memory).
+   */
+  projections(): Promise<ProjectionReads>;
+  verifyChain(range?: VerifyRange): Promise<ChainReport>;
+  /**
+   * Stores rows sealed elsewhere (a copy of another ledger) in one transaction, into a ledger that
+   * has no events (else LEDGER_NOT_EMPTY): the rows are taken as they are, so the caller verifies
+   * them; the database's chain rules still refuse any that do not extend the chain.
+   */
+  copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead>;
+  close(): Promise<void>;
+}
+
+export interface OpenDoorOptions extends SealDefaults {
+  /** Create the ledger if it does not exist (an SQLite file; a PostgreSQL database must exist). */
+  create?: boolean;
+  /** Only to read: nothing is created or migrated, appends are refused. */
+  readOnly?: boolean;
+  busyTimeoutMs?: number;
+}
+
+export type LedgerTarget = { backend: 'sqlite'; path: string } | { backend: 'postgres'; url: string };
+
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
+/** `postgres://…`/`postgresql://…` is PostgreSQL; `sqlite:<path>` or any other string a file path. */
+export function parseLedgerTarget(target: string): LedgerTarget {
+  if (POSTGRES_URL.test(target)) return { backend: 'postgres', url: target };
+  const path = target.startsWith('sqlite:') ? target.slice('sqlite:'.length) : target;
+  if (path === '') {
+    throw new KfmError(
+      'USAGE',
+      `the ledger target ${JSON.stringify(target)} names no file: give sqlite:<path>`,
+    );
+  }
+  return { backend: 'sqlite', path };
+}
+
+/** Whether a target names a ledger by URL rather than as a plain path (a URL is not path-resolved). */
+export function isLedgerUrl(target: string): boolean {
+  return POSTGRES_URL.test(target) || target.startsWith('sqlite:');
+}
+
+/** Opens a ledger by path or URL; each backend is loaded only when a target names it. */
+export async function openLedger(target: string, options: OpenDoorOptions): Promise<LedgerDoor> {
+  const parsed = parseLedgerTarget(target);
+  if (parsed.backend === 'postgres') {
+    const { openPostgresLedger } = await import('./postgres/postgres-ledger.js');
+    return openPostgresLedger(parsed.url, options);
+  }
+  const { openSqliteDoor } = await import('./sqlite-door.js');
+  return openSqliteDoor(parsed.path, options);
+}
+
+/** Rows a page at a time, by seq: `page` answers a filter with a limit; memory stays one page. */
+export async function* pagedRows(
+  filter: ReadFilter,
+  page: (filter: ReadFilter) => Promise<StoredRow[]> | StoredRow[],
+  pageSize = 1000,
+): AsyncGenerator<StoredRow> {
+  let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+  let from = filter.from_seq;
+  while (remaining > 0) {
+    const rows = await page({
+      ...filter,
+      from_seq: from,
+      limit: Math.min(pageSize, remaining),
+    } as ReadFilter);
+    yield* rows;
+    remaining -= rows.length;
+    const last = rows.at(-1);
+    if (last === undefined || rows.length < pageSize) return;
+    from = last.seq + 1;
+  }
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * readDecoded's stream, for every backend: each row's body as the event it hashes (the shape of
+ * projections' LedgerEvent, which the ledger may not import).
+ */
+export async function* decodedRows(rows: AsyncIterable<StoredRow>): AsyncGenerator<RowEvent> {
+  for await (const row of rows)
+    yield { ...(JSON.parse(decoder.decode(row.body)) as RowEvent), hash: row.hash };
+}
+
+export function ledgerNotEmpty(target: string, head: ChainHead): KfmError {
+  return new KfmError(
+    'LEDGER_NOT_EMPTY',
+    `the ledger ${target} already has ${head.seq} events (head ${head.seq}:${head.hash}); a copy goes into an empty ledger: pick a new file or database`,
+    { details: { ledger: target, head } },
+  );
+}

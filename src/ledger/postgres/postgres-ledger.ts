@@ -1,0 +1,359 @@
+import pg from 'pg';
+import { KfmError } from '../../errors.js';
+import { GENESIS_HASH, type SealedEvent } from '../../events/index.js';
+import {
+  decodedRows,
+  type LedgerDoor,
+  ledgerNotEmpty,
+  type OpenDoorOptions,
+  type ProjectionReads,
+  pagedRows,
+  type VerifyRange,
+} from '../ledger-door.js';
+import { type AppendResult, type ReadFilter, rowFromSealed } from '../ledger-store.js';
+import { nodeEventHasher } from '../node-hasher.js';
+import type { ProjectionRows } from '../pure/projection-columns.js';
+import { type ChainHead, sealEvents } from '../pure/seal-events.js';
+import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
+import { sealContextFactory } from '../seal-context.js';
+import { HEAD_LOCK_KEY } from './head-lock.js';
+import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
+import {
+  postgresProjectionReads,
+  projectAppended,
+  projectionRows,
+  projectionsCurrent,
+  syncProjections,
+} from './projection-tables.js';
+
+const COLUMNS = [
+  'seq',
+  'event_id',
+  'type',
+  'dataset_id',
+  'run_id',
+  'recorded_at',
+  'body',
+  'prev_hash',
+  'hash',
+];
+const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
+/** 9 parameters a row: well under PostgreSQL's 65 535 a statement. */
+const INSERT_CHUNK = 1000;
+const INT8_OID = 20;
+
+/** seq is `bigint`; node-postgres returns int8 as a string unless told, and a seq fits a double. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** The URL without its password, for messages and reports. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}
+
+/**
+ * Opens a PostgreSQL ledger: a writer applies pending migrations (as SQLite's writers do); a reader
+ * (`readOnly`) never migrates and refuses a database without an events table (LEDGER_UNREADABLE).
+ * The database itself must exist: kfm creates tables, not databases.
+ */
+export async function openPostgresLedger(url: string, options: OpenDoorOptions): Promise<PostgresLedger> {
+  const target = displayUrl(url);
+  const pool = new pg.Pool({ connectionString: url, max: 4, types });
+  // An idle client that loses its server reports here; the next query reports it to the caller.
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+    if (options.readOnly) {
+      const found = await pool.query<{ found: string | null }>("SELECT to_regclass('events') AS found");
+      if (found.rows[0]?.found == null) {
+        throw new KfmError(
+          'LEDGER_UNREADABLE',
+          `the PostgreSQL database ${target} has no events table: not a kfm ledger`,
+          {
+            details: { ledger: target },
+          },
+        );
+      }
+      await pendingPostgresMigrations(pool);
+    } else if ((await pendingPostgresMigrations(pool)).length > 0) {
+      await migratePostgresLedger(url);
+    }
+  } catch (error) {
+    await pool.end();
+    throw explainPgError(error, target);
+  }
+  const ledger = new PostgresLedger(pool, target, options.readOnly ? null : sealContextFactory(options));
+  // A writer brings the tables up to the events (the backfill after 0003, appends by an older kfm).
+  if (!options.readOnly) {
+    try {
+      await ledger.syncProjections();
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
+  }
+  return ledger;
+}
+
+const HEAD = 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1';
+const HEAD_BEFORE = 'SELECT seq, hash FROM events WHERE seq < $1 ORDER BY seq DESC LIMIT 1';
+
+async function headOf(
+  client: pg.Pool | pg.PoolClient,
+  sql = HEAD,
+  params: unknown[] = [],
+): Promise<ChainHead> {
+  const row = (await client.query<ChainHead>(sql, params)).rows[0];
+  return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row.seq, hash: row.hash };
+}
+
+/**
+ * Inserts stored rows in multi-row statements, inside the caller's transaction: the one INSERT of a
+ * PostgreSQL ledger (tests that kill a writer mid-batch write through it too).
+ */
+export async function insertRows(client: pg.PoolClient, rows: readonly StoredRow[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows.slice(start, start + INSERT_CHUNK);
+    const params: unknown[] = [];
+    const tuples = chunk.map((r) => {
+      const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+      params.push(
+        r.seq,
+        r.event_id,
+        r.type,
+        r.dataset_id,
+        r.run_id,
+        r.recorded_at,
+        body,
+        r.prev_hash,
+        r.hash,
+      );
+      const base = params.length - COLUMNS.length;
+      return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+    });
+    await client.query(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+  }
+}
+
+/** Starts a write transaction holding the head lock: from here to COMMIT no one else extends the chain. */
+export async function beginAppend(client: pg.PoolClient): Promise<void> {
+  await client.query('BEGIN');
+  await client.query('SELECT pg_advisory_xact_lock($1)', [HEAD_LOCK_KEY]);
+}
+
+export class PostgresLedger implements LedgerDoor {
+  readonly backend = 'postgres';
+  readonly target: string;
+  readonly #pool: pg.Pool;
+  readonly #context: ReturnType<typeof sealContextFactory> | null;
+
+  constructor(pool: pg.Pool, target: string, context: ReturnType<typeof sealContextFactory> | null) {
+    this.#pool = pool;
+    this.target = target;
+    this.#context = context;
+  }
+
+  async head(): Promise<ChainHead> {
+    return this.#query(() => headOf(this.#pool));
+  }
+
+  async append(drafts: readonly unknown[]): Promise<AppendResult> {
+    const context = this.#writable();
+    let events: SealedEvent[] = [];
+    const head = await this.#transaction(async (client) => {
+      events = sealEvents(drafts, context(await headOf(client)));
+      await insertRows(client, events.map(rowFromSealed));
+      // Same transaction: the tables never disagree with the events a reader can see.
+      await projectAppended(client, events);
+      const last = events.at(-1);
+      return last === undefined ? headOf(client) : { seq: last.envelope.seq, hash: last.hash };
+    });
+    return { first_seq: head.seq - events.length + 1, last_seq: head.seq, head, events };
+  }
+
+  read(filter: ReadFilter = {}): AsyncIterable<StoredRow> {
+    return pagedRows(filter, (page) => this.#query(() => this.#page(page)));
+  }
+
+  readDecoded(filter: ReadFilter = {}) {
+    return decodedRows(this.read(filter));
+  }
+
+  async datasetIds(): Promise<string[]> {
+    const result = await this.#query(() =>
+      this.#pool.query<{ dataset_id: string }>('SELECT DISTINCT dataset_id FROM events ORDER BY dataset_id'),
+    );
+    return result.rows.map((r) => r.dataset_id);
+  }
+
+  async projections(): Promise<ProjectionReads> {
+    const client = await this.#query(() => this.#pool.connect());
+    let current: boolean;
+    try {
+      current = await projectionsCurrent(client);
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
+    if (!current) {
+      throw new KfmError(
+        'MIGRATION_REQUIRED',
+        `the projection tables of ${this.target} are behind its events; run \`kfm migrate\` to bring them up to date (a reader never writes them)`,
+        { details: { ledger: this.target } },
+      );
+    }
+    return postgresProjectionReads(this.#pool);
+  }
+
+  /** Empties the projection tables and re-applies every event (what `kfm replay` does), under the head lock. */
+  async rebuildProjections(): Promise<void> {
+    this.#writable();
+    await this.#transaction((client) => syncProjections(client, true));
+  }
+
+  /** The projection rows as stored, in the reducers' encoding: of one dataset or all. */
+  async projectionRows(datasetId?: string): Promise<ProjectionRows> {
+    return this.#query(() => projectionRows(this.#pool, datasetId));
+  }
+
+  async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
+    const head = await this.head();
+    const to = range.to_seq ?? head.seq;
+    const after =
+      range.from_seq === undefined
+        ? { seq: 0, hash: GENESIS_HASH }
+        : await headOf(this.#pool, HEAD_BEFORE, [range.from_seq]);
+    const verifier = new ChainVerifier({
+      hasher: nodeEventHasher,
+      anchors: range.anchors ?? [],
+      ...(range.maxFailures === undefined ? {} : { maxFailures: range.maxFailures }),
+      segment: { after, reachesEnd: to >= head.seq },
+    });
+    const from = range.from_seq === undefined ? {} : { from_seq: range.from_seq };
+    for await (const row of this.read({ ...from, to_seq: to })) verifier.push(row);
+    return verifier.finish();
+  }
+
+  async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
+    this.#writable();
+    return this.#transaction(async (client) => {
+      const before = await headOf(client);
+      if (before.seq !== 0) throw ledgerNotEmpty(this.target, before);
+      let batch: StoredRow[] = [];
+      for await (const row of rows) {
+        batch.push(row);
+        if (batch.length === INSERT_CHUNK) {
+          await insertRows(client, batch);
+          batch = [];
+        }
+      }
+      await insertRows(client, batch);
+      await syncProjections(client);
+      return headOf(client);
+    });
+  }
+
+  /** Brings the projection tables up to the events, under the head lock; a no-op when they are current. */
+  async syncProjections(): Promise<void> {
+    const client = await this.#query(() => this.#pool.connect());
+    try {
+      if (await projectionsCurrent(client)) return;
+    } finally {
+      client.release();
+    }
+    await this.#transaction((c) => syncProjections(c));
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  #writable(): ReturnType<typeof sealContextFactory> {
+    if (this.#context === null) {
+      throw new KfmError(
+        'USAGE',
+        `the ledger ${this.target} was opened read-only (readOnly: true): appends are refused`,
+      );
+    }
+    return this.#context;
+  }
+
+  async #page(filter: ReadFilter): Promise<StoredRow[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const bind = (clause: string, value: unknown) => {
+      params.push(value);
+      where.push(clause.replace('?', `$${params.length}`));
+    };
+    for (const column of FILTER_COLUMNS) {
+      const value = filter[column];
+      if (value !== undefined) bind(`${column} = ?`, value);
+    }
+    if (filter.from_seq !== undefined) bind('seq >= ?', filter.from_seq);
+    if (filter.to_seq !== undefined) bind('seq <= ?', filter.to_seq);
+    const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
+    params.push(filter.limit ?? null);
+    const sql = `SELECT ${COLUMNS.join(', ')} FROM events${clause} ORDER BY seq LIMIT $${params.length}`;
+    return (await this.#pool.query<StoredRow>(sql, params)).rows;
+  }
+
+  /** One write transaction under the head lock; any failure rolls it back and leaves nothing. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#query(() => this.#pool.connect());
+    try {
+      await beginAppend(client);
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
+  }
+
+  async #query<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    }
+  }
+}
+
+/** node-postgres's errors as kfm's: the server's refusal, an unreachable server, a missing database. */
+function explainPgError(error: unknown, target: string): unknown {
+  if (error instanceof KfmError) return error;
+  const { code, message } = error as { code?: string; message?: string };
+  const details = { ledger: target, ...(code === undefined ? {} : { sqlstate: code }) };
+  if (code === '3D000') {
+    return new KfmError(
+      'NOT_FOUND',
+      `no PostgreSQL database for ${target}: create it first (CREATE DATABASE …)`,
+      {
+        details,
+        cause: error,
+      },
+    );
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
+    return new KfmError('IO', `cannot reach PostgreSQL for ${target} (${code}): is the server running?`, {
+      details,
+      cause: error,
+    });
+  }
+  return new KfmError('IO', `the PostgreSQL ledger ${target} refused: ${message ?? String(error)}`, {
+    details,
+    cause: error,
+  });
+}

@@ -1,0 +1,124 @@
+import { KfmError } from '../errors.js';
+import {
+  decodedRows,
+  type LedgerDoor,
+  ledgerNotEmpty,
+  type OpenDoorOptions,
+  type ProjectionReads,
+  pagedRows,
+  type VerifyRange,
+} from './ledger-door.js';
+import type { AppendResult, ReadFilter } from './ledger-store.js';
+import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
+import { ProjectionQueries } from './projection-queries.js';
+import type { ChainHead } from './pure/seal-events.js';
+import type { ChainReport, StoredRow } from './pure/verify-chain.js';
+import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
+
+/** The SQLite ledger behind the async door: the same SqliteLedger today's callers use, unchanged. */
+export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
+  return new SqliteDoor(await openSqliteLedger(path, options));
+}
+
+export class SqliteDoor implements LedgerDoor {
+  readonly backend = 'sqlite';
+  readonly target: string;
+  readonly ledger: SqliteLedger;
+
+  constructor(ledger: SqliteLedger) {
+    this.ledger = ledger;
+    this.target = ledger.access.path;
+  }
+
+  async head(): Promise<ChainHead> {
+    return this.ledger.head();
+  }
+
+  async append(drafts: readonly unknown[]): Promise<AppendResult> {
+    return this.ledger.appendEvents(drafts);
+  }
+
+  // Pages, not one open statement: better-sqlite3 refuses other queries on a connection while an
+  // iterator is open, and an async reader may run other queries between rows.
+  read(filter: ReadFilter = {}): AsyncIterable<StoredRow> {
+    return pagedRows(filter, (page) => [...this.ledger.readEvents(page)]);
+  }
+
+  readDecoded(filter: ReadFilter = {}) {
+    return decodedRows(this.read(filter));
+  }
+
+  async datasetIds(): Promise<string[]> {
+    return this.ledger.datasetIds();
+  }
+
+  async projections(): Promise<ProjectionReads> {
+    this.ledger.requireCurrentTables();
+    const q = new ProjectionQueries(this.ledger.db);
+    // Spelled out, not a Proxy: a Proxy would answer `then` too, and awaiting it would never settle.
+    return {
+      runs: async (filter) => q.runs(filter),
+      datasetKnown: async (datasetId, toSeq) => q.datasetKnown(datasetId, toSeq),
+      versions: async (datasetId) => q.versions(datasetId),
+      versionsById: async (versionId) => q.versionsById(versionId),
+      runsOfVersion: async (datasetId, versionId) => q.runsOfVersion(datasetId, versionId),
+      capturesBySha256: async (sha256) => q.capturesBySha256(sha256),
+      seqOfEventId: async (eventId) => q.seqOfEventId(eventId),
+      firstDatasetSeqAfter: async (datasetId, iso) => q.firstDatasetSeqAfter(datasetId, iso),
+    };
+  }
+
+  async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
+    const anchors = range.anchors ?? [];
+    const maxFailures = range.maxFailures ?? 1000;
+    if (range.from_seq === undefined && range.to_seq === undefined) {
+      return verifyLedgerChain(this.ledger.db, this.target, { threads: 'auto', anchors, maxFailures });
+    }
+    const head = this.ledger.head();
+    const to = range.to_seq ?? head.seq;
+    return verifySegment(this.ledger.db, {
+      range: range.from_seq === undefined ? { to } : { from: range.from_seq, to },
+      reachesEnd: to >= head.seq,
+      anchors,
+      maxFailures,
+    });
+  }
+
+  async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
+    const { db } = this.ledger;
+    if (db.readonly) {
+      throw new KfmError('USAGE', `the ledger ${this.target} was opened read-only: a copy needs a writer`);
+    }
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const before = this.ledger.head();
+      if (before.seq !== 0) throw ledgerNotEmpty(this.target, before);
+      const insert = db.prepare(INSERT_EVENT);
+      for await (const r of rows) {
+        const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
+        insert.run(
+          r.seq,
+          r.event_id,
+          r.type,
+          r.dataset_id,
+          r.run_id,
+          r.recorded_at,
+          body,
+          r.prev_hash,
+          r.hash,
+        );
+      }
+      // The read models are filled from the copied events in the same transaction (a savepoint).
+      this.ledger.projections?.sync();
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw error;
+    }
+    return this.ledger.head();
+  }
+
+  async close(): Promise<void> {
+    this.ledger.close();
+  }
+}

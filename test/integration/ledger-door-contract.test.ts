@@ -1,0 +1,209 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KfmError } from '../../src/errors.js';
+import { GENESIS_HASH } from '../../src/events/index.js';
+import { type LedgerDoor, openLedger } from '../../src/ledger/ledger-door.js';
+import type { ReadFilter } from '../../src/ledger/ledger-store.js';
+import { MemoryDoor } from '../../src/ledger/memory-door.js';
+import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
+import type { StoredRow } from '../../src/ledger/pure/verify-chain.js';
+import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
+import type { SealDefaults } from '../../src/ledger/seal-context.js';
+import { usePostgresDatabases } from '../support/postgres.js';
+import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+
+/**
+ * One contract, every backend behind the async door: memory, an SQLite file and a PostgreSQL
+ * database must answer every case alike (the sync LedgerStore contract is ledger-store-contract).
+ */
+type OpenDoor = (defaults: SealDefaults) => Promise<LedgerDoor>;
+
+const ACTOR = { tool: 'kfm', tool_version: 'test' };
+const FROZEN_MS = Date.parse('2026-02-16T00:00:00.000Z');
+
+function draft(type: string, dataset_id: string, run_id: string, payload: Record<string, unknown> = {}) {
+  return { type, dataset_id, run_id, payload };
+}
+
+const MIXED = [
+  draft('x.site.note', 'ks_a', 'r1', { n: 1 }),
+  draft('run.completed', 'ks_a', 'r1', { status: 'succeeded' }),
+  draft('x.site.note', 'ks_b', 'r2', { n: 3 }),
+  draft('x.site.reading', 'ks_a', 'r3', { n: 4 }),
+  draft('x.site.note', 'ks_b', 'r2', { n: 5 }),
+  draft('run.completed', 'ks_b', 'r2', { status: 'failed' }),
+  draft('x.site.note', 'ks_a', 'r3', { n: 7 }),
+  draft('run.completed', 'ks_a', 'r3', { status: 'succeeded' }),
+];
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
+async function refusal(work: Promise<unknown>): Promise<KfmError> {
+  const error = await work.then(
+    () => expect.fail('expected a refusal'),
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(KfmError);
+  return error as KfmError;
+}
+
+async function* rowsOf(rows: readonly StoredRow[]): AsyncGenerator<StoredRow> {
+  yield* rows;
+}
+
+function describeDoorContract(name: string, openDoor: OpenDoor): void {
+  describe(`${name} (LedgerDoor contract)`, () => {
+    const opened: LedgerDoor[] = [];
+    afterEach(async () => {
+      for (const door of opened.splice(0)) await door.close();
+    });
+    async function open(defaults: Partial<SealDefaults> = {}): Promise<LedgerDoor> {
+      const door = await openDoor({ actor: ACTOR, hasher: nodeEventHasher, ...defaults });
+      opened.push(door);
+      return door;
+    }
+    const seqsOf = async (door: LedgerDoor, filter?: ReadFilter) =>
+      (await collect(door.read(filter))).map((r) => r.seq);
+
+    it('starts at the genesis head with no events and no datasets', async () => {
+      const door = await open();
+      expect(await door.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+      expect(await seqsOf(door)).toEqual([]);
+      expect(await door.datasetIds()).toEqual([]);
+    });
+
+    it('appends batches that extend the chain and stores each event as sealed', async () => {
+      const door = await open();
+      const first = await door.append(MIXED.slice(0, 3));
+      expect(first).toMatchObject({
+        first_seq: 1,
+        last_seq: 3,
+        head: { seq: 3, hash: first.events[2]!.hash },
+      });
+      const second = await door.append(MIXED.slice(3));
+      expect(second.first_seq).toBe(4);
+      expect(second.events[0]!.envelope.prev_hash).toBe(first.head.hash);
+      expect(await door.head()).toEqual(second.head);
+      const rows = await collect(door.read());
+      [...first.events, ...second.events].forEach(({ envelope, body, hash }, i) => {
+        expect(rows[i]).toMatchObject({ seq: envelope.seq, event_id: envelope.event_id, hash });
+        expect(Buffer.from(rows[i]!.body).equals(Buffer.from(body))).toBe(true);
+      });
+      expect(verifyChain(rows, { hasher: nodeEventHasher })).toMatchObject({ ok: true, head: second.head });
+    });
+
+    it('appends nothing for an empty batch', async () => {
+      const door = await open();
+      const { head } = await door.append(MIXED.slice(0, 2));
+      expect((await door.append([])).head).toEqual(head);
+      expect(await door.head()).toEqual(head);
+    });
+
+    it('refuses a batch with one invalid draft and stores none of it', async () => {
+      const door = await open();
+      const { head } = await door.append(MIXED.slice(0, 2));
+      const error = await refusal(door.append([MIXED[2]!, { ...MIXED[3]!, type: 'raw.deleted' }]));
+      expect(error.code).toBe('INVALID_EVENT');
+      expect(await door.head()).toEqual(head);
+      expect((await door.append([MIXED[2]!])).first_seq).toBe(3);
+    });
+
+    it.each<[string, ReadFilter, number[]]>([
+      ['nothing', {}, [1, 2, 3, 4, 5, 6, 7, 8]],
+      ['dataset_id', { dataset_id: 'ks_b' }, [3, 5, 6]],
+      ['run_id', { run_id: 'r3' }, [4, 7, 8]],
+      ['type', { type: 'run.completed' }, [2, 6, 8]],
+      ['from_seq and to_seq (inclusive)', { from_seq: 3, to_seq: 5 }, [3, 4, 5]],
+      ['limit', { limit: 3 }, [1, 2, 3]],
+      ['limit 0', { limit: 0 }, []],
+      ['dataset_id, from_seq and limit', { dataset_id: 'ks_a', from_seq: 2, limit: 2 }, [2, 4]],
+    ])('streams reads filtered by %s in seq order', async (_what, filter, seqs) => {
+      const door = await open();
+      await door.append(MIXED);
+      expect(await seqsOf(door, filter)).toEqual(seqs);
+    });
+
+    it('streams past one page, in order, every event once', async () => {
+      const door = await open();
+      const many = Array.from({ length: 2500 }, (_, n) => draft('x.site.note', 'ks_many', 'r1', { n }));
+      await door.append(many);
+      const seqs = await seqsOf(door);
+      expect(seqs).toHaveLength(2500);
+      expect(seqs.every((seq, i) => seq === i + 1)).toBe(true);
+      expect(await seqsOf(door, { from_seq: 999, limit: 1003 })).toHaveLength(1003);
+    });
+
+    it('decodes rows to the events they hash and lists the datasets', async () => {
+      const door = await open();
+      await door.append(MIXED);
+      const events = await collect(door.readDecoded({ run_id: 'r2' }));
+      expect(events.map((e) => [e.seq, e.type, e.payload])).toEqual([
+        [3, 'x.site.note', { n: 3 }],
+        [5, 'x.site.note', { n: 5 }],
+        [6, 'run.completed', { status: 'failed' }],
+      ]);
+      expect(await door.datasetIds()).toEqual(['ks_a', 'ks_b']);
+    });
+
+    it('verifies the whole chain and a seq range of it, with anchors', async () => {
+      const door = await open();
+      const { events } = await door.append(MIXED);
+      const at4 = { seq: 4, hash: events[3]!.hash };
+      expect(await door.verifyChain()).toMatchObject({ ok: true, events: 8 });
+      expect(await door.verifyChain({ from_seq: 3, to_seq: 6, anchors: [at4] })).toMatchObject({
+        ok: true,
+        events: 4,
+        head: { seq: 6, hash: events[5]!.hash },
+      });
+      const forged = await door.verifyChain({ from_seq: 3, anchors: [{ seq: 4, hash: 'f'.repeat(64) }] });
+      expect(forged.failures.map((f) => f.code)).toEqual(['ANCHOR_MISMATCH']);
+    });
+
+    it('gives monotonic ULIDs across batches when the clock stands still or steps back', async () => {
+      const frozen = await open({ now: () => FROZEN_MS });
+      const ids: string[] = [];
+      for (let batch = 0; batch < 3; batch++) {
+        ids.push(...(await frozen.append(MIXED)).events.map((e) => e.envelope.event_id));
+      }
+      let t = FROZEN_MS;
+      const backwards = await open({ now: () => (t -= 1000) });
+      ids.push(...(await backwards.append(MIXED)).events.map((e) => e.envelope.event_id));
+      expect(ids.every((id) => /^[0-9A-HJKMNP-TV-Z]{26}$/.test(id))).toBe(true);
+      expect(ids.slice(0, 24).every((id, i) => i === 0 || id > ids[i - 1]!)).toBe(true);
+      expect(ids.slice(24).every((id, i) => i === 0 || id > ids[24 + i - 1]!)).toBe(true);
+      expect((await collect(frozen.read())).map((r) => r.event_id)).toEqual(ids.slice(0, 24));
+    });
+
+    it('copies rows sealed elsewhere into an empty ledger, and refuses a non-empty one', async () => {
+      const source = await open();
+      await source.append(MIXED);
+      const rows = await collect(source.read());
+      const copy = await open();
+      expect(await copy.copyIn(rowsOf(rows))).toEqual(await source.head());
+      expect(await collect(copy.read())).toEqual(rows);
+      expect((await refusal(copy.copyIn(rowsOf(rows)))).code).toBe('LEDGER_NOT_EMPTY');
+    });
+
+    it('stores none of a copy whose rows do not extend the chain', async () => {
+      const source = await open();
+      await source.append(MIXED);
+      const rows = await collect(source.read());
+      const copy = await open();
+      await expect(copy.copyIn(rowsOf([rows[0]!, rows[2]!]))).rejects.toThrow();
+      expect(await copy.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
+    });
+  });
+}
+
+describeDoorContract('MemoryDoor', async (defaults) => new MemoryDoor(defaults));
+
+const tempDir = useTempDirs('door');
+describeDoorContract('SQLite door', (defaults) =>
+  openLedger(`sqlite:${ledgerPath(tempDir())}`, { ...defaults, create: true }),
+);
+
+const database = usePostgresDatabases();
+describeDoorContract('PostgreSQL door', async (defaults) => openLedger(await database(), defaults));
