@@ -40,6 +40,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   serve: async () => (await import('./commands/serve.js')).registerServe,
   token: async () => (await import('./commands/token.js')).registerToken,
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
 };
 
 /** Global options that take a value: their value is not the command name. */
