@@ -25,7 +25,8 @@ export type FileCode =
   | 'PROCESSED_FILE_UNEXPECTED'
   | 'PROCESSED_VERSION_UNRECORDED'
   | 'PROJECTION_DRIFT'
-  | 'PROJECTION_UNREPLAYABLE';
+  | 'PROJECTION_UNREPLAYABLE'
+  | 'RECEIPT_SCHEMA_INVALID';
 
 export type AuditCode = InvariantCode | FileCode;
 
@@ -41,4 +42,7 @@ export interface AuditFailure {
   /** PROJECTION_DRIFT: sha256 of the replayed bytes and of the file on disk (null: missing). */
   expected_sha256?: string;
   found_sha256?: string | null;
+  /** RECEIPT_SCHEMA_INVALID: the `$id` of the schema and the first failing field (dotted, '' for the whole). */
+  schema?: string;
+  field?: string;
 }
