@@ -63,7 +63,7 @@ export const RECEIPT_SCHEMAS = {
     title: 'kfm registry entry',
     file: 'data/registry/<dataset_id>.yml',
     description:
-      'One dataset’s registry entry (a YAML file; the schema describes the document it parses to). `license` must also be an SPDX expression and `upstream.uri` a URI kfm can fetch: `kfm registry check` checks those, a JSON Schema cannot.',
+      'One dataset’s registry entry (a YAML file; the schema describes the document it parses to). `license` must also be a current SPDX identifier and `upstream.uri` a URI kfm can fetch: `kfm registry validate` checks those, a JSON Schema cannot.',
   },
   provenance_bundle: {
     zod: ProvenanceBundle,
