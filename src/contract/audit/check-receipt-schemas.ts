@@ -20,6 +20,8 @@ export function receiptSchemaOf(file: { zone: string; path: string }): ReceiptSc
 /** At most this many issues are named in one finding: the first says where to look. */
 const SHOWN_ISSUES = 3;
 
+type Origin = 'file' | 'replay';
+
 /**
  * RECEIPT_SCHEMA_INVALID when `content` (a receipt's bytes: the file on disk, or the replay of the
  * ledger) does not satisfy its published schema; `field` is the first failing field, dotted
@@ -30,25 +32,28 @@ export function checkReceiptSchema(
   schema: ReceiptSchemaName,
   path: string,
   content: string,
-  origin: 'file' | 'replay',
+  origin: Origin,
 ): AuditFailure | null {
-  const where =
-    origin === 'file'
-      ? 'on disk'
-      : 'as the ledger replays it (the events themselves yield an invalid receipt)';
-  const failure = (field: string, problem: string): AuditFailure => ({
-    path,
-    code: 'RECEIPT_SCHEMA_INVALID',
-    message: `${where}, does not satisfy ${schemaId(schema)}: ${problem}`,
-    schema: schemaId(schema),
-    field,
-  });
   let document: unknown;
   try {
     document = path.endsWith('.yml') ? parseYaml(content) : JSON.parse(content);
   } catch (error) {
-    return failure('', `it is not ${path.endsWith('.yml') ? 'YAML' : 'JSON'} (${(error as Error).message})`);
+    const format = path.endsWith('.yml') ? 'YAML' : 'JSON';
+    return invalid(schema, path, origin, '', `it is not ${format} (${(error as Error).message})`);
   }
+  return checkReceiptDocument(schema, path, document, origin);
+}
+
+/**
+ * The same check on the document itself, as a projection built it: the replay needs no parse of
+ * the bytes it just rendered (a YAML parse of every raw manifest cost more than the rest of verify).
+ */
+export function checkReceiptDocument(
+  schema: ReceiptSchemaName,
+  path: string,
+  document: unknown,
+  origin: Origin,
+): AuditFailure | null {
   const result = (RECEIPT_SCHEMAS[schema].zod as z.ZodType).safeParse(document);
   if (result.success) return null;
   const issues = result.error.issues.map((issue) => ({
@@ -59,5 +64,25 @@ export function checkReceiptSchema(
     .slice(0, SHOWN_ISSUES)
     .map((i) => `${i.field === '' ? '(document)' : i.field}: ${i.message}`);
   const more = issues.length > SHOWN_ISSUES ? ` (and ${issues.length - SHOWN_ISSUES} more)` : '';
-  return failure(issues[0]!.field, `${shown.join('; ')}${more}`);
+  return invalid(schema, path, origin, issues[0]!.field, `${shown.join('; ')}${more}`);
+}
+
+function invalid(
+  schema: ReceiptSchemaName,
+  path: string,
+  origin: Origin,
+  field: string,
+  problem: string,
+): AuditFailure {
+  const where =
+    origin === 'file'
+      ? 'on disk'
+      : 'as the ledger replays it (the events themselves yield an invalid receipt)';
+  return {
+    path,
+    code: 'RECEIPT_SCHEMA_INVALID',
+    message: `${where}, does not satisfy ${schemaId(schema)}: ${problem}`,
+    schema: schemaId(schema),
+    field,
+  };
 }

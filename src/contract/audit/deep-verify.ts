@@ -16,7 +16,7 @@ import { displayPath, findDrift } from '../replay/check-projections.js';
 import type { AuditFailure } from './audit-failure.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
 import { checkRawDataset, checkRawZone } from './check-raw-files.js';
-import { checkReceiptSchema, receiptSchemaOf } from './check-receipt-schemas.js';
+import { checkReceiptDocument, checkReceiptSchema, receiptSchemaOf } from './check-receipt-schemas.js';
 import { FileExpectations } from './file-expectations.js';
 import { InvariantChecker } from './replay-invariants.js';
 
@@ -196,7 +196,10 @@ class ProjectionCheck {
     const schema = receiptSchemaOf(file);
     if (schema === undefined) return [];
     const path = displayPath(this.#layout, file);
-    const replay = checkReceiptSchema(schema, path, file.content, 'replay');
+    const replay =
+      file.document === undefined
+        ? checkReceiptSchema(schema, path, file.content, 'replay')
+        : checkReceiptDocument(schema, path, file.document, 'replay');
     if (!driftedOnDisk) return replay === null ? [] : [replay];
     const onDisk = await readFile(join(this.#layout[file.zone], file.path), 'utf8').then(
       (content) => checkReceiptSchema(schema, path, content, 'file'),

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkReceiptSchema, receiptSchemaOf } from '../../../src/contract/audit/check-receipt-schemas.js';
+import {
+  checkReceiptDocument,
+  checkReceiptSchema,
+  receiptSchemaOf,
+} from '../../../src/contract/audit/check-receipt-schemas.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
 import { projectValidationReport } from '../../../src/projections/validation-report.js';
 import { AUDIT_DS, stage, validation } from '../../support/audit-history.js';
@@ -47,6 +51,14 @@ describe('checkReceiptSchema', () => {
     );
     expect(failure.message).toMatch(/\(and 1 more\)$/);
     expect(failure.field).toBe('kind');
+  });
+
+  it('finds the same in the document a projection built as in its rendered bytes', () => {
+    const bad = { ...report, summary: { ...report.summary, failed: -1 } };
+    expect(checkReceiptDocument('validation_report', PATH, report, 'replay')).toBeNull();
+    expect(checkReceiptDocument('validation_report', PATH, bad, 'replay')).toEqual(
+      checkReceiptSchema('validation_report', PATH, renderReceipt(bad), 'replay'),
+    );
   });
 
   it('reports a receipt that is not JSON (or YAML) on the document itself', () => {
