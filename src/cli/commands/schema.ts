@@ -74,8 +74,9 @@ export function registerSchema(program: Command, cli: Cli): void {
     .addHelpText(
       'after',
       `
-Validate a receipt with any draft 2020-12 validator; the schemas use the date-time format, so
-with Ajv load ajv/dist/2020 and ajv-formats. YAML receipts (raw_manifest, registry_entry) are validated as the document they parse to.`,
+Validate a receipt with any draft 2020-12 validator; the schemas use the date-time
+format, so with Ajv load ajv/dist/2020 and ajv-formats. YAML receipts (raw_manifest,
+registry_entry) are validated as the document they parse to.`,
     )
     .action((name: string | undefined, options: SchemaOptions) =>
       cli.run(printSchema(name, { ...cli.globals(), ...options })),
