@@ -46,6 +46,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   'verify-proof': async () => (await import('./commands/verify-proof.js')).registerVerifyProof,
   export: async () => (await import('./commands/copy.js')).registerCopy,
   import: async () => (await import('./commands/copy.js')).registerCopy,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
 };
 
 /** Global options that take a value: their value is not the command name. */

@@ -26,6 +26,8 @@ export interface ProjectedFile {
   /** Relative to the zone root. */
   path: string;
   content: string;
+  /** A receipt's value before rendering: verify --deep checks it against its schema unparsed. */
+  document?: unknown;
 }
 
 /** data/raw/<id>/manifest.yml and checksums.sha256, from every raw.captured of the dataset. */
@@ -36,6 +38,7 @@ export function rawProjectionFiles(datasetId: string, captures: readonly LedgerE
       zone: 'raw',
       path: `${datasetId}/manifest.yml`,
       content: stringify(manifest, { sortMapEntries: true, lineWidth: 0 }),
+      document: manifest,
     },
     {
       zone: 'raw',
@@ -71,7 +74,9 @@ export function runReceiptFiles(
     ['run_manifest.json', projectRunManifest(runEvents, datasetPublished, sha256)],
   ];
   return receipts.flatMap(([name, doc]) =>
-    doc === null ? [] : [{ zone: 'work' as const, path: `${dir}/${name}`, content: renderReceipt(doc) }],
+    doc === null
+      ? []
+      : [{ zone: 'work' as const, path: `${dir}/${name}`, content: renderReceipt(doc), document: doc }],
   );
 }
 

@@ -1,6 +1,6 @@
-import type { PayloadOf } from '../events/index.js';
+import { z } from 'zod';
+import { PAYLOADS, type PayloadOf, RunId, Sha256Hex, Timestamp } from '../events/index.js';
 import {
-  type CompletedStretch,
   completedWindows,
   coveredWithin,
   parseBatch,
@@ -9,45 +9,48 @@ import {
   type TimeWindow,
 } from './backfill-windows.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { Count } from './receipt-fields.js';
 
-type Reason = NonNullable<PayloadOf<'run.completed'>['error']>;
+const Window = PAYLOADS['backfill.window.completed'].shape.window;
 
-export interface BackfillWindowRecord extends TimeWindow {
+export const BackfillWindowRecord = Window.extend({
   /**
    * completed: captured, validated and recorded (`backfill.window.completed`); failed: its child run
    * failed (upstream, validation); interrupted: its child run was cut off (killed, crashed);
    * pending: never attempted, because the backfill stopped first.
    */
-  status: 'completed' | 'failed' | 'interrupted' | 'pending';
-  child_run_id: string | null;
-  started_at: string | null;
-  completed_at: string | null;
-  duration_ms: number | null;
-  files: number | null;
-  rows: number | null;
-  sha256: string | null;
-  error: Reason | null;
-}
+  status: z.enum(['completed', 'failed', 'interrupted', 'pending']),
+  child_run_id: RunId.nullable(),
+  started_at: Timestamp.nullable(),
+  completed_at: Timestamp.nullable(),
+  duration_ms: z.number().int().nullable(),
+  files: Count.nullable(),
+  rows: Count.nullable(),
+  sha256: Sha256Hex.nullable(),
+  error: PAYLOADS['run.completed'].shape.error.unwrap().nullable(),
+});
+export type BackfillWindowRecord = z.infer<typeof BackfillWindowRecord>;
 
 /** The backfill part of a parent run's run_record. */
-export interface BackfillRecord {
-  since: string;
-  until: string;
-  batch: string;
+export const BackfillRecord = z.strictObject({
+  since: Timestamp,
+  until: Timestamp,
+  batch: z.string(),
   /** Stretches of the range that earlier runs had completed: skipped, never captured again. */
-  already_completed: CompletedStretch[];
-  windows: BackfillWindowRecord[];
-  totals: {
-    windows: number;
-    completed: number;
-    failed: number;
-    interrupted: number;
-    pending: number;
-    already_completed: number;
-    files: number;
-    rows: number;
-  };
-}
+  already_completed: z.array(Window.extend({ run_id: RunId, windows: Count })),
+  windows: z.array(BackfillWindowRecord),
+  totals: z.strictObject({
+    windows: Count,
+    completed: Count,
+    failed: Count,
+    interrupted: Count,
+    pending: Count,
+    already_completed: Count,
+    files: Count,
+    rows: Count,
+  }),
+});
+export type BackfillRecord = z.infer<typeof BackfillRecord>;
 
 const sameWindow = (a: TimeWindow, b: TimeWindow): boolean => a.since === b.since && a.until === b.until;
 

@@ -1,18 +1,22 @@
-import type { PayloadOf } from '../events/index.js';
+import { z } from 'zod';
+import { DatasetId, PAYLOADS, RunId, Timestamp } from '../events/index.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { Seq } from './receipt-fields.js';
 
-type Capture = PayloadOf<'raw.captured'>;
-
-export interface RawManifest {
-  kind: 'kfm.raw_manifest';
-  dataset_id: string;
-  captures: {
-    capture_id: string;
-    run_id: string;
-    captured_at: string;
-    files: (Omit<Capture, 'capture_id'> & { seq: number })[];
-  }[];
-}
+/** data/raw/<id>/manifest.yml (YAML; the schema describes the document it parses to). */
+export const RawManifest = z.strictObject({
+  kind: z.literal('kfm.raw_manifest'),
+  dataset_id: DatasetId,
+  captures: z.array(
+    z.strictObject({
+      capture_id: PAYLOADS['raw.captured'].shape.capture_id,
+      run_id: RunId,
+      captured_at: Timestamp,
+      files: z.array(PAYLOADS['raw.captured'].omit({ capture_id: true }).extend({ seq: Seq })),
+    }),
+  ),
+});
+export type RawManifest = z.infer<typeof RawManifest>;
 
 /**
  * data/raw/<id>/manifest.yml: every capture of the dataset, in ledger order, including content seen

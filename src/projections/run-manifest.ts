@@ -1,33 +1,42 @@
-import type { PayloadOf } from '../events/index.js';
-import type { Sha256Hex } from '../ledger/pure/event-hash.js';
-import { utf8 } from '../ledger/pure/event-hash.js';
+import { z } from 'zod';
+import { DatasetId, PAYLOADS, type PayloadOf, RunId, Sha256Hex } from '../events/index.js';
+import { type Sha256Hex as Sha256Hasher, utf8 } from '../ledger/pure/event-hash.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { Seq } from './receipt-fields.js';
 import { renderReceipt } from './render-receipt.js';
 import { projectValidationReport } from './validation-report.js';
 
-export interface RunManifest {
-  kind: 'kfm.run_manifest';
-  dataset_id: string;
-  run_id: string;
-  version_id: string;
-  content_hash: string;
-  reused: boolean;
-  supersedes: string | null;
-  spec_hashes: { stage: string; spec_hash: string; seq: number }[];
-  artifacts: PayloadOf<'version.published'>['artifacts'];
-  catalogs: PayloadOf<'catalog.emitted'>[];
-  license: string;
-  sensitivity: string;
-  policy_labels: string[];
-  redaction: {
-    name: string;
-    params: Record<string, unknown>;
-    summary: Record<string, unknown>;
-    seq: number;
-  }[];
-  validation: { passed: boolean; seq: number; report_sha256: string } | null;
-  ledger_anchor: { seq: number; hash: string; type: 'version.published' | 'version.reused' };
-}
+const published = PAYLOADS['version.published'].shape;
+const registry = published.registry.shape;
+
+/** run_manifest.json: see projectRunManifest. */
+export const RunManifest = z.strictObject({
+  kind: z.literal('kfm.run_manifest'),
+  dataset_id: DatasetId,
+  run_id: RunId,
+  version_id: published.version_id,
+  content_hash: published.content_hash,
+  reused: z.boolean(),
+  supersedes: published.supersedes,
+  spec_hashes: z.array(
+    z.strictObject({ stage: PAYLOADS['run.started'].shape.stage, spec_hash: Sha256Hex, seq: Seq }),
+  ),
+  artifacts: published.artifacts,
+  catalogs: z.array(PAYLOADS['catalog.emitted']),
+  license: registry.license,
+  sensitivity: registry.sensitivity,
+  policy_labels: registry.policy_labels,
+  redaction: z.array(
+    PAYLOADS['transform.applied'].pick({ name: true, params: true, summary: true }).extend({ seq: Seq }),
+  ),
+  validation: z.strictObject({ passed: z.boolean(), seq: Seq, report_sha256: Sha256Hex }).nullable(),
+  ledger_anchor: z.strictObject({
+    seq: Seq,
+    hash: Sha256Hex,
+    type: z.enum(['version.published', 'version.reused']),
+  }),
+});
+export type RunManifest = z.infer<typeof RunManifest>;
 
 /**
  * run_manifest.json, the Promotion Contract receipt: what this run published (or found already
@@ -37,7 +46,7 @@ export interface RunManifest {
 export function projectRunManifest(
   events: readonly LedgerEvent[],
   published: readonly LedgerEvent[],
-  sha256: Sha256Hex,
+  sha256: Sha256Hasher,
 ): RunManifest | null {
   const anchor = events.filter((e) => isType(e, 'version.published') || isType(e, 'version.reused')).at(-1);
   if (anchor === undefined) return null;

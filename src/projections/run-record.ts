@@ -1,38 +1,53 @@
-import type { PayloadOf } from '../events/index.js';
-import { type BackfillRecord, projectBackfill } from './backfill-record.js';
+import { z } from 'zod';
+import { Actor, DatasetId, PAYLOADS, RunId, RunStatus, Sha256Hex, Timestamp } from '../events/index.js';
+import { BackfillRecord, projectBackfill } from './backfill-record.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { Count, Seq } from './receipt-fields.js';
 
-export interface StageRecord {
-  stage: PayloadOf<'run.started'>['stage'];
-  status: PayloadOf<'run.completed'>['status'] | 'running';
-  started_at: string;
-  completed_at: string | null;
-  started_seq: number;
-  completed_seq: number | null;
-  spec_hash: string;
-  args: Record<string, unknown>;
-  window: PayloadOf<'run.started'>['window'] | null;
-  dry_run: boolean;
-  parent_run_id: string | null;
-  actor: LedgerEvent['actor'];
-  error: PayloadOf<'run.completed'>['error'] | null;
-}
+const started = PAYLOADS['run.started'].shape;
+const completed = PAYLOADS['run.completed'].shape;
 
-export interface RunRecord {
-  kind: 'kfm.run_record';
-  dataset_id: string;
-  run_id: string;
-  status: StageRecord['status'];
-  stages: StageRecord[];
-  sources: PayloadOf<'source.discovered'>[];
-  captures: PayloadOf<'raw.captured'>[];
-  artifacts: PayloadOf<'work.artifact.written'>[];
-  transforms: (PayloadOf<'transform.applied'> & { seq: number })[];
-  validation: { passed: boolean; seq: number; failed_checks: string[] } | null;
-  ledger: { first_seq: number; last_seq: number; events: number; last_hash: string };
+/** One stage of the run: its run.started, and its run.completed once there is one. */
+export const StageRecord = z.strictObject({
+  stage: started.stage,
+  /** `running`: no run.completed yet (the receipt is rendered after it, so only a cut-off run). */
+  status: z.enum([...RunStatus.options, 'running']),
+  started_at: Timestamp,
+  completed_at: Timestamp.nullable(),
+  started_seq: Seq,
+  completed_seq: Seq.nullable(),
+  spec_hash: started.spec_hash,
+  args: started.args,
+  window: started.window.unwrap().nullable(),
+  dry_run: started.dry_run,
+  parent_run_id: started.parent_run_id.unwrap().nullable(),
+  actor: Actor,
+  error: completed.error.unwrap().nullable(),
+});
+export type StageRecord = z.infer<typeof StageRecord>;
+
+/**
+ * run_record.json (schemas/run_record/v1.json is generated from this): the receipt's shape is
+ * written once, here, and the projection's output is typed from it, so the two cannot drift.
+ */
+export const RunRecord = z.strictObject({
+  kind: z.literal('kfm.run_record'),
+  dataset_id: DatasetId,
+  run_id: RunId,
+  status: StageRecord.shape.status,
+  stages: z.array(StageRecord),
+  sources: z.array(PAYLOADS['source.discovered']),
+  captures: z.array(PAYLOADS['raw.captured']),
+  artifacts: z.array(PAYLOADS['work.artifact.written']),
+  transforms: z.array(PAYLOADS['transform.applied'].extend({ seq: Seq })),
+  validation: z
+    .strictObject({ passed: z.boolean(), seq: Seq, failed_checks: z.array(z.string()) })
+    .nullable(),
+  ledger: z.strictObject({ first_seq: Seq, last_seq: Seq, events: Count, last_hash: Sha256Hex }),
   /** A backfill parent run only: every window, its outcome and timings (see backfill-record.ts). */
-  backfill?: BackfillRecord;
-}
+  backfill: BackfillRecord.optional(),
+});
+export type RunRecord = z.infer<typeof RunRecord>;
 
 /** The run_record receipt, folded from the run's events in seq order (Emmett-style evolve). */
 export function evolveRunRecord(state: RunRecord | null, event: LedgerEvent): RunRecord {

@@ -1,18 +1,24 @@
-import type { PayloadOf } from '../events/index.js';
+import { z } from 'zod';
+import { DatasetId, PAYLOADS, RunId, Sha256Hex, Timestamp } from '../events/index.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { Count, Seq } from './receipt-fields.js';
 
-export interface ValidationReport {
-  kind: 'kfm.validation_report';
-  dataset_id: string;
-  run_id: string;
-  passed: boolean;
-  checks: PayloadOf<'validation.reported'>['checks'];
+const reported = PAYLOADS['validation.reported'].shape;
+
+/** validation_report.json: the run's latest validation.reported, with counts and its ledger event. */
+export const ValidationReport = z.strictObject({
+  kind: z.literal('kfm.validation_report'),
+  dataset_id: DatasetId,
+  run_id: RunId,
+  passed: reported.passed,
+  checks: reported.checks,
   /** The outputs validated, by sha256; absent in a receipt of a validation kfm recorded before issue 10. */
-  outputs?: NonNullable<PayloadOf<'validation.reported'>['outputs']>;
-  summary: { checks: number; passed: number; failed: number };
-  reported_at: string;
-  ledger: { seq: number; hash: string };
-}
+  outputs: reported.outputs,
+  summary: z.strictObject({ checks: Count, passed: Count, failed: Count }),
+  reported_at: Timestamp,
+  ledger: z.strictObject({ seq: Seq, hash: Sha256Hex }),
+});
+export type ValidationReport = z.infer<typeof ValidationReport>;
 
 /** The run's latest `validation.reported`, as the validation_report receipt; null if none yet. */
 export function projectValidationReport(events: Iterable<LedgerEvent>): ValidationReport | null {

@@ -110,7 +110,7 @@ function kindOf(value: unknown): string {
 }
 
 /** Levenshtein distance, for typo hints on short field names only. */
-function distance(a: string, b: string): number {
+export function distance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

@@ -139,9 +139,10 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it.each([
-    ['a receipt', (run: string) => `data/work/ks_county_population/runs/${run}/run_record.json`],
-    ['a catalog', () => 'data/catalog/dcat/catalog.json'],
-  ])('reports PROJECTION_DRIFT with both sha256 for an edited %s', async (_, pathOf) => {
+    // Its first key renamed: the receipt also breaks its schema (tamper-receipts.test.ts has more).
+    ['a receipt', (run: string) => `data/work/ks_county_population/runs/${run}/run_record.json`, 1],
+    ['a catalog', () => 'data/catalog/dcat/catalog.json', 0],
+  ])('reports PROJECTION_DRIFT with both sha256 for an edited %s', async (_, pathOf, schemaFindings) => {
     const root = roots.copy(pristine);
     const path = pathOf(eventOf('version.published', 'ks_county_population').run_id);
     const original = readFileSync(join(root, path));
@@ -155,6 +156,9 @@ describe('kfm verify --deep on a real demo root', () => {
         expected_sha256: sha256(original),
         found_sha256: sha256(edited),
       }),
+      ...Array.from({ length: schemaFindings }, () =>
+        expect.objectContaining({ path, code: 'RECEIPT_SCHEMA_INVALID', field: 'artifacts' }),
+      ),
     ]);
     expect(status).toBe(1);
   });

@@ -28,7 +28,8 @@ export type FileCode =
   | 'PROJECTION_UNREPLAYABLE'
   | 'PROJECTION_ROW_DRIFT'
   | 'CATALOG_FILE_UNEXPECTED'
-  | 'TEMP_FILE_LEFT';
+  | 'TEMP_FILE_LEFT'
+  | 'RECEIPT_SCHEMA_INVALID';
 
 export type AuditCode = InvariantCode | FileCode;
 
@@ -50,4 +51,7 @@ export interface AuditFailure {
    */
   expected_sha256?: string | null;
   found_sha256?: string | null;
+  /** RECEIPT_SCHEMA_INVALID: the `$id` of the schema and the first failing field (dotted, '' for the whole). */
+  schema?: string;
+  field?: string;
 }

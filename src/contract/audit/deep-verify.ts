@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { checkEnvelope } from '../../events/index.js';
 import { nodeEventHasher, nodeSha256Hex } from '../../ledger/node-hasher.js';
 import type { RowDrift } from '../../ledger/pure/projection-drift.js';
@@ -11,12 +13,19 @@ import {
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import { ZONES, type ZoneLayout } from '../../zones/zone-layout.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { findDrift, findRowDrift, type StoredRows, sortRowDrift } from '../replay/check-projections.js';
+import {
+  displayPath,
+  findDrift,
+  findRowDrift,
+  type StoredRows,
+  sortRowDrift,
+} from '../replay/check-projections.js';
 import { recordedZones } from '../zone-record.js';
 import type { AuditFailure } from './audit-failure.js';
 import { checkCatalogFiles } from './check-catalog-files.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
 import { checkRawDataset, checkRawZone } from './check-raw-files.js';
+import { checkReceiptDocument, checkReceiptSchema, receiptSchemaOf } from './check-receipt-schemas.js';
 import { checkTempFiles } from './check-temp-files.js';
 import { FileExpectations } from './file-expectations.js';
 import { InvariantChecker } from './replay-invariants.js';
@@ -216,16 +225,53 @@ class ProjectionCheck {
     }
     this.files += files.length;
     for (const file of files) if (file.zone === 'catalog') this.catalogs.add(file.path);
-    for (const { file, ...drift } of await findDrift(layout, files)) {
-      this.#drift.push({
-        path: drift.path,
-        code: 'PROJECTION_DRIFT',
-        message: `differs from its replay of the ledger${drift.found_sha256 === null ? ' (missing)' : ''}`,
-        expected_sha256: drift.expected_sha256,
-        found_sha256: drift.found_sha256,
+    const drifted = new Map((await findDrift(layout, files)).map((d) => [d.file, d]));
+    for (const file of files) {
+      const drift = drifted.get(file);
+      if (drift !== undefined) {
+        this.#drift.push({
+          path: drift.path,
+          code: 'PROJECTION_DRIFT',
+          message: `differs from its replay of the ledger${drift.found_sha256 === null ? ' (missing)' : ''}`,
+          expected_sha256: drift.expected_sha256,
+          found_sha256: drift.found_sha256,
+          file,
+        });
+      }
+      for (const invalid of await this.#schemaFailures(
         file,
-      });
+        drift !== undefined && drift.found_sha256 !== null,
+        layout,
+      )) {
+        this.#drift.push({ ...invalid, file });
+      }
     }
+  }
+
+  /**
+   * RECEIPT_SCHEMA_INVALID says what PROJECTION_DRIFT cannot: which field of a drifted receipt on
+   * disk no reader can rely on, and — for every receipt — whether the replay itself breaks the
+   * schema (events the vocabulary accepts yet no valid receipt can be built from). A receipt equal
+   * to a valid replay is valid, so only drifted ones are read back.
+   */
+  async #schemaFailures(
+    file: ProjectedFile,
+    driftedOnDisk: boolean,
+    layout: ZoneLayout,
+  ): Promise<AuditFailure[]> {
+    const schema = receiptSchemaOf(file);
+    if (schema === undefined) return [];
+    const path = displayPath(layout, file);
+    const replay =
+      file.document === undefined
+        ? checkReceiptSchema(schema, path, file.content, 'replay')
+        : checkReceiptDocument(schema, path, file.document, 'replay');
+    if (!driftedOnDisk) return replay === null ? [] : [replay];
+    const onDisk = await readFile(join(layout[file.zone], file.path), 'utf8').then(
+      (content) => checkReceiptSchema(schema, path, content, 'file'),
+      () => null,
+    );
+    return [replay, onDisk].filter((f) => f !== null);
   }
 
   /** By zone and path, whatever order the datasets came in. */
