@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ExitCode } from '../errors.js';
+import { findRoot } from './find-root.js';
 
 /** Where a command writes: stdout for results (JSON with --json), stderr for people. */
 export interface Io {
@@ -21,8 +22,9 @@ export interface Paths {
   ledger: string;
 }
 
-export function resolvePaths(options: GlobalOptions, defaultRoot = '.'): Paths {
-  const root = resolve(options.root ?? defaultRoot);
+/** The root (see find-root.ts for the search order) and the ledger in it unless --ledger names one. */
+export function resolvePaths(options: GlobalOptions, { creating = false } = {}): Paths {
+  const root = findRoot({ root: options.root, cwd: process.cwd(), env: process.env, creating });
   return {
     root,
     ledger: options.ledger === undefined ? resolve(root, 'ledger', 'kfm.sqlite') : resolve(options.ledger),

@@ -78,11 +78,13 @@ export async function buildProgram(
   const program = new Command('kfm')
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
-    .option('--root <dir>', 'the KFM root holding data/ and ledger/ (default: current directory)')
+    .option(
+      '--root <dir>',
+      'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
+    )
     .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
     .option('--json', 'machine-readable output on stdout')
     .addOption(new Option('--debug', 'show stack traces of errors'))
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };
   const registered = new Set<Register>();

@@ -5,6 +5,7 @@ import { KfmError } from '../errors.js';
 import { DATASET_ID_PATTERN } from '../events/ids.js';
 import { type DatasetEntry, parseDatasetEntry } from './dataset-entry.js';
 import type { RegistryProblem } from './describe-issues.js';
+import { didYouMean, nearestIds } from './nearest-ids.js';
 import { readRegistryYaml } from './read-registry-yaml.js';
 import { isRelativeFileUri } from './upstream-uri.js';
 
@@ -54,10 +55,11 @@ export async function checkDatasetFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
+      const suggestions = nearestIds(datasetId, await registryIds(registryDir));
       throw new KfmError(
         'NOT_FOUND',
-        `${file}: no registry entry for dataset '${datasetId}'; create ${file} (see README.md, "Dataset registry")`,
-        { details: { file, dataset_id: datasetId } },
+        `${file}: no registry entry for dataset '${datasetId}'${didYouMean(suggestions)}; create ${file} (see README.md, "Dataset registry")`,
+        { details: { file, dataset_id: datasetId, ...(suggestions.length > 0 ? { suggestions } : {}) } },
       );
     }
     throw new KfmError('IO', `${file}: cannot read (${code ?? (error as Error).message})`, {
@@ -65,6 +67,12 @@ export async function checkDatasetFile(
     });
   }
   return checkText(datasetId, file, text);
+}
+
+/** The ids the registry folder has entries for; none when it cannot be listed (a hint, not a check). */
+async function registryIds(registryDir: string): Promise<string[]> {
+  const names = await readdir(registryDir).catch(() => []);
+  return names.filter((n) => n.endsWith('.yml')).map((n) => n.slice(0, -'.yml'.length));
 }
 
 function checkText(datasetId: string, file: string, text: string): RegistryFileResult {

@@ -66,7 +66,7 @@ export function runDemo(options: GlobalOptions): CommandRun {
         join(root, 'data', 'registry', `${id}.yml`),
       );
     }
-    const paths = resolvePaths(rootOptions);
+    const paths = resolvePaths(rootOptions, { creating: true });
     io.stdout(`demo root ${root}\n`);
     for (const id of EXAMPLES) io.stdout(`  ${await runExample(id, paths)}\n`);
     const report = await withLedger(paths.ledger, {}, (ledger) =>
