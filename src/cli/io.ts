@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ExitCode } from '../errors.js';
 import { findRoot } from './find-root.js';
+import { tableWidth } from './human-table.js';
 
 /** Where a command writes: stdout for results (JSON with --json), stderr for people. */
 export interface Io {
@@ -8,6 +9,8 @@ export interface Io {
   stderr(text: string): void;
   stdin: NodeJS.ReadableStream;
   isTTY: boolean;
+  /** The terminal's width when stdout is a terminal: human tables fit it (human-table.ts). */
+  stdoutColumns?: number;
 }
 
 export interface GlobalOptions {
@@ -15,6 +18,8 @@ export interface GlobalOptions {
   ledger?: string;
   json?: boolean;
   debug?: boolean;
+  /** Human tables show every cell in full, however wide the terminal. */
+  wide?: boolean;
 }
 
 export interface Paths {
@@ -32,6 +37,11 @@ export function resolvePaths(options: GlobalOptions, { creating = false } = {}):
 }
 
 export type CommandRun = (io: Io) => Promise<ExitCode>;
+
+/** The width the command's human tables must fit (see tableWidth). */
+export function humanWidth(options: GlobalOptions, io: Io): number {
+  return tableWidth(options, process.env, io.stdoutColumns);
+}
 
 export function writeJson(io: Io, value: unknown): void {
   io.stdout(`${JSON.stringify(value)}\n`);
@@ -58,5 +68,6 @@ export function processIo(): Io {
       return process.stdin;
     },
     isTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdout.isTTY ? { stdoutColumns: process.stdout.columns } : {}),
   };
 }

@@ -84,6 +84,10 @@ export async function buildProgram(
     )
     .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
     .option('--json', 'machine-readable output on stdout')
+    .option(
+      '--wide',
+      'human tables in full: otherwise they fit $COLUMNS, or the terminal (80 at least), eliding ids, hashes and paths in the middle',
+    )
     .addOption(new Option('--debug', 'show stack traces of errors'))
     .addHelpText('after', EXIT_CODES_HELP);
   const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };

@@ -8,6 +8,15 @@ import { kfm, kfmJson } from '../support/stage-root.js';
 // `kfm runs` and backfill child runs (issue 15): rows name their parent, the table nests them.
 
 const env = useBackfillRoots('runs-parent');
+/** Output into a pipe with no $COLUMNS: tables are never elided. */
+const NO_COLUMNS = { env: { COLUMNS: '' } };
+const width = (text: string) =>
+  Math.max(
+    ...text
+      .trimEnd()
+      .split('\n')
+      .map((l) => [...l].length),
+  );
 
 describe('kfm runs after a backfill', () => {
   let root: Root;
@@ -32,7 +41,7 @@ describe('kfm runs after a backfill', () => {
   it('the table lists the children indented under their parent, with a count', async () => {
     const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
     const children = runs.json.filter((r) => r.parent_run_id !== null).map((r) => r.run_id);
-    const table = await kfm(root.dir, ['runs']);
+    const table = await kfm(root.dir, ['runs'], NO_COLUMNS);
     const lines = table.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(4);
     expect(lines[1]).toMatch(
@@ -47,6 +56,22 @@ describe('kfm runs after a backfill', () => {
     expect(table.stdout).toContain('(2 child runs)');
     const json = await kfmJson<RunRow[]>(root.dir, ['runs', '--status', 'running']);
     expect(json.json).toEqual([]);
+  });
+
+  it('fits $COLUMNS (80 at least) by eliding ids in the middle; --wide and a pipe show every cell', async () => {
+    const full = await kfm(root.dir, ['runs'], NO_COLUMNS);
+    expect(width(full.stdout)).toBeGreaterThan(100);
+    expect(full.stdout).not.toContain('…');
+    const wide = await kfm(root.dir, ['runs', '--wide'], { env: { COLUMNS: '80' } });
+    expect(wide.stdout).toBe(full.stdout);
+
+    const fitted = await kfm(root.dir, ['runs'], { env: { COLUMNS: '80' } });
+    expect(width(fitted.stdout)).toBeLessThanOrEqual(80);
+    expect(fitted.stdout.split('\n')).toHaveLength(full.stdout.split('\n').length);
+    // A run id keeps both ends: its first and last characters identify it at a glance.
+    expect(fitted.stdout).toMatch(new RegExp(`${parent.slice(0, 3)}[0-9A-Z]*…[0-9A-Z]*${parent.slice(-2)}`));
+    const narrow = await kfm(root.dir, ['runs'], { env: { COLUMNS: '20' } });
+    expect(narrow.stdout).toBe(fitted.stdout);
   });
 
   it('a ledger from before the column: readers say MIGRATION_REQUIRED, kfm migrate fills parent_run_id', async () => {

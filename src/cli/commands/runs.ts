@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { RunRow, StageRow } from '../../ledger/pure/projection-rows.js';
 import { duration, relativeTime, renderTable } from '../human-table.js';
-import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { requireDataset, withQueries } from '../query-access.js';
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'denied', 'running'] as const;
@@ -90,6 +90,8 @@ export function listRuns(options: GlobalOptions & RunsOptions): CommandRun {
           `${r.first_seq}–${r.last_seq}`,
           runProblem(r),
         ]),
+        humanWidth(options, io),
+        [0, 1, 4],
       ),
     );
     return EXIT.ok;
