@@ -11,6 +11,8 @@ export interface Io {
   isTTY: boolean;
   /** The terminal's width when stdout is a terminal: human tables fit it (human-table.ts). */
   stdoutColumns?: number;
+  /** The terminal's width when stderr is a terminal: a progress line must not wrap. */
+  stderrColumns?: number;
 }
 
 export interface GlobalOptions {
@@ -69,5 +71,6 @@ export function processIo(): Io {
     },
     isTTY: Boolean(process.stderr.isTTY),
     ...(process.stdout.isTTY ? { stdoutColumns: process.stdout.columns } : {}),
+    ...(process.stderr.isTTY ? { stderrColumns: process.stderr.columns } : {}),
   };
 }
