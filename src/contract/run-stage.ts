@@ -11,7 +11,7 @@ import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.
 import { kfmActor } from '../tool-info.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
-import { resolveIngestWindow } from './backfill/ingest-window.js';
+import { resolveIngestWindow, type UpToDate } from './backfill/ingest-window.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
@@ -143,26 +143,30 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
 }
 
 /** One contract step: run.started → body → run.completed, then the run's receipts. */
-export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome> {
+export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
   const ledger = await openSqliteLedger(env.ledgerPath, { actor: kfmActor(request.dataset_id) });
   try {
-    return await runPrepared(request, env, prepared, ledger);
+    const now = env.now ?? (() => new Date());
+    const read = (type: Parameters<StageScope['datasetEvents']>[0]) =>
+      readDatasetEvents(ledger, request.dataset_id, type);
+    // Resolved here, not for child runs: a backfill window is explicit, never "up to date".
+    const resolved = resolveIngestWindow(request, prepared.connector, prepared.entry, read, now());
+    if ('status' in resolved) return resolved;
+    return await runPrepared(resolved, env, prepared, ledger);
   } finally {
     ledger.close();
   }
 }
 
 async function runPrepared(
-  given: StageRequest,
+  request: StageRequest,
   env: StageEnv,
   prepared: Prepared,
   ledger: SqliteLedger,
 ): Promise<StageOutcome> {
-  const ds = given.dataset_id;
+  const ds = request.dataset_id;
   const now = env.now ?? (() => new Date());
-  const read = (type: Parameters<StageScope['datasetEvents']>[0]) => readDatasetEvents(ledger, ds, type);
-  const request = resolveIngestWindow(given, prepared.connector, prepared.entry, read, now());
   const runId = resolveRunId(request, ledger);
   const scrub = secretScrubber(env.env);
   const log = createStageLog({

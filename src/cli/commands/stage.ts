@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { UpToDate } from '../../contract/backfill/ingest-window.js';
 import { runStage, type StageOutcome } from '../../contract/run-stage.js';
 import {
   SEED_FLAGS,
@@ -87,7 +88,13 @@ export function runStageCommand(
   };
 }
 
-function printOutcome(io: Io, o: StageOutcome): void {
+function printOutcome(io: Io, o: StageOutcome | UpToDate): void {
+  if (o.status === 'up_to_date') {
+    io.stdout(
+      `ingest ${o.dataset_id}: up to date (the cursor is at ${o.since}, the last whole step ends at ${o.until}); nothing appended\n`,
+    );
+    return;
+  }
   const seq = o.seq === null ? 'nothing appended' : `seq ${o.seq.first}..${o.seq.last}`;
   io.stdout(`${o.stage} ${o.dataset_id} run ${o.run_id}: ${o.status} (${seq})\n`);
   const shown = new Set([
