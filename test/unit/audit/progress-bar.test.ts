@@ -53,17 +53,17 @@ describe('progressBar', () => {
     bar.update('events verified', 0, 30_000);
     at(3000);
     bar.update('events verified', 10_000, 30_000);
-    expect(written[0]).toMatch(/0\/30000$/);
-    expect(written[1]).toMatch(/10000\/30000  5000\/s  ETA 4s$/);
+    expect(written[0]?.endsWith('0/30000')).toBe(true);
+    expect(written[1]?.endsWith('10000/30000  5000/s  ETA 4s')).toBe(true);
     // A new phase starts its own clock: files hashed at 2 per second, 60 to go, is 30 s.
     at(10_000);
     bar.update('files hashed', 0, 64);
     at(12_000);
     bar.update('files hashed', 4, 64);
-    expect(written[3]).toMatch(/4\/64  2\/s  ETA 30s$/);
+    expect(written[3]?.endsWith('4/64  2/s  ETA 30s')).toBe(true);
     at(13_000);
     bar.update('files hashed', 64, 64);
-    expect(written[4]).toMatch(/64\/64  21\/s$/);
+    expect(written[4]?.endsWith('64/64  21/s')).toBe(true);
   });
 
   it('never draws wider than the terminal, so the line is redrawn in place instead of wrapping', () => {
