@@ -44,7 +44,7 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
 
 const DESCRIPTIONS: Record<Stage, string> = {
   ingest:
-    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums',
+    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
   transform:
     "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
   validate:
