@@ -12,6 +12,7 @@ import { kfmActor } from '../tool-info.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
 import { resolveIngestWindow, type UpToDate } from './backfill/ingest-window.js';
+import { fitLine } from './backfill/progress.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
@@ -47,6 +48,8 @@ export interface StageEnv {
   upstream?: Partial<UpstreamDeps>;
   /** stderr is a terminal: a backfill draws its progress there. */
   isTTY?: boolean;
+  /** The terminal's width, which the progress line must not exceed. */
+  columns?: number;
   /** A child run's upstream: its parent's client, token bucket and retry budget. */
   shared?: RunUpstream;
 }
@@ -212,7 +215,10 @@ async function runPrepared(
       recordEvent({ ...recorder, run_id: other }, 'run.completed', { status: 'failed', error });
       await writeRunReceipts(ledger, receiptWriter, ds, other);
     },
-    progress: env.isTTY && !request.flags.log_json ? env.stderr : null,
+    progress:
+      env.isTTY && !request.flags.log_json
+        ? (chunk: string) => env.stderr(fitLine(chunk, env.columns))
+        : null,
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };
   if (dryRun) {

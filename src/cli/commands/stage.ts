@@ -82,6 +82,7 @@ export function runStageCommand(
       stderr: io.stderr,
       env: process.env,
       isTTY: io.isTTY && !options.json,
+      ...(io.stderrColumns === undefined ? {} : { columns: io.stderrColumns }),
     });
     if (options.json) writeJson(io, outcome);
     else printOutcome(io, outcome);

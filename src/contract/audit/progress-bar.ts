@@ -1,4 +1,4 @@
-import { etaSeconds, formatDuration, windowsPerSecond as perSecond } from '../backfill/progress.js';
+import { etaSeconds, fitLine, formatDuration, windowsPerSecond as perSecond } from '../backfill/progress.js';
 import type { Progress } from './deep-verify.js';
 
 export interface ProgressBarOptions {
@@ -52,7 +52,7 @@ export function progressBar(write: (text: string) => void, options: ProgressBarO
       ]
         .filter((part) => part !== '')
         .join('  ');
-      write(`\r\x1b[2K${[...line].slice(0, (options.columns ?? Number.POSITIVE_INFINITY) - 1).join('')}`);
+      write(fitLine(`\r\x1b[2K${line}`, options.columns));
     },
     end() {
       // Clear the line so the report that follows starts clean.
