@@ -10,4 +10,5 @@ export const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '0001_create_events': () => import('./0001_create_events.js'),
   '0002_event_read_indexes': () => import('./0002_event_read_indexes.js'),
   '0003_projection_tables': () => import('./0003_projection_tables.js'),
+  '0004_runs_parent_run_id': () => import('./0004_runs_parent_run_id.js'),
 };

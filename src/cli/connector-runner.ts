@@ -21,16 +21,21 @@ export async function runConnectorStage(stage: Stage, runnerUrl: string): Promis
         `KFM connector runner: ${stage} for dataset ${datasetId} (same as \`kfm ${stage} ${datasetId}\`)`,
       )
       .version(TOOL_VERSION)
-      .option('--root <dir>', 'the KFM root holding data/ and ledger/ (default: current directory)')
+      .option(
+        '--root <dir>',
+        'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
+      )
       .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
       .option('--json', 'machine-readable output on stdout')
       .option('--debug', 'show stack traces of errors')
       .addHelpText('after', EXIT_CODES_HELP);
-    addStageOptions(command, stage).action((flags: GlobalOptions & Record<string, unknown>) => {
-      const { root, ledger, json, debug, ...seed } = flags;
-      const globals = { root, ledger, json, debug } as GlobalOptions;
-      return run(runStageCommand(stage, datasetId, seed, globals));
-    });
+    addStageOptions(command, stage).action(
+      (flags: Pick<GlobalOptions, 'root' | 'ledger' | 'json' | 'debug'> & Record<string, unknown>) => {
+        const { root, ledger, json, debug, ...seed } = flags;
+        const globals = { root, ledger, json, debug } as GlobalOptions;
+        return run(runStageCommand(stage, datasetId, seed, globals));
+      },
+    );
     return command;
   });
 }

@@ -1,17 +1,93 @@
 /**
  * Human output of the query commands: columns aligned to their widest cell (by code points, so
  * ✓ and — count as one), two spaces apart, and times relative to now ("3 min ago"), the clock
- * passed in so the output of a given moment is reproducible.
+ * passed in so the output of a given moment is reproducible. Given a `width` (the terminal's), a
+ * table wider than it narrows its widest columns and elides their cells in the middle (`01J8…9Q2Z`),
+ * which keeps both ends of an id, hash or path, rather than letting the terminal wrap the rows.
  */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const width = (text: string) => [...text].length;
-  const widths = headers.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+export function renderTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  width = Number.POSITIVE_INFINITY,
+  /** Columns of ids, hashes and paths: narrowed first, the others only if that is not enough. */
+  elidable: readonly number[] = [],
+): string {
+  const natural = headers.map((h, i) => Math.max(length(h), ...rows.map((r) => length(r[i] ?? ''))));
+  const idsFirst = fitColumns(
+    natural,
+    natural.map((w, i) => (elidable.includes(i) ? Math.min(w, MIN_ID_COLUMN) : w)),
+    width,
+  );
+  const widths = fitColumns(
+    idsFirst,
+    idsFirst.map((w) => Math.min(w, MIN_COLUMN)),
+    width,
+  );
   const line = (cells: readonly string[]) =>
     cells
-      .map((cell, i) => (i === cells.length - 1 ? cell : cell + ' '.repeat(widths[i]! - width(cell))))
+      .map((cell, i) => {
+        const text = elideMiddle(cell, widths[i]!);
+        return i === cells.length - 1 ? text : text + ' '.repeat(widths[i]! - length(text));
+      })
       .join('  ')
       .trimEnd();
   return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** An id, hash or path keeps this much (`01M8V…6ETWV`) before the other columns give anything up. */
+const MIN_ID_COLUMN = 11;
+/**
+ * Narrower than this a column is not narrowed further (the row may then overflow): `01…TQ` still
+ * tells two ids apart at a glance. Nine columns of it fit 80 characters with their gaps.
+ */
+const MIN_COLUMN = 6;
+const GAP = 2;
+
+const length = (text: string) => [...text].length;
+
+/**
+ * Column widths whose sum (with the gaps) fits `width`: the widest column gives up one character
+ * at a time, so short columns (status, seq) keep their cells whole while long ids and lists shrink.
+ */
+export function fitColumns(natural: readonly number[], minimum: readonly number[], width: number): number[] {
+  const widths = [...natural];
+  let total = widths.reduce((sum, w) => sum + w, 0) + GAP * Math.max(0, widths.length - 1);
+  while (total > width) {
+    let widest = -1;
+    for (let i = 0; i < widths.length; i++) {
+      if (widths[i]! > minimum[i]! && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
+    }
+    if (widest === -1) break;
+    widths[widest]!--;
+    total--;
+  }
+  return widths;
+}
+
+/** `text` in at most `max` code points, its middle replaced by `…` when it is longer. */
+export function elideMiddle(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  if (max <= 1) return '…'.slice(0, max);
+  const head = Math.ceil((max - 1) / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (max - 1 - head)).join('')}`;
+}
+
+/**
+ * How wide human tables may be: everything with --wide; else $COLUMNS when set (a user's or a
+ * script's explicit choice, also into a pipe); else the terminal's width when stdout is one; else
+ * unlimited, so `kfm runs | grep` and redirected output keep every cell whole. Never below 80.
+ */
+export function tableWidth(
+  options: { wide?: boolean | undefined },
+  env: Readonly<Record<string, string | undefined>>,
+  terminalColumns: number | undefined,
+): number {
+  if (options.wide) return Number.POSITIVE_INFINITY;
+  const fromEnv = Number(env.COLUMNS);
+  const columns =
+    env.COLUMNS !== undefined && Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : terminalColumns;
+  return columns === undefined ? Number.POSITIVE_INFINITY : Math.max(80, columns);
 }
 
 const UNITS: [limit: number, size: number, name: string][] = [

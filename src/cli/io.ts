@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { ExitCode } from '../errors.js';
+import { findRoot } from './find-root.js';
+import { tableWidth } from './human-table.js';
 
 /** Where a command writes: stdout for results (JSON with --json), stderr for people. */
 export interface Io {
@@ -7,6 +9,10 @@ export interface Io {
   stderr(text: string): void;
   stdin: NodeJS.ReadableStream;
   isTTY: boolean;
+  /** The terminal's width when stdout is a terminal: human tables fit it (human-table.ts). */
+  stdoutColumns?: number;
+  /** The terminal's width when stderr is a terminal: a progress line must not wrap. */
+  stderrColumns?: number;
 }
 
 export interface GlobalOptions {
@@ -14,6 +20,8 @@ export interface GlobalOptions {
   ledger?: string;
   json?: boolean;
   debug?: boolean;
+  /** Human tables show every cell in full, however wide the terminal. */
+  wide?: boolean;
 }
 
 export interface Paths {
@@ -21,8 +29,9 @@ export interface Paths {
   ledger: string;
 }
 
-export function resolvePaths(options: GlobalOptions, defaultRoot = '.'): Paths {
-  const root = resolve(options.root ?? defaultRoot);
+/** The root (see find-root.ts for the search order) and the ledger in it unless --ledger names one. */
+export function resolvePaths(options: GlobalOptions, { creating = false } = {}): Paths {
+  const root = findRoot({ root: options.root, cwd: process.cwd(), env: process.env, creating });
   return {
     root,
     ledger: options.ledger === undefined ? resolve(root, 'ledger', 'kfm.sqlite') : resolve(options.ledger),
@@ -30,6 +39,11 @@ export function resolvePaths(options: GlobalOptions, defaultRoot = '.'): Paths {
 }
 
 export type CommandRun = (io: Io) => Promise<ExitCode>;
+
+/** The width the command's human tables must fit (see tableWidth). */
+export function humanWidth(options: GlobalOptions, io: Io): number {
+  return tableWidth(options, process.env, io.stdoutColumns);
+}
 
 export function writeJson(io: Io, value: unknown): void {
   io.stdout(`${JSON.stringify(value)}\n`);
@@ -56,5 +70,7 @@ export function processIo(): Io {
       return process.stdin;
     },
     isTTY: Boolean(process.stderr.isTTY),
+    ...(process.stdout.isTTY ? { stdoutColumns: process.stdout.columns } : {}),
+    ...(process.stderr.isTTY ? { stderrColumns: process.stderr.columns } : {}),
   };
 }

@@ -25,7 +25,7 @@ const indent = (text: string, by: string) =>
     .map((line) => (line === '' ? line : by + line))
     .join('\n');
 
-export function renderRunText(run: LineageRun, now: number): string {
+export function renderRunText(run: LineageRun, now: number, width = Number.POSITIVE_INFINITY): string {
   const rows: string[][] = [];
   for (const c of run.inputs.captures) {
     const origin =
@@ -72,10 +72,15 @@ export function renderRunText(run: LineageRun, now: number): string {
     rows.push(['promotion', p.outcome, what, '', `seq ${p.seq}`]);
   }
   const head = `run ${run.run_id}  ${run.status}  seq ${run.first_seq}–${run.last_seq}\n`;
-  return head + indent(renderTable(['WHAT', 'DETAIL', 'HASH / COUNT', 'SIZE / WHEN', 'SEQ'], rows), '  ');
+  const table = renderTable(['WHAT', 'DETAIL', 'HASH / COUNT', 'SIZE / WHEN', 'SEQ'], rows, width - 2, [1]);
+  return head + indent(table, '  ');
 }
 
-export function renderVersionText(version: LineageVersion, now: number): string {
+export function renderVersionText(
+  version: LineageVersion,
+  now: number,
+  width = Number.POSITIVE_INFINITY,
+): string {
   const lines = [
     `version ${version.version_id}  content ${shortHash(version.content_hash)}  published ${relativeTime(version.published_at, now)} (seq ${version.seq})  supersedes ${version.supersedes ?? '—'}`,
   ];
@@ -91,11 +96,13 @@ export function renderVersionText(version: LineageVersion, now: number): string 
     ...version.reused_by.map((r) => ['reused by', `run ${r.run_id}`, '', '', `seq ${r.seq}`]),
   ];
   if (rows.length > 0)
-    lines.push(indent(renderTable(['WHAT', 'PATH', 'HASH', 'SIZE', 'SEQ'], rows), '  ').trimEnd());
+    lines.push(
+      indent(renderTable(['WHAT', 'PATH', 'HASH', 'SIZE', 'SEQ'], rows, width - 2, [1]), '  ').trimEnd(),
+    );
   return `${lines.join('\n')}\n`;
 }
 
-export function renderLineageText(lineage: Lineage, now: number): string {
+export function renderLineageText(lineage: Lineage, now: number, width = Number.POSITIVE_INFINITY): string {
   const at = lineage.as_of.requested === null ? '' : ` (--as-of ${lineage.as_of.requested})`;
   const out = [
     `lineage of ${lineage.dataset_id}${lineage.version_id ? `@${lineage.version_id}` : ''} as of seq ${lineage.as_of.seq}${at}`,
@@ -103,20 +110,20 @@ export function renderLineageText(lineage: Lineage, now: number): string {
   for (const u of lineage.upstream) out.push(`upstream  ${u.source_uri}  (first seen seq ${u.first_seq})`);
   const shown = new Set<string>();
   for (const version of lineage.versions) {
-    out.push('', renderVersionText(version, now).trimEnd());
+    out.push('', renderVersionText(version, now, width).trimEnd());
     const run = lineage.runs.find((r) => r.run_id === version.run_id);
     if (run !== undefined) {
       shown.add(run.run_id);
-      out.push(indent(renderRunText(run, now), '  ').trimEnd());
+      out.push(indent(renderRunText(run, now, width - 2), '  ').trimEnd());
     }
   }
   const others = lineage.runs.filter((r) => !shown.has(r.run_id));
   if (others.length > 0) out.push('', 'runs that published no version:');
-  for (const run of others) out.push(indent(renderRunText(run, now), '  ').trimEnd());
+  for (const run of others) out.push(indent(renderRunText(run, now, width - 2), '  ').trimEnd());
   return `${out.join('\n')}\n`;
 }
 
-export function printShown(io: Io, shown: Shown, now: number): void {
+export function printShown(io: Io, shown: Shown, now: number, width = Number.POSITIVE_INFINITY): void {
   if (shown.kind === 'event') {
     const e = shown.event;
     io.stdout(
@@ -131,11 +138,11 @@ export function printShown(io: Io, shown: Shown, now: number): void {
     return;
   }
   if (shown.kind === 'run') {
-    io.stdout(`${shown.run.dataset_id}\n${renderRunText(shown.run, now)}`);
-    for (const v of shown.versions) io.stdout(renderVersionText(v, now));
+    io.stdout(`${shown.run.dataset_id}\n${renderRunText(shown.run, now, width)}`);
+    for (const v of shown.versions) io.stdout(renderVersionText(v, now, width));
   } else {
-    io.stdout(renderVersionText(shown.version, now));
-    if (shown.run !== null) io.stdout(indent(renderRunText(shown.run, now), '  '));
+    io.stdout(renderVersionText(shown.version, now, width));
+    if (shown.run !== null) io.stdout(indent(renderRunText(shown.run, now, width - 2), '  '));
   }
   io.stdout(`events that prove it:\n`);
   io.stdout(
@@ -143,6 +150,8 @@ export function printShown(io: Io, shown: Shown, now: number): void {
       renderTable(
         ['SEQ', 'TYPE', 'HASH', 'RECORDED'],
         shown.events.map((e) => [String(e.seq), e.type, e.hash, relativeTime(e.recorded_at, now)]),
+        width - 2,
+        [2],
       ),
       '  ',
     ),

@@ -29,7 +29,11 @@ export async function runCli(
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      // Help and --version end parsing by throwing too; commander has already printed them.
+      if (error.exitCode === 0 || error.code === 'commander.help') {
+        return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      }
+      return reportError(io, usageError(error, helpCommand(program, argv)), wantsJson, debug);
     }
     return reportError(io, error, wantsJson, debug);
   }
@@ -42,7 +46,8 @@ export async function runCli(
  */
 function routeThroughMain(command: Command, io: Io): void {
   command.exitOverride();
-  command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  // Commander's parse errors are reported by reportError in the project's form, not printed here.
+  command.configureOutput({ writeOut: io.stdout, writeErr: io.stderr, outputError: () => {} });
   for (const sub of command.commands) routeThroughMain(sub, io);
 }
 
@@ -56,6 +61,26 @@ function reportError(io: Io, error: unknown, json: boolean, debug: boolean): Exi
   if (debug) io.stderr(`${(error as Error)?.stack ?? String(error)}\n`);
   else if (!(error instanceof KfmError)) io.stderr('kfm: run again with --debug for the stack trace\n');
   return known.exitCode;
+}
+
+/**
+ * A commander parse error (unknown command or option, missing argument, bad choice) as a USAGE
+ * KfmError: `error: unknown command 'vrify'\n(Did you mean verify?)` becomes `unknown command 'vrify'
+ * (did you mean verify?); see ${help}`, with commander's code and suggestion in the details.
+ */
+function usageError(error: CommanderError, help: string): KfmError {
+  const [first = '', ...rest] = error.message.replace(/^error: /, '').split('\n');
+  const suggestion = /^\(Did you mean (.+)\?\)$/.exec(rest.join(' ').trim())?.[1];
+  const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
+  return new KfmError('USAGE', `${first.replace(/\.$/, '')}${hint}; see ${help}`, {
+    details: { commander_code: error.code, ...(suggestion === undefined ? {} : { suggestion }) },
+  });
+}
+
+/** `kfm verify --help` for an error inside `kfm verify`, else `kfm --help`. */
+function helpCommand(program: Command, argv: readonly string[]): string {
+  const sub = program.commands.find((c) => argv.includes(c.name()));
+  return [program.name(), ...(sub === undefined ? [] : [sub.name()]), '--help'].join(' ');
 }
 
 /** Errors that escaped as plain Node/SQLite errors are I/O failures; name what we know. */

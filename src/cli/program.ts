@@ -85,14 +85,20 @@ export async function buildProgram(
   const program = new Command('kfm')
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
-    .option('--root <dir>', 'the KFM root holding data/ and ledger/ (default: current directory)')
+    .option(
+      '--root <dir>',
+      'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
+    )
     .option(
       '--ledger <path>',
       'the ledger file (default: <root>/ledger/kfm.sqlite); export and import also take sqlite:<path> or postgres://…',
     )
     .option('--json', 'machine-readable output on stdout')
+    .option(
+      '--wide',
+      'human tables in full: otherwise they fit $COLUMNS, or the terminal (80 at least), eliding ids, hashes and paths in the middle',
+    )
     .addOption(new Option('--debug', 'show stack traces of errors'))
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', EXIT_CODES_HELP);
   const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };
   const registered = new Set<Register>();

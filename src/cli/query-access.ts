@@ -2,6 +2,7 @@ import { KfmError } from '../errors.js';
 import { ProjectionQueries } from '../ledger/projection-queries.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
+import { didYouMean, nearestIds } from '../registry/nearest-ids.js';
 import { type GlobalOptions, resolvePaths } from './io.js';
 import { withLedger } from './ledger-access.js';
 
@@ -32,10 +33,15 @@ export function notFound(message: string, details: Record<string, unknown>): Kfm
 export function requireDataset(ctx: QueryContext, datasetId: string, toSeq?: number): void {
   if (ctx.queries.datasetKnown(datasetId, toSeq)) return;
   const when = toSeq === undefined || toSeq >= ctx.head ? '' : ` as of seq ${toSeq}`;
-  throw notFound(`dataset ${datasetId} has no runs in the ledger${when}; see \`kfm runs\``, {
-    dataset_id: datasetId,
-    ...(when === '' ? {} : { as_of_seq: toSeq }),
-  });
+  const suggestions = nearestIds(datasetId, ctx.ledger.datasetIds());
+  throw notFound(
+    `dataset ${datasetId} has no runs in the ledger${when}${didYouMean(suggestions)}; see \`kfm runs\``,
+    {
+      dataset_id: datasetId,
+      ...(suggestions.length > 0 ? { suggestions } : {}),
+      ...(when === '' ? {} : { as_of_seq: toSeq }),
+    },
+  );
 }
 
 /** The dataset's events up to `toSeq`, in seq order (events_by_dataset). */

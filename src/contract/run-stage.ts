@@ -11,7 +11,8 @@ import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.
 import { kfmActor } from '../tool-info.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
-import { resolveIngestWindow } from './backfill/ingest-window.js';
+import { resolveIngestWindow, type UpToDate } from './backfill/ingest-window.js';
+import { fitLine } from './backfill/progress.js';
 import { acquireDatasetLock, type DatasetLock } from './dataset-lock.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
@@ -50,6 +51,8 @@ export interface StageEnv {
   upstream?: Partial<UpstreamDeps>;
   /** stderr is a terminal: a backfill draws its progress there. */
   isTTY?: boolean;
+  /** The terminal's width, which the progress line must not exceed. */
+  columns?: number;
   /** A child run's upstream: its parent's client, token bucket and retry budget. */
   shared?: RunUpstream;
 }
@@ -151,11 +154,17 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
 }
 
 /** One contract step: run.started → body → run.completed, then the run's receipts. */
-export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome> {
+export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
   const ledger = await openSqliteLedger(env.ledgerPath, { actor: kfmActor(request.dataset_id) });
   try {
-    return await runPrepared(request, env, prepared, ledger, false);
+    const now = env.now ?? (() => new Date());
+    const read = (type: Parameters<StageScope['datasetEvents']>[0]) =>
+      readDatasetEvents(ledger, request.dataset_id, type);
+    // Resolved here, not for child runs: a backfill window is explicit, never "up to date".
+    const resolved = resolveIngestWindow(request, prepared.connector, prepared.entry, read, now());
+    if ('status' in resolved) return resolved;
+    return await runPrepared(resolved, env, prepared, ledger, false);
   } finally {
     ledger.close();
   }
@@ -205,16 +214,14 @@ async function lockDataset(
 
 /** `child`: a backfill's window runs under its parent's lock instead of taking the dataset's. */
 async function runPrepared(
-  given: StageRequest,
+  request: StageRequest,
   env: StageEnv,
   prepared: Prepared,
   ledger: SqliteLedger,
   child: boolean,
 ): Promise<StageOutcome> {
-  const ds = given.dataset_id;
+  const ds = request.dataset_id;
   const now = env.now ?? (() => new Date());
-  const read = (type: Parameters<StageScope['datasetEvents']>[0]) => readDatasetEvents(ledger, ds, type);
-  const request = resolveIngestWindow(given, prepared.connector, prepared.entry, read, now());
   const runId = resolveRunId(request, ledger);
   // A backfill's child runs take their parent's zones, which were checked when the parent started.
   if (request.parent_run_id === undefined) checkDatasetZones(ledger, prepared.layout, ds, request.stage);
@@ -295,7 +302,10 @@ async function runLocked(
     ledgerEvents: (type) => readEventsOfType(ledger, type),
     runChild: async (child) => runPrepared(child, childEnv, await prepare(child, childEnv), ledger, true),
     recovered,
-    progress: env.isTTY && !request.flags.log_json ? env.stderr : null,
+    progress:
+      env.isTTY && !request.flags.log_json
+        ? (chunk: string) => env.stderr(fitLine(chunk, env.columns))
+        : null,
   };
   const base = { run_id: runId, dataset_id: ds, stage: request.stage };
   if (dryRun) {

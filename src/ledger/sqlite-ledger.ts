@@ -106,7 +106,9 @@ function openForReading(path: string, timeoutMs: number): SqliteLedger {
     if (found === undefined)
       throw unreadable(path, 'is an SQLite database without an events table, not a kfm ledger');
     const pending = pendingMigrations(handle.db);
-    return new SqliteLedger(handle.db, null, ProjectionTables.open(handle.db), {
+    // Tables of an older schema may lack columns the statements name: unused until migrated.
+    const tables = pending.length > 0 ? null : ProjectionTables.open(handle.db);
+    return new SqliteLedger(handle.db, null, tables, {
       path,
       pendingMigrations: pending,
       migrated: [],

@@ -6,6 +6,7 @@ import { DATASET_ID_PATTERN } from '../events/ids.js';
 import { decodeUtf8Strict, describeMalformedByte } from '../events/utf8.js';
 import { type DatasetEntry, parseDatasetEntry } from './dataset-entry.js';
 import type { RegistryProblem } from './describe-issues.js';
+import { didYouMean, nearestIds } from './nearest-ids.js';
 import { readRegistryYaml } from './read-registry-yaml.js';
 import { isRelativeFileUri } from './upstream-uri.js';
 
@@ -55,10 +56,11 @@ export async function checkDatasetFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
+      const suggestions = nearestIds(datasetId, await registryIds(registryDir));
       throw new KfmError(
         'NOT_FOUND',
-        `${file}: no registry entry for dataset '${datasetId}'; create ${file} (see README.md, "Dataset registry")`,
-        { details: { file, dataset_id: datasetId } },
+        `${file}: no registry entry for dataset '${datasetId}'${didYouMean(suggestions)}; create ${file} (see README.md, "Dataset registry")`,
+        { details: { file, dataset_id: datasetId, ...(suggestions.length > 0 ? { suggestions } : {}) } },
       );
     }
     throw new KfmError('IO', `${file}: cannot read (${code ?? (error as Error).message})`, {
@@ -67,6 +69,13 @@ export async function checkDatasetFile(
   }
   return checkBytes(datasetId, file, bytes);
 }
+
+/** The ids the registry folder has entries for; none when it cannot be listed (a hint, not a check). */
+async function registryIds(registryDir: string): Promise<string[]> {
+  const names = await readdir(registryDir).catch(() => []);
+  return names.filter((n) => n.endsWith('.yml')).map((n) => n.slice(0, -'.yml'.length));
+}
+
 
 function checkBytes(datasetId: string, file: string, bytes: Uint8Array): RegistryFileResult {
   // Refused, not decoded to U+FFFD: a title or publisher would otherwise reach DCAT altered.

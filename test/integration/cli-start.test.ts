@@ -16,7 +16,12 @@ const FORBID = {
   env: { KFM_FORBID_IMPORTS: 'kysely,zod' },
 };
 const DATASET = 'ks_mesonet_stations';
-const ALL_MIGRATIONS = ['0001_create_events', '0002_event_read_indexes', '0003_projection_tables'];
+const ALL_MIGRATIONS = [
+  '0001_create_events',
+  '0002_event_read_indexes',
+  '0003_projection_tables',
+  '0004_runs_parent_run_id',
+];
 
 const QUERIES = [
   ['--version'],
@@ -104,7 +109,7 @@ describe('a query command on a ledger written by an older schema', () => {
 
     for (const run of migrations) {
       expect(run.stderr).toBe('');
-      expect(run.json).toMatchObject({ to: '0003_projection_tables' });
+      expect(run.json).toMatchObject({ to: '0004_runs_parent_run_id' });
     }
     // Migrations serialise under BEGIN IMMEDIATE: each is applied by exactly one of the three.
     expect(migrations.flatMap((run) => run.json.applied as string[]).sort()).toEqual(ALL_MIGRATIONS.slice(1));

@@ -49,15 +49,54 @@ describe('kfm ingest ks_streamflow_daily', () => {
     expect(gets).toEqual(['2026-01-01', '2026-01-02', '2026-01-03', '2026-01-04', '2026-01-06']);
   });
 
-  it('says there is nothing to ingest when the cursor is already there (exit 2, nothing appended)', async () => {
+  it('answers up to date when the cursor is already there (exit 0, nothing appended), so schedulers see success', async () => {
     const server = await env.upstream();
     const root = await env.root({ uri: server.base });
     expect((await backfill(root, '2026-01-01', '2026-01-03')).status).toBe(0);
     const head = ledgerHead(root.dir);
     const again = await kfm(root.dir, ['ingest', DS, '--until', '2026-01-03', '--config', root.config]);
-    expect(again.status).toBe(2);
-    expect(again.stderr).toContain('nothing to ingest for ks_streamflow_daily');
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toBe(
+      'ingest ks_streamflow_daily: up to date (the cursor is at 2026-01-03T00:00:00.000Z, the last whole step ends at 2026-01-03T00:00:00.000Z); nothing appended\n',
+    );
+    const json = await kfm(root.dir, [
+      'ingest',
+      DS,
+      '--until',
+      '2026-01-02',
+      '--config',
+      root.config,
+      '--json',
+    ]);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      status: 'up_to_date',
+      stage: 'ingest',
+      dataset_id: DS,
+      since: '2026-01-03T00:00:00.000Z',
+      until: '2026-01-02T00:00:00.000Z',
+      seq: null,
+      exit: 0,
+    });
+    // An explicit --since with nothing after it asked for an empty window: that stays a usage error.
+    const empty = await kfm(root.dir, [
+      'ingest',
+      DS,
+      '--since',
+      '2026-01-05',
+      '--until',
+      '2026-01-05',
+      '--config',
+      root.config,
+    ]);
+    expect(empty.status).toBe(2);
+    const future = await kfm(root.dir, ['ingest', DS, '--since', '2099-01-01', '--config', root.config]);
+    expect(future.status).toBe(2);
+    expect(future.stderr).toContain(
+      'nothing to ingest for ks_streamflow_daily: --since 2099-01-01T00:00:00.000Z',
+    );
     expect(ledgerHead(root.dir)).toEqual(head);
+    expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
   });
 
   it('takes exactly --since/--until when given, whatever the cursor says', async () => {

@@ -151,7 +151,12 @@ describe('a PostgreSQL ledger', () => {
           (r) => r.name,
         ),
       );
-      expect(names).toEqual(['0001_create_events', '0002_event_read_indexes', '0003_projection_tables']);
+      expect(names).toEqual([
+        '0001_create_events',
+        '0002_event_read_indexes',
+        '0003_projection_tables',
+        '0004_runs_parent_run_id',
+      ]);
     } finally {
       for (const door of doors) await door.close();
     }

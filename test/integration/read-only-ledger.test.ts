@@ -174,8 +174,8 @@ describe('projection tables behind the events', () => {
     const migrate = await runKfmJson(['--root', root, '--json', 'migrate']);
     expect(migrate.json).toEqual({
       ledger: path,
-      from: '0003_projection_tables',
-      to: '0003_projection_tables',
+      from: '0004_runs_parent_run_id',
+      to: '0004_runs_parent_run_id',
       applied: [],
       tables_synced: true,
     });

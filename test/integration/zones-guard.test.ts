@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRoot } from '../../src/cli/commands/init.js';
 import { replayProjections } from '../../src/contract/replay/replay-projections.js';
-import { runStage } from '../../src/contract/run-stage.js';
+import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
 import { type Stage, stageRequest } from '../../src/contract/stage-request.js';
 import { STAGE_ZONES } from '../../src/contract/stages/index.js';
 import { KfmError } from '../../src/errors.js';
@@ -140,7 +140,7 @@ describe('a connector naming its outputs outside their zone', () => {
     'transform refuses an output named %j with PATH_UNSAFE, recorded as a failed run',
     async (name) => {
       const { root, env, lastCompleted } = await escapeRoot(name);
-      const ingest = await runStage(stageRequest('ingest', 'zz_escape', {}), env);
+      const ingest = (await runStage(stageRequest('ingest', 'zz_escape', {}), env)) as StageOutcome;
       expect(ingest.status).toBe('succeeded');
       const error = await refusal(() =>
         runStage(stageRequest('transform', 'zz_escape', { run_id: ingest.run_id }), env),

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'no
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConnector } from '../../contract/load-connector.js';
-import { runStage } from '../../contract/run-stage.js';
+import { runStage, type StageOutcome } from '../../contract/run-stage.js';
 import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { verifyLedgerChain } from '../../ledger/parallel-verify.js';
@@ -39,16 +39,19 @@ async function runExample(datasetId: string, paths: Paths): Promise<string> {
     stderr: () => {},
     env: process.env,
   };
-  const ingest = await runStage(stageRequest('ingest', datasetId, {}), env);
+  // The examples are not windowed: their ingest always starts a run, never answers up to date.
+  const stage = async (...args: Parameters<typeof stageRequest>) =>
+    (await runStage(stageRequest(...args), env)) as StageOutcome;
+  const ingest = await stage('ingest', datasetId, {});
   const steps = [`ingest ${ingest.status} (${ingest.captured} captured)`];
   const connector = await loadConnector(PACKAGE_ROOT, datasetId);
   if (connector.transform !== undefined) {
-    const t = await runStage(stageRequest('transform', datasetId, { run_id: ingest.run_id }), env);
+    const t = await stage('transform', datasetId, { run_id: ingest.run_id });
     steps.push(`transform ${t.status} (${(t.transforms as string[]).join(', ')})`);
   }
-  const v = await runStage(stageRequest('validate', datasetId, { run_id: ingest.run_id }), env);
+  const v = await stage('validate', datasetId, { run_id: ingest.run_id });
   steps.push(`validate ${v.status} (${v.checks} checks)`);
-  const p = await runStage(stageRequest('promote', datasetId, { run_id: ingest.run_id }), env);
+  const p = await stage('promote', datasetId, { run_id: ingest.run_id });
   steps.push(`promote ${p.status} → ${p.version_id}`);
   return `${datasetId.padEnd(25)} run ${ingest.run_id}: ${steps.join(' → ')}`;
 }
@@ -66,7 +69,7 @@ export function runDemo(options: GlobalOptions): CommandRun {
         join(root, 'data', 'registry', `${id}.yml`),
       );
     }
-    const paths = resolvePaths(rootOptions);
+    const paths = resolvePaths(rootOptions, { creating: true });
     io.stdout(`demo root ${root}\n`);
     for (const id of EXAMPLES) io.stdout(`  ${await runExample(id, paths)}\n`);
     const report = await withLedger(paths.ledger, {}, (ledger) =>

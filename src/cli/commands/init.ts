@@ -9,7 +9,7 @@ export const ZONES = ['registry', 'raw', 'work', 'processed', 'catalog'] as cons
 
 export function initRoot(options: GlobalOptions): CommandRun {
   return async (io) => {
-    const paths = resolvePaths(options);
+    const paths = resolvePaths(options, { creating: true });
     const created = ZONES.map((zone) => join(paths.root, 'data', zone)).filter((dir) => !existsSync(dir));
     for (const dir of created) mkdirSync(dir, { recursive: true });
     const ledgerExisted = existsSync(paths.ledger);

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { type Lineage, projectLineage } from '../../projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
-import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { renderLineageText } from '../lineage-text.js';
 import {
   notFound,
@@ -116,7 +116,7 @@ export function printLineage(options: GlobalOptions & LineageOptions): CommandRu
     if (format === 'json') writeJson(io, { ...lineage, graph });
     else if (format === 'dot') io.stdout(renderDot(graph, title));
     else if (format === 'mermaid') io.stdout(renderMermaid(graph));
-    else io.stdout(renderLineageText(lineage, now));
+    else io.stdout(renderLineageText(lineage, now, humanWidth(options, io)));
     return EXIT.ok;
   };
 }

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { RunRow, StageRow } from '../../ledger/pure/projection-rows.js';
 import { duration, relativeTime, renderTable } from '../human-table.js';
-import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { requireDataset, withQueries } from '../query-access.js';
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'denied', 'running'] as const;
@@ -24,6 +24,37 @@ export function stageTrail(run: RunRow): string {
 export function runProblem(run: RunRow): string {
   if (run.denied !== null) return run.denied.join(', ');
   return run.stages.findLast((s) => s.error !== null)?.error?.code ?? '';
+}
+
+export interface GroupedRun {
+  run: RunRow;
+  /** How many listed runs name this one as their parent (a backfill's windows). */
+  children: number;
+  /** Listed under its parent, which is listed too. */
+  child: boolean;
+}
+
+/**
+ * Runs oldest first, each backfill child moved under its parent; a child whose parent is not
+ * listed (filtered out by --status) stays in its own place, since there is nothing to group under.
+ */
+export function groupChildren(runs: readonly RunRow[]): GroupedRun[] {
+  const listed = new Set(runs.map((r) => `${r.dataset_id}/${r.run_id}`));
+  const parentKey = (r: RunRow) => (r.parent_run_id === null ? null : `${r.dataset_id}/${r.parent_run_id}`);
+  const childrenOf = new Map<string, RunRow[]>();
+  for (const run of runs) {
+    const key = parentKey(run);
+    if (key !== null && listed.has(key)) childrenOf.set(key, [...(childrenOf.get(key) ?? []), run]);
+  }
+  return runs.flatMap((run) => {
+    const key = parentKey(run);
+    if (key !== null && listed.has(key)) return [];
+    const children = childrenOf.get(`${run.dataset_id}/${run.run_id}`) ?? [];
+    return [
+      { run, children: children.length, child: false },
+      ...children.map((c) => ({ run: c, children: 0, child: true })),
+    ];
+  });
 }
 
 /** Runs oldest first (proj_runs), of one dataset or of all, optionally of one status. */
@@ -48,17 +79,19 @@ export function listRuns(options: GlobalOptions & RunsOptions): CommandRun {
     io.stdout(
       renderTable(
         ['DATASET', 'RUN', 'STATUS', 'STAGES', 'VERSION', 'STARTED', 'TOOK', 'SEQ', 'PROBLEM'],
-        runs.map((r) => [
-          r.dataset_id,
-          r.run_id,
+        groupChildren(runs).map(({ run: r, children, child }) => [
+          child ? '' : r.dataset_id,
+          child ? `  └ ${r.run_id}` : r.run_id,
           r.status,
-          stageTrail(r),
+          `${stageTrail(r)}${children > 0 ? ` (${children} child run${children === 1 ? '' : 's'})` : ''}`,
           r.version_id === null ? '—' : `${r.version_id}${r.reused ? ' (reused)' : ''}`,
           relativeTime(r.started_at, now),
           duration(r.started_at, r.completed_at),
           `${r.first_seq}–${r.last_seq}`,
           runProblem(r),
         ]),
+        humanWidth(options, io),
+        [0, 1, 4],
       ),
     );
     return EXIT.ok;

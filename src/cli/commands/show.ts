@@ -3,7 +3,7 @@ import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
 import { decodeEvent } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
-import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { printShown, type Shown } from '../lineage-text.js';
 import {
   firstCapture,
@@ -112,7 +112,7 @@ export function showCommand(options: GlobalOptions & ShowOptions): CommandRun {
   return async (io) => {
     const shown = await withQueries(options, (ctx) => showRef(ctx, options.ref, options.dataset_id));
     if (options.json) writeJson(io, shown);
-    else printShown(io, shown, (options.now ?? Date.now)());
+    else printShown(io, shown, (options.now ?? Date.now)(), humanWidth(options, io));
     return EXIT.ok;
   };
 }

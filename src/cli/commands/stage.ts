@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
+import type { UpToDate } from '../../contract/backfill/ingest-window.js';
+import { formatDuration } from '../../contract/backfill/progress.js';
 import { runStage, type StageOutcome } from '../../contract/run-stage.js';
 import {
   SEED_FLAGS,
@@ -52,7 +54,7 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
 
 const DESCRIPTIONS: Record<Stage, string> = {
   ingest:
-    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums',
+    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
   transform:
     "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
   validate:
@@ -90,6 +92,7 @@ export function runStageCommand(
       stderr: io.stderr,
       env: process.env,
       isTTY: io.isTTY && !options.json,
+      ...(io.stderrColumns === undefined ? {} : { columns: io.stderrColumns }),
     });
     if (options.json) writeJson(io, outcome);
     else printOutcome(io, outcome);
@@ -100,7 +103,17 @@ export function runStageCommand(
   };
 }
 
-function printOutcome(io: Io, o: StageOutcome): void {
+function printOutcome(io: Io, o: StageOutcome | UpToDate): void {
+  if (o.status === 'up_to_date') {
+    io.stdout(
+      `ingest ${o.dataset_id}: up to date (the cursor is at ${o.since}, the last whole step ends at ${o.until}); nothing appended\n`,
+    );
+    return;
+  }
+  if (o.stage === 'backfill' && o.status === 'planned') {
+    io.stdout(`${backfillPlanLine(o)}\n`);
+    return;
+  }
   const seq = o.seq === null ? 'nothing appended' : `seq ${o.seq.first}..${o.seq.last}`;
   io.stdout(`${o.stage} ${o.dataset_id} run ${o.run_id}: ${o.status} (${seq})\n`);
   const shown = new Set([
@@ -123,6 +136,34 @@ function printOutcome(io: Io, o: StageOutcome): void {
     io.stdout(`  DENIED ${reason.code}: ${reason.message}\n`);
   }
   for (const receipt of o.receipts) io.stdout(`  receipt: data/work/${receipt}\n`);
+}
+
+/**
+ * A backfill's --dry-run for people: one line with what it would do; `--json` and the dry_run.json
+ * it names have the whole plan, window by window.
+ */
+export function backfillPlanLine(o: StageOutcome): string {
+  const plan = o.plan as {
+    since: string;
+    until: string;
+    batch: string;
+    windows: number;
+    already_completed: { windows: number }[];
+    expected_requests: number;
+    rate_limit: number | null;
+    estimated_seconds: number | null;
+  };
+  const already = plan.already_completed.reduce((sum, s) => sum + s.windows, 0);
+  const time =
+    plan.rate_limit === null || plan.estimated_seconds === null
+      ? 'no rate limit'
+      : `≈ ${formatDuration(plan.estimated_seconds)} at ${plan.rate_limit} requests/s`;
+  return [
+    `backfill ${o.dataset_id} dry run: ${plan.windows} window(s) of ${plan.batch} to do in ${plan.since}..${plan.until}`,
+    `${already} already completed`,
+    `${plan.expected_requests} request(s), ${time}`,
+    `nothing appended; the plan is in data/work/${o.receipts[0]}`,
+  ].join(', ');
 }
 
 export function registerStages(program: Command, cli: Cli): void {

@@ -28,7 +28,7 @@ export interface VerifyCommandOptions {
 }
 
 /** How --deep draws progress on a terminal; a parameter so a test can draw without the delay. */
-export type ProgressFactory = (write: (text: string) => void) => Progress;
+export type ProgressFactory = (write: (text: string) => void, columns: number | undefined) => Progress;
 
 /** What `kfm verify` reports: the chain (or deep) report, plus SQLite's own check of the file. */
 export interface VerifyReport extends Omit<ChainReport, 'failures'> {
@@ -39,7 +39,8 @@ export interface VerifyReport extends Omit<ChainReport, 'failures'> {
 
 export function verifyLedger(
   options: GlobalOptions & VerifyCommandOptions,
-  makeProgress: ProgressFactory = progressBar,
+  makeProgress: ProgressFactory = (write, columns) =>
+    progressBar(write, columns === undefined ? {} : { columns }),
 ): CommandRun {
   return async (io) => {
     if (options.deep && options.threads !== undefined) {
@@ -49,7 +50,8 @@ export function verifyLedger(
     const paths = resolvePaths(options);
     const deep = options.deep === true;
     // The bar is for people watching a terminal: never with --json, never into a pipe or a log.
-    const progress = deep && io.isTTY && !options.json ? makeProgress(io.stderr) : NO_PROGRESS;
+    const progress =
+      deep && io.isTTY && !options.json ? makeProgress(io.stderr, io.stderrColumns) : NO_PROGRESS;
     const anchors = options.anchor ?? [];
     const report = await reportingDamage(deep, () =>
       withLedger(paths.ledger, { readOnly: true }, async (ledger): Promise<VerifyReport> => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { formatBytes, relativeTime, renderTable, shortHash } from '../human-table.js';
-import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
+import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { type QueryContext, requireDataset, withQueries } from '../query-access.js';
 
 export interface VersionSummary {
@@ -74,6 +74,8 @@ export function listVersions(
           v.supersedes ?? '—',
           v.artifacts.map((a) => `${a.path} (${formatBytes(a.bytes)})`).join(', '),
         ]),
+        humanWidth(options, io),
+        [0, 1, 4, 5, 6],
       ),
     );
     return EXIT.ok;

@@ -1,3 +1,4 @@
+import { etaSeconds, fitLine, formatDuration, windowsPerSecond as perSecond } from '../backfill/progress.js';
 import type { Progress } from './deep-verify.js';
 
 export interface ProgressBarOptions {
@@ -6,12 +7,15 @@ export interface ProgressBarOptions {
   /** At most one redraw per interval (~10/s), however fast events stream. */
   intervalMs?: number;
   width?: number;
+  /** The terminal's width: a longer line would wrap, and a wrapped line cannot be redrawn in place. */
+  columns?: number;
   now?: () => number;
 }
 
 /**
  * A one-line progress bar for a terminal, redrawn in place with a carriage return, e.g.
- * `kfm verify --deep  events verified  [########------------]  41%  20512/50000`.
+ * `kfm verify --deep  events verified  [########------------]  41%  20512/50000  8200/s  ETA 4s`:
+ * the rate and ETA are of the current phase, from when its label first appeared.
  * The caller decides whether there is a terminal (stderr a TTY, no --json); this only draws.
  */
 export function progressBar(write: (text: string) => void, options: ProgressBarOptions = {}): Progress {
@@ -22,12 +26,14 @@ export function progressBar(write: (text: string) => void, options: ProgressBarO
   const start = now();
   let last = Number.NEGATIVE_INFINITY;
   let label = '';
+  let phaseStart = start;
   let drawn = false;
   return {
     update(nextLabel, done, total) {
       const t = now();
       // A new phase and a finished one are drawn at once, so the bar never lags behind the work.
       const urgent = nextLabel !== label || done >= total;
+      if (nextLabel !== label) phaseStart = t;
       label = nextLabel;
       if (t - start < delayMs || (!urgent && t - last < intervalMs)) return;
       last = t;
@@ -36,7 +42,17 @@ export function progressBar(write: (text: string) => void, options: ProgressBarO
       const filled = Math.round(fraction * width);
       const bar = `${'#'.repeat(filled)}${'-'.repeat(width - filled)}`;
       const percent = `${Math.floor(fraction * 100)}`.padStart(3);
-      write(`\r\x1b[2Kkfm verify --deep  ${label}  [${bar}] ${percent}%  ${done}/${total}`);
+      const facts = { done, total, elapsedMs: t - phaseStart };
+      const rate = perSecond(facts);
+      const eta = done >= total ? null : etaSeconds(facts);
+      const line = [
+        `kfm verify --deep  ${label}  [${bar}] ${percent}%  ${done}/${total}`,
+        rate === null ? '' : `${Math.round(rate)}/s`,
+        eta === null ? '' : `ETA ${formatDuration(eta)}`,
+      ]
+        .filter((part) => part !== '')
+        .join('  ');
+      write(fitLine(`\r\x1b[2K${line}`, options.columns));
     },
     end() {
       // Clear the line so the report that follows starts clean.

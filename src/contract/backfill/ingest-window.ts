@@ -18,11 +18,27 @@ function instantOf(value: string): string {
 }
 
 /**
+ * What an incremental ingest answers when its cursor has reached the last whole grid step: a
+ * result, not an error, so a scheduler running `kfm ingest` every hour sees success (exit 0).
+ */
+export interface UpToDate {
+  status: 'up_to_date';
+  stage: 'ingest';
+  dataset_id: string;
+  /** Where the next window will start (the cursor) and the end of the last whole grid step. */
+  since: string;
+  until: string;
+  seq: null;
+  exit: 0;
+}
+
+/**
  * Incremental ingest of a windowed connector: without --since, the window starts at the ledger's
  * cursor (the end of the latest completed window, a projection of the events, never a side file),
  * or at the registry's `temporal.since` when nothing is completed yet; without --until it ends at
  * the last whole grid step before now, so a day still being measured is not captured half-way.
- * Other stages and connectors keep the window exactly as given.
+ * Other stages and connectors keep the window exactly as given. When the cursor is already there,
+ * the answer is UpToDate; an explicit --since with nothing after it is a usage error.
  */
 export function resolveIngestWindow(
   request: StageRequest,
@@ -30,7 +46,7 @@ export function resolveIngestWindow(
   entry: DatasetEntry | null,
   read: (type: KnownEventType) => LedgerEvent[],
   now: Date,
-): StageRequest {
+): StageRequest | UpToDate {
   const windowed = connector.windowed;
   const { since: givenSince, until: givenUntil } = request.window;
   if (request.stage !== 'ingest' || windowed === undefined) return request;
@@ -50,10 +66,13 @@ export function resolveIngestWindow(
     );
   }
   const until = givenUntil ?? floorToGrid(now.getTime(), grid.ms);
+  if (since >= until && givenSince === undefined) {
+    return { status: 'up_to_date', stage: 'ingest', dataset_id: ds, since, until, seq: null, exit: 0 };
+  }
   if (since >= until) {
     throw new KfmError(
       'USAGE',
-      `nothing to ingest for ${ds}: the window starts at ${since}${givenSince === undefined ? ' (the cursor)' : ''} and the last whole ${windowed.grid} step ends at ${until}; pass --since/--until to take a window again`,
+      `nothing to ingest for ${ds}: --since ${since} is not before the window's end ${until}; pass an earlier --since or a later --until`,
       { details: { since, until } },
     );
   }

@@ -36,6 +36,7 @@ export const PROJECTION_TABLES = {
       'reused',
       'promotion_seq',
       'denied',
+      'parent_run_id',
     ],
   },
   proj_versions: {
@@ -104,6 +105,7 @@ export function encodeRun(r: RunRow): Columns {
     reused: bool(r.reused),
     promotion_seq: r.promotion_seq,
     denied: r.denied === null ? null : json(r.denied),
+    parent_run_id: r.parent_run_id,
   });
 }
 
@@ -111,6 +113,7 @@ export function decodeRun(c: Columns): RunRow {
   return {
     dataset_id: c.dataset_id as string,
     run_id: c.run_id as string,
+    parent_run_id: c.parent_run_id as string | null,
     status: c.status as RunRow['status'],
     stage: c.stage as RunRow['stage'],
     first_seq: c.first_seq as number,

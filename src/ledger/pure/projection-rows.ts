@@ -10,7 +10,7 @@ import type { Envelope, PayloadOf } from '../../events/index.js';
  */
 
 /** Bump when a reducer or encoding changes: ledgers then rebuild their tables when next opened. */
-export const REDUCER_VERSION = 1;
+export const REDUCER_VERSION = 2;
 
 /** An event as the reducers see it: the hashed envelope and its hash (a LedgerEvent). */
 export type RowEvent = Envelope & { hash: string };
@@ -31,6 +31,8 @@ export interface StageRow {
 export interface RunRow {
   dataset_id: string;
   run_id: string;
+  /** A backfill's child run: the backfill run that started it (its run.started names it). */
+  parent_run_id: string | null;
   /** The latest stage's outcome: `running` until its run.completed. */
   status: RunStatus;
   stage: StageRow['stage'] | null;
@@ -139,7 +141,14 @@ export function evolveRunRow(state: RunRow | undefined, event: RowEvent): RunRow
         completed_at: null,
         error: null,
       };
-      return { ...row, status: 'running', stage: s.stage, stages: [...row.stages, stage] };
+      const parent = row.parent_run_id ?? s.parent_run_id ?? null;
+      return {
+        ...row,
+        parent_run_id: parent,
+        status: 'running',
+        stage: s.stage,
+        stages: [...row.stages, stage],
+      };
     }
     case 'run.completed': {
       const c = p as PayloadOf<'run.completed'>;
@@ -181,6 +190,7 @@ function emptyRunRow(event: RowEvent): RunRow {
   return {
     dataset_id: event.dataset_id,
     run_id: event.run_id,
+    parent_run_id: null,
     status: 'running',
     stage: null,
     first_seq: event.seq,

@@ -1,0 +1,93 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunRow } from '../../src/ledger/pure/projection-rows.js';
+import { backfill, type Root, useBackfillRoots } from '../support/backfill-root.js';
+import { withLedgerFile } from '../support/ledger-file.js';
+import { kfm, kfmJson } from '../support/stage-root.js';
+
+// `kfm runs` and backfill child runs (issue 15): rows name their parent, the table nests them.
+
+const env = useBackfillRoots('runs-parent');
+/** Output into a pipe with no $COLUMNS: tables are never elided. */
+const NO_COLUMNS = { env: { COLUMNS: '' } };
+const width = (text: string) =>
+  Math.max(
+    ...text
+      .trimEnd()
+      .split('\n')
+      .map((l) => [...l].length),
+  );
+
+describe('kfm runs after a backfill', () => {
+  let root: Root;
+  let parent: string;
+  beforeAll(async () => {
+    const server = await env.upstream();
+    root = await env.root({ uri: server.base });
+    const run = await backfill(root, '2026-01-01', '2026-01-03', ['--json']);
+    expect(run.status, run.stderr).toBe(0);
+    parent = JSON.parse(run.stdout).run_id;
+  });
+
+  it('--json keeps flat rows, oldest first, each child naming its parent_run_id', async () => {
+    const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
+    expect(runs.json.map((r) => [r.stage, r.parent_run_id])).toEqual([
+      ['backfill', null],
+      ['validate', parent],
+      ['validate', parent],
+    ]);
+  });
+
+  it('the table lists the children indented under their parent, with a count', async () => {
+    const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
+    const children = runs.json.filter((r) => r.parent_run_id !== null).map((r) => r.run_id);
+    const table = await kfm(root.dir, ['runs'], NO_COLUMNS);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      new RegExp(`^ks_streamflow_daily\\s+${parent}\\s+succeeded\\s+backfill ✓ \\(2 child runs\\)`),
+    );
+    expect(lines[2]).toMatch(new RegExp(`^\\s+└ ${children[0]}\\s+succeeded\\s+ingest ✓ validate ✓`));
+    expect(lines[3]).toMatch(new RegExp(`^\\s+└ ${children[1]}\\s+succeeded`));
+  });
+
+  it('a child whose parent is filtered out keeps its own row', async () => {
+    const table = await kfm(root.dir, ['runs', '--status', 'succeeded', 'ks_streamflow_daily']);
+    expect(table.stdout).toContain('(2 child runs)');
+    const json = await kfmJson<RunRow[]>(root.dir, ['runs', '--status', 'running']);
+    expect(json.json).toEqual([]);
+  });
+
+  it('fits $COLUMNS (80 at least) by eliding ids in the middle; --wide and a pipe show every cell', async () => {
+    const full = await kfm(root.dir, ['runs'], NO_COLUMNS);
+    expect(width(full.stdout)).toBeGreaterThan(100);
+    expect(full.stdout).not.toContain('…');
+    const wide = await kfm(root.dir, ['runs', '--wide'], { env: { COLUMNS: '80' } });
+    expect(wide.stdout).toBe(full.stdout);
+
+    const fitted = await kfm(root.dir, ['runs'], { env: { COLUMNS: '80' } });
+    expect(width(fitted.stdout)).toBeLessThanOrEqual(80);
+    expect(fitted.stdout.split('\n')).toHaveLength(full.stdout.split('\n').length);
+    // A run id keeps both ends: its first and last characters identify it at a glance.
+    expect(fitted.stdout).toMatch(new RegExp(`${parent.slice(0, 3)}[0-9A-Z]*…[0-9A-Z]*${parent.slice(-2)}`));
+    const narrow = await kfm(root.dir, ['runs'], { env: { COLUMNS: '20' } });
+    expect(narrow.stdout).toBe(fitted.stdout);
+  });
+
+  it('a ledger from before the column: readers say MIGRATION_REQUIRED, kfm migrate fills parent_run_id', async () => {
+    const ledger = join(root.dir, 'ledger', 'kfm.sqlite');
+    // What a kfm of migration 0003 and reducer version 1 left behind.
+    withLedgerFile(ledger, (db) => {
+      db.exec('ALTER TABLE proj_runs DROP COLUMN parent_run_id');
+      db.prepare("DELETE FROM kysely_migration WHERE name = '0004_runs_parent_run_id'").run();
+      db.prepare('UPDATE proj_state SET reducer_version = 1').run();
+    });
+    const stale = await kfmJson(root.dir, ['runs']);
+    expect(stale.status, stale.stdout).toBe(2);
+    expect(stale.json).toMatchObject({ code: 'MIGRATION_REQUIRED' });
+    const migrate = await kfmJson(root.dir, ['migrate']);
+    expect(migrate.json).toMatchObject({ applied: ['0004_runs_parent_run_id'], tables_synced: true });
+    const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
+    expect(runs.json.map((r) => r.parent_run_id)).toEqual([null, parent, parent]);
+  });
+});
