@@ -1,7 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 
 /**
- * The append-only event table (DESIGN.md, "Storage"). `body` holds the exact canonical bytes that
+ * The append-only event table (docs/design.md, "Storage"). `body` holds the exact canonical bytes that
  * were hashed, so verification never depends on re-serialisation. No index on `hash`: a UNIQUE index
  * on random hex cut batched inserts ~12× here, and the chain itself makes hashes unique.
  */

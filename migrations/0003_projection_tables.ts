@@ -3,7 +3,7 @@ import { type Kysely, sql } from 'kysely';
 /**
  * Projection tables: caches of the lineage facts the query commands read (`kfm versions`, `runs`,
  * `show`, `lineage`), kept current inside every append transaction and rebuildable by `kfm replay`
- * (DESIGN.md, "Projection tables are caches"). Unlike `events` they have no append-only triggers:
+ * (docs/design.md, "Projection tables are caches"). Unlike `events` they have no append-only triggers:
  * they may be dropped, truncated and refilled at any time. `proj_state` names the last event the
  * tables reflect; it starts at reducer version 0, so the first open fills the tables from the events
  * (src/ledger/projection-tables.ts), which is the backfill of a ledger written before this migration.

@@ -1,7 +1,7 @@
 /**
  * The one error type of kfm-ledger. Expected outcomes (a broken chain, a denied gate) are results,
  * not errors; a KfmError is something that stopped the command. The CLI renders it once and maps
- * its code to the exit code below (DESIGN.md, "CLI conventions").
+ * its code to the exit code below (docs/design.md, "CLI conventions").
  */
 export const EXIT = {
   ok: 0,

@@ -4,7 +4,7 @@ import type { DatasetEntry, Sensitivity } from '../registry/dataset-entry.js';
 
 /**
  * What the catalog renderers need, all of it taken from the ledger (the registry snapshot and the
- * version.published events), so DCAT, STAC and PROV replay byte for byte (DESIGN.md, "Projections
+ * version.published events), so DCAT, STAC and PROV replay byte for byte (docs/design.md, "Projections
  * and replay"). Pure: no clock, no file system; every time comes from an event.
  */
 

@@ -4,7 +4,7 @@ import type { CommandRun, Io } from './io.js';
 import { buildProgram } from './program.js';
 
 /**
- * The only place that turns errors into messages and exit codes (DESIGN.md, "CLI conventions"):
+ * The only place that turns errors into messages and exit codes (docs/design.md, "CLI conventions"):
  * a KfmError carries its own; commander's usage errors are 2; anything else is unexpected.
  */
 export function main(argv: string[], io: Io): Promise<ExitCode> {

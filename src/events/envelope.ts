@@ -36,7 +36,7 @@ export const EventDraft = z.strictObject({
 });
 export type EventDraft = z.infer<typeof EventDraft>;
 
-/** The envelope exactly as hashed: everything but `hash` (DESIGN.md, "Event envelope (v1)"). */
+/** The envelope exactly as hashed: everything but `hash` (docs/design.md, "Event envelope (v1)"). */
 const EnvelopeShape = z.strictObject({
   v: z.literal(ENVELOPE_VERSION),
   seq: z.number().int().positive(),

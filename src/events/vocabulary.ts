@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { RunId, Sha256Hex, Timestamp } from './ids.js';
 
 /**
- * The event vocabulary (DESIGN.md, "Event vocabulary"). Extend, never repurpose: a type's meaning is
+ * The event vocabulary (docs/design.md, "Event vocabulary"). Extend, never repurpose: a type's meaning is
  * fixed once a ledger holds it, because its events are hashed into the chain forever. Payloads are
  * strict, so a field a writer misspells is refused instead of silently dropped from the record.
  */

@@ -1,5 +1,5 @@
 /**
- * Generalization of sensitive locations (DESIGN.md, "Sensitivity"): every coordinate is snapped to
+ * Generalization of sensitive locations (docs/design.md, "Sensitivity"): every coordinate is snapped to
  * the centre-free grid of `precisionDeg` (e.g. 0.1° ≈ 11 km), so a published point names a grid cell,
  * never a site. Decimal rounding after the snap keeps 0.30000000000000004 from leaking precision.
  */

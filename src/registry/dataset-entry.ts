@@ -5,7 +5,7 @@ import { checkSpdxLicense } from './spdx.js';
 import { upstreamUriProblem } from './upstream-uri.js';
 
 /**
- * One dataset's registry entry, `data/registry/<dataset_id>.yml` (DESIGN.md, "Sensitivity";
+ * One dataset's registry entry, `data/registry/<dataset_id>.yml` (docs/design.md, "Sensitivity";
  * the seed's "Policy, sensitivity, and redaction"). Only `dataset_id` is required: the Promotion
  * Contract fails closed on what is missing (see `missingForPromotion`), so an entry can be
  * registered before its licence or classification is known. What is present must be valid, and
@@ -194,7 +194,7 @@ export function parseDatasetEntry(
   return { ok: true, entry: result.data };
 }
 
-/** Codes of the Promotion Contract (DESIGN.md) that a registry entry alone can trigger. */
+/** Codes of the Promotion Contract (docs/design.md) that a registry entry alone can trigger. */
 export type PromotionDenialCode =
   | 'LICENSE_MISSING'
   | 'SENSITIVITY_MISSING'

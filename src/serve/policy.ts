@@ -4,7 +4,7 @@ import type { Sensitivity } from '../registry/dataset-entry.js';
 import type { Caller } from './authenticate.js';
 
 /**
- * The policy boundary as pure decisions (the seed's "trust membrane"; DESIGN.md, "Sensitivity").
+ * The policy boundary as pure decisions (the seed's "trust membrane"; docs/design.md, "Sensitivity").
  * Default deny: a dataset is served only when it is classified, and a version only when every
  * classification that governs it — the registry entry now and the snapshot it was published under —
  * allows it. A registry that tightens a class takes effect at once; one that loosens it does not

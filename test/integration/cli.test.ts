@@ -291,7 +291,7 @@ describe('kfm log', () => {
         'v',
       ]);
       expect(envelope).toMatchObject({ v: 1, seq: i + 1, prev_hash: prev, ...drafts[i] });
-      // DESIGN.md: hash = sha256("kfm.event.v1\n" ‖ JCS(envelope without hash)).
+      // docs/design.md: hash = sha256("kfm.event.v1\n" ‖ JCS(envelope without hash)).
       expect(hash).toBe(eventHash(Buffer.from(canonicalize(envelope)!, 'utf8')));
       prev = hash as string;
     });

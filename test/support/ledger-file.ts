@@ -43,7 +43,7 @@ export function dropAppendOnlyTriggers(db: Database.Database): void {
   db.exec('DROP TRIGGER events_refuse_delete');
 }
 
-/** DESIGN.md: hash = sha256("kfm.event.v1\n" ‖ body), computed here independently of src/. */
+/** docs/design.md: hash = sha256("kfm.event.v1\n" ‖ body), computed here independently of src/. */
 export function eventHash(body: Uint8Array): string {
   return createHash('sha256').update('kfm.event.v1\n').update(body).digest('hex');
 }

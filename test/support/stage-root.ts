@@ -257,7 +257,7 @@ export function listFiles(dir: string): string[] {
   return [...snapshotTree(dir).keys()].sort();
 }
 
-/** Pretty JSON with keys sorted at every level, 2-space indent and a final newline (DESIGN.md). */
+/** Pretty JSON with keys sorted at every level, 2-space indent and a final newline (docs/design.md). */
 export function canonicalPretty(text: string): string {
   const sort = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(sort);

@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The folder names are the architecture (DESIGN.md): cli → (serve →) contract → {ledger, zones,
+ * The folder names are the architecture (docs/design.md): cli → (serve →) contract → {ledger, zones,
  * catalogs, policy, registry} → projections → events. This reads every relative import under src/ and
  * fails on an import against that direction or on any import cycle.
  */

@@ -31,7 +31,7 @@ interface VersionState {
 type VersionEvent = LedgerEvent & { payload: PayloadOf<'version.published'> | PayloadOf<'version.reused'> };
 
 /**
- * The replay invariants of DESIGN.md ("kfm verify … replay invariants"), as a reducer over the
+ * The replay invariants of docs/design.md ("kfm verify … replay invariants"), as a reducer over the
  * events in seq order: push each, then `finish()`. Memory grows with runs and versions, never with
  * events, so it streams a ledger of any length. Events must satisfy their schema (verify reports
  * the ones that do not, and does not push them here).

@@ -48,7 +48,7 @@ export interface CatalogSources {
 }
 
 /**
- * Every catalog file of a promotion, rendered from the ledger (DESIGN.md, "Projections and
+ * Every catalog file of a promotion, rendered from the ledger (docs/design.md, "Projections and
  * replay"): DCAT always (the dataset and the data.json of all datasets), STAC when spatial, PROV
  * always, one document per run. Pure.
  */

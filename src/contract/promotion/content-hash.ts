@@ -9,7 +9,7 @@ export interface VersionArtifact {
 }
 
 /**
- * DESIGN.md "Versions": content_hash = sha256(JCS({dataset_id, artifacts sorted by path})) and
+ * docs/design.md "Versions": content_hash = sha256(JCS({dataset_id, artifacts sorted by path})) and
  * version_id = "v" + its first 16 hex. Same outputs → same version, whatever run produced them.
  */
 export function contentHash(

@@ -4,7 +4,7 @@ import { type DatasetEntry, missingForPromotion } from '../../registry/dataset-e
 import type { HistoryCode } from '../audit/audit-failure.js';
 import { HistoryChecker, unvalidatedContent } from '../audit/history-invariants.js';
 
-/** The Promotion Contract's stable denial codes (DESIGN.md, "Promotion Contract"). */
+/** The Promotion Contract's stable denial codes (docs/design.md, "Promotion Contract"). */
 export type GateCode =
   | 'REGISTRY_MISSING'
   | 'LICENSE_MISSING'

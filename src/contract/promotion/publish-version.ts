@@ -42,7 +42,7 @@ export interface PublishRequest {
 }
 
 /**
- * Writes a version whole or not at all (DESIGN.md, "Versions"): copy into a staging folder
+ * Writes a version whole or not at all (docs/design.md, "Versions"): copy into a staging folder
  * (each file fsynced), write checksums.sha256, re-hash everything, then one atomic rename into
  * data/processed/<id>/<version_id>/ and make it read-only. A version folder that already exists
  * without its event (a crash after the rename) is adopted only if its bytes are exactly right.

@@ -1,5 +1,5 @@
 /**
- * URLs go into logs, events, receipts and error messages; secrets must not (DESIGN.md, "Secrets
+ * URLs go into logs, events, receipts and error messages; secrets must not (docs/design.md, "Secrets
  * never appear in logs, receipts or events"). Upstream URLs commonly carry them in two places: the
  * userinfo password (RFC 3986 §3.2.1) and query parameters such as `?token=` or `X-Amz-Signature=`.
  */

@@ -10,7 +10,7 @@ const REGISTRY = {
   policy_labels: ['open'],
 };
 
-/** One valid payload per known type: the vocabulary of DESIGN.md. */
+/** One valid payload per known type: the vocabulary of docs/design.md. */
 const VALID_PAYLOADS: Record<string, Record<string, unknown>> = {
   'run.started': {
     stage: 'ingest',
