@@ -13,6 +13,7 @@ import { removeStaleStaging } from './promotion/publish-version.js';
 import { writeRawProjections } from './receipts.js';
 import { findDrift } from './replay/check-projections.js';
 import { readDatasetEvents, recordEvent } from './stage-scope.js';
+import { datasetZones } from './zone-record.js';
 
 /** A stage run with run.started and no run.completed after it. */
 export interface OpenRun {
@@ -25,7 +26,8 @@ export interface RecoveryRequest {
   ledger: SqliteLedger;
   ledgerPath: string;
   datasetId: string;
-  layout: ZoneLayout;
+  /** The root: the dataset's zones are where its runs recorded them (zone-record.ts), not a stage's flags. */
+  root: string;
   /** Who recovers, for the INTERRUPTED message: "kfm recover", "promote run 01J…". */
   by: string;
   /** The lock was taken over from a process that is gone: it may have died writing receipts. */
@@ -63,7 +65,10 @@ const VERSION_FOLDER = /^v[0-9a-f]{16}$/;
  */
 export async function recoverDataset(request: RecoveryRequest): Promise<RecoveryReport> {
   const { ledger, datasetId: ds } = request;
-  const writer = createZoneWriter(request.layout, ['raw', 'work', 'processed', 'catalog'], {
+  // A killed run wrote where the dataset's zones are (--processed_dir alt/processed …), which the
+  // stage now recovering need not name: it may take other zone flags, or be `kfm recover`.
+  const layout = datasetZones(ledger, request.root, ds);
+  const writer = createZoneWriter(layout, ['raw', 'work', 'processed', 'catalog'], {
     stage: 'recovery',
   });
   // Only the run boundaries: this runs before every stage, and a dataset may hold millions of events.
@@ -121,7 +126,7 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
         f.zone === 'work' ? [...affected].some((dir) => f.path.startsWith(dir)) : zones[f.zone],
       );
   const rewritten: string[] = [];
-  for (const drift of await findDrift(request.layout, files)) {
+  for (const drift of await findDrift(layout, files)) {
     await writer.writeFile(drift.file.zone, drift.file.path, drift.file.content);
     rewritten.push(drift.path);
   }

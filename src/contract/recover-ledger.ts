@@ -49,7 +49,7 @@ export async function recoverLedger(request: RecoverRequest): Promise<RecoverOut
           ledger: request.ledger,
           ledgerPath: request.ledgerPath,
           datasetId: id,
-          layout: request.layout,
+          root: request.layout.root,
           by: '`kfm recover`',
           stale: locks[i]!.stale,
           takenOver: locks[i]!.takenOver,

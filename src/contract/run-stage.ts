@@ -199,7 +199,7 @@ async function lockDataset(
       ledger,
       ledgerPath: env.ledgerPath,
       datasetId: request.dataset_id,
-      layout,
+      root: layout.root,
       by: `the ${request.stage} stage of run ${runId}`,
       stale: lock.stale,
       takenOver: lock.takenOver,

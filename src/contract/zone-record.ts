@@ -84,9 +84,27 @@ function layoutOf(root: string, fixed: ReadonlyMap<ZoneFlag, string | undefined>
 }
 
 /**
+ * The dataset's zones where its runs put them, read from its run.started events lazily (the first
+ * few decide). One definition for the stage's zone check and for recovery, which must find what a
+ * killed run left where that run wrote (verify --deep reads the same events with recordedZones).
+ */
+export function datasetZones(ledger: SqliteLedger, root: string, datasetId: string): ZoneLayout {
+  return layoutOf(root, datasetFixedZones(ledger, datasetId));
+}
+
+function datasetFixedZones(ledger: SqliteLedger, datasetId: string): Map<ZoneFlag, string | undefined> {
+  const rows = ledger.readEvents({ dataset_id: datasetId, type: 'run.started' });
+  return fixedZones(
+    (function* () {
+      for (const row of rows) yield decodeEvent(row);
+    })(),
+  );
+}
+
+/**
  * Refuses a stage whose zones differ from where the dataset's earlier runs put them (exit 2,
  * nothing written): half a dataset in one folder and half in another is found by neither the
- * next stage nor verify. Reads the dataset's run.started events lazily: the first few decide.
+ * next stage nor verify.
  */
 export function checkDatasetZones(
   ledger: SqliteLedger,
@@ -94,12 +112,7 @@ export function checkDatasetZones(
   datasetId: string,
   stage: Stage,
 ): void {
-  const rows = ledger.readEvents({ dataset_id: datasetId, type: 'run.started' });
-  const fixed = fixedZones(
-    (function* () {
-      for (const row of rows) yield decodeEvent(row);
-    })(),
-  );
+  const fixed = datasetFixedZones(ledger, datasetId);
   const recorded = layoutOf(layout.root, fixed);
   for (const [flag, zone] of ZONE_FLAGS) {
     if (!fixed.has(flag) || !STAGE_FLAGS[stage].includes(flag) || recorded[zone] === layout[zone]) continue;

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILPOINTS } from '../../src/failpoints.js';
 import { type KfmRun, runKfm } from '../support/kfm-cli.js';
 import { initRoot, SITES, useTempRoots } from '../support/promote-root.js';
+import { slots } from '../support/slots.js';
 
 // The fault-injection harness (issue 10, Proof): every write step of every stage, taken from the
 // failpoint table in src/failpoints.ts, is crashed with a real SIGKILL, recovered and rerun. After
@@ -93,26 +94,34 @@ describe('a stage killed at any failpoint', () => {
     expect(cleanVersion).toMatch(/^v[0-9a-f]{16}$/);
   });
 
+  // One case per core: each is a chain of processes (kill, recover, rerun, verify), independent of
+  // the others (its own root), so the stages' cases share the cores instead of queueing on one.
+  const slot = slots();
+
+  /** Kill at `step`, recover (by `kfm recover` or by the rerun), rerun, verify; throws what failed. */
+  async function crashCase(stage: Stage, step: string, recoverFirst: boolean): Promise<void> {
+    const root = roots.clone(before.get(stage)!);
+    const killed = await kfm(root, stageArgs(stage), { KFM_FAILPOINT: step });
+    expect(killed.status, `${stage} at ${step}: ${killed.stderr}`).toBeNull();
+    if (recoverFirst) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
+    const rerun = await expectOk(kfm(root, ['--json', ...stageArgs(stage)]), `${stage} rerun after ${step}`);
+    if (stage === 'promote') expect(versionOf(rerun), step).toBe(cleanVersion);
+    const verify = await kfm(root, ['verify', '--deep']);
+    expect(verify.status, `${stage} at ${step}:\n${verify.stdout}`).toBe(0);
+    // verify --deep also reports any run still open (RUN_UNFINISHED).
+    expect(leftovers(root), step).toEqual([]);
+  }
+
   for (const stage of STAGES) {
-    it(`${stage}: dies by SIGKILL at each step, then recovery and a rerun leave a ledger verify --deep passes`, async () => {
+    it.concurrent(`${stage}: dies by SIGKILL at each step, then recovery and a rerun leave a ledger verify --deep passes`, async () => {
       const cases = steps.get(stage)!;
       expect(cases.length).toBeGreaterThan(5);
-      for (const [i, step] of cases.entries()) {
-        const root = roots.clone(before.get(stage)!);
-        const killed = await kfm(root, stageArgs(stage), { KFM_FAILPOINT: step });
-        expect(killed.status, `${stage} at ${step}: ${killed.stderr}`).toBeNull();
-        // Half the cases recover explicitly, the others let the rerun recover first.
-        if (i % 2 === 0) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
-        const rerun = await expectOk(
-          kfm(root, ['--json', ...stageArgs(stage)]),
-          `${stage} rerun after ${step}`,
-        );
-        if (stage === 'promote') expect(versionOf(rerun), step).toBe(cleanVersion);
-        const verify = await kfm(root, ['verify', '--deep']);
-        expect(verify.status, `${stage} at ${step}:\n${verify.stdout}`).toBe(0);
-        // verify --deep also reports any run still open (RUN_UNFINISHED).
-        expect(leftovers(root), step).toEqual([]);
-      }
+      // Half the cases recover explicitly, the others let the rerun recover first.
+      const outcomes = await Promise.allSettled(
+        cases.map((step, i) => slot(() => crashCase(stage, step, i % 2 === 0))),
+      );
+      const failed = outcomes.find((o) => o.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
     }, 600_000);
   }
 
