@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { localLedgerTarget } from '../../../src/cli/commands/copy.js';
 import { isLedgerUrl, parseLedgerTarget } from '../../../src/ledger/ledger-door.js';
@@ -19,17 +22,17 @@ describe('ledger targets', () => {
   });
 
   it('keeps URLs as given and resolves plain paths for this root', () => {
+    // The root must exist: a --root that does not is a usage error before any ledger is named.
+    const r = mkdtempSync(join(tmpdir(), 'kfm-ledger-target-'));
     expect(isLedgerUrl('postgres://h/db')).toBe(true);
     expect(isLedgerUrl('ledger/kfm.sqlite')).toBe(false);
     expect(localLedgerTarget({ ledger: 'postgres://h/db' }, {})).toBe('postgres://h/db');
-    expect(localLedgerTarget({ root: '/r' }, { KFM_LEDGER_URL: 'sqlite:/x.sqlite' })).toBe(
-      'sqlite:/x.sqlite',
+    expect(localLedgerTarget({ root: r }, { KFM_LEDGER_URL: 'sqlite:/x.sqlite' })).toBe('sqlite:/x.sqlite');
+    expect(localLedgerTarget({ ledger: 'sqlite:/a', root: r }, { KFM_LEDGER_URL: 'postgres://h/db' })).toBe(
+      'sqlite:/a',
     );
-    expect(
-      localLedgerTarget({ ledger: 'sqlite:/a', root: '/r' }, { KFM_LEDGER_URL: 'postgres://h/db' }),
-    ).toBe('sqlite:/a');
-    expect(localLedgerTarget({ root: '/r' }, {})).toBe('/r/ledger/kfm.sqlite');
-    expect(localLedgerTarget({ root: '/r' }, { KFM_LEDGER_URL: '' })).toBe('/r/ledger/kfm.sqlite');
+    expect(localLedgerTarget({ root: r }, {})).toBe(join(r, 'ledger', 'kfm.sqlite'));
+    expect(localLedgerTarget({ root: r }, { KFM_LEDGER_URL: '' })).toBe(join(r, 'ledger', 'kfm.sqlite'));
   });
 
   it('never shows a password', () => {
