@@ -203,7 +203,7 @@ class Reader {
       } else {
         const char = escaped === undefined ? undefined : ESCAPES[escaped];
         if (char === undefined)
-          this.#fail('not a JSON escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)', 'SYNTAX', at);
+          this.#fail('not a JSON escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u and 4 hex digits)', 'SYNTAX', at);
         out += char;
         at += 2;
       }
