@@ -24,10 +24,13 @@ const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === '
 /** The shape checked at load, so a wrong definition fails naming its field before any stage starts. */
 const DefinitionShape = z.looseObject({
   dataset_id: z.string(),
-  format: z.enum(['csv', 'geojson']),
-  record: z.custom<z.ZodType>((value) => value instanceof z.ZodType, {
-    error: 'must be a zod schema (use the z the module is given)',
-  }),
+  format: z.enum(['csv', 'geojson'], { error: 'must be "csv" or "geojson"' }),
+  // Only safeParse is used (validation's schema check), so a module's own zod serves as well as ours.
+  record: z.custom<z.ZodType>(
+    (value) =>
+      value !== null && typeof value === 'object' && typeof (value as { safeParse?: unknown }).safeParse === 'function',
+    { error: 'must be a zod schema (use the z the module is given)' },
+  ),
   time_fields: z.array(z.string()).optional(),
   discover: fn.optional(),
   acquire: fn.optional(),
@@ -67,7 +70,7 @@ async function loadRootModule(file: string, datasetId: string): Promise<Connecto
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.join('.') || '(definition)';
-    throw broken(file, `field ${field} ${issue.message.replace(/^Invalid input: /, '')}; see README.md, "Write a connector"`);
+    throw broken(file, `field ${field} ${issue.message}; see README.md, "Write a connector"`);
   }
   if (parsed.data.dataset_id !== datasetId) {
     throw broken(
