@@ -74,7 +74,7 @@ export default ({ defineConnector, z }) =>
           const seen = new Set();
           const rows = records
             .filter((r) => {
-              const key = ${geo ? 'r.fields.name' : '`${r.fields.site}/${r.fields.observed_on}`'};
+              const key = ${geo ? 'r.fields.name' : "r.fields.site + '/' + r.fields.observed_on"};
               return seen.has(key) || !seen.add(key);
             })
             .map((r) => r.index);
@@ -123,7 +123,10 @@ export function scaffoldFiles(datasetId: string, kind: ScaffoldKind, upstream?: 
   const fixture = kind === 'geojson' ? `${dir}/fixtures/sample.geojson` : `${dir}/fixtures/sample.csv`;
   return [
     { path: `${dir}/connector.js`, text: connectorModule(datasetId, kind) },
-    { path: `data/registry/${datasetId}.yml`, text: registryEntry(datasetId, kind, upstream ?? `file:${fixture}`) },
+    {
+      path: `data/registry/${datasetId}.yml`,
+      text: registryEntry(datasetId, kind, upstream ?? `file:${fixture}`),
+    },
     { path: fixture, text: kind === 'geojson' ? GEOJSON_FIXTURE : CSV_FIXTURE },
   ];
 }

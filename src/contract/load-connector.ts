@@ -28,7 +28,9 @@ const DefinitionShape = z.looseObject({
   // Only safeParse is used (validation's schema check), so a module's own zod serves as well as ours.
   record: z.custom<z.ZodType>(
     (value) =>
-      value !== null && typeof value === 'object' && typeof (value as { safeParse?: unknown }).safeParse === 'function',
+      value !== null &&
+      typeof value === 'object' &&
+      typeof (value as { safeParse?: unknown }).safeParse === 'function',
     { error: 'must be a zod schema (use the z the module is given)' },
   ),
   time_fields: z.array(z.string()).optional(),
@@ -37,7 +39,11 @@ const DefinitionShape = z.looseObject({
   transform: fn.optional(),
   checks: z.array(z.looseObject({ name: z.string().min(1), run: fn })).optional(),
   windowed: z
-    .looseObject({ grid: z.string(), requests_per_window: z.number().positive(), empty_ok: z.boolean().optional() })
+    .looseObject({
+      grid: z.string(),
+      requests_per_window: z.number().positive(),
+      empty_ok: z.boolean().optional(),
+    })
     .optional(),
 });
 
@@ -60,7 +66,10 @@ async function loadRootModule(file: string, datasetId: string): Promise<Connecto
     try {
       value = await (value as (kit: ConnectorKit) => unknown)({ defineConnector, z });
     } catch (error) {
-      throw broken(file, `its default export threw: ${error instanceof Error ? error.message : String(error)}`);
+      throw broken(
+        file,
+        `its default export threw: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
   if (value === null || typeof value !== 'object') {

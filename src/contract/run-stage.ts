@@ -120,7 +120,8 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
     args,
     config,
     layout,
-    upstream_uri: configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot, env.root),
+    upstream_uri:
+      configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot, env.root),
     settings: upstreamSettings(entry, config, request.flags.config),
   };
 }

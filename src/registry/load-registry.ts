@@ -77,7 +77,6 @@ async function registryIds(registryDir: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.yml')).map((n) => n.slice(0, -'.yml'.length));
 }
 
-
 function checkBytes(datasetId: string, file: string, bytes: Uint8Array): RegistryFileResult {
   // Refused, not decoded to U+FFFD: a title or publisher would otherwise reach DCAT altered.
   const text = decodeUtf8Strict(bytes);

@@ -74,6 +74,9 @@ export function registerConnector(program: Command, cli: Cli): void {
         .choices(SCAFFOLD_KINDS)
         .makeOptionMandatory(),
     )
-    .option('--upstream <uri>', "the registry's upstream.uri (default: the scaffold's fixture, file:connectors/…)")
+    .option(
+      '--upstream <uri>',
+      "the registry's upstream.uri (default: the scaffold's fixture, file:connectors/…)",
+    )
     .action((id: string, flags: NewOptions) => cli.run(newConnector(id, flags, cli.globals())));
 }
