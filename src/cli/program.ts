@@ -47,6 +47,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   export: async () => (await import('./commands/copy.js')).registerCopy,
   import: async () => (await import('./commands/copy.js')).registerCopy,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
+  connector: async () => (await import('./commands/connector.js')).registerConnector,
 };
 
 /** Global options that take a value: their value is not the command name. */

@@ -90,7 +90,7 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
       throw error;
     },
   );
-  const connector = await loadConnector(env.projectRoot, request.dataset_id);
+  const connector = await loadConnector(env.projectRoot, request.dataset_id, env.root);
   const zones = {
     ...(request.flags.raw_dir === undefined ? {} : { raw_dir: request.flags.raw_dir }),
     ...(request.flags.work_dir === undefined ? {} : { work_dir: request.flags.work_dir }),
@@ -120,7 +120,8 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
     args,
     config,
     layout,
-    upstream_uri: configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot),
+    upstream_uri:
+      configured === undefined ? undefined : resolveUpstreamUri(configured, env.projectRoot, env.root),
     settings: upstreamSettings(entry, config, request.flags.config),
   };
 }

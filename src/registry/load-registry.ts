@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -75,7 +76,6 @@ async function registryIds(registryDir: string): Promise<string[]> {
   const names = await readdir(registryDir).catch(() => []);
   return names.filter((n) => n.endsWith('.yml')).map((n) => n.slice(0, -'.yml'.length));
 }
-
 
 function checkBytes(datasetId: string, file: string, bytes: Uint8Array): RegistryFileResult {
   // Refused, not decoded to U+FFFD: a title or publisher would otherwise reach DCAT altered.
@@ -189,10 +189,15 @@ export async function loadRegistry(
 
 /**
  * An upstream URI as a connector fetches it: a relative `file:<path>` becomes an absolute file URL
- * under the project root (where connectors/ lives); other URIs are returned unchanged.
+ * under the data root when the file is there (a runtime connector's fixture), else under the project
+ * root (where the package's connectors/ live); other URIs are returned unchanged.
  */
-export function resolveUpstreamUri(uri: string, projectRoot: string): string {
-  return isRelativeFileUri(uri) ? pathToFileURL(join(projectRoot, uri.slice('file:'.length))).href : uri;
+export function resolveUpstreamUri(uri: string, projectRoot: string, root?: string): string {
+  if (!isRelativeFileUri(uri)) return uri;
+  const path = uri.slice('file:'.length);
+  // Like connectors: a file the root holds (a runtime connector's fixture) first, then the project's.
+  const base = root !== undefined && existsSync(join(root, path)) ? root : projectRoot;
+  return pathToFileURL(join(base, path)).href;
 }
 
 function display(registryDir: string, path: string, options: RegistryOptions): string {

@@ -4,8 +4,9 @@
  *   environment, never from a committed file);
  * - absolute `file:///path` URIs (RFC 8089; host empty or `localhost`);
  * - relative `file:<path>` (no `//`), e.g. `file:connectors/ks_mesonet_stations/fixtures/stations.geojson`,
- *   resolved against the kfm *project* root (where `connectors/` lives), not against `--root`, so the
- *   committed example registry works from any data root. Such a path may not climb out with `..`.
+ *   resolved against `--root` when the file is there (a runtime connector's fixture, issue 15), else
+ *   against the kfm *project* root (where its `connectors/` live), so the committed example registry
+ *   works from any data root. Such a path may not climb out with `..`.
  * Pure: returns what is wrong and how to fix it, or null.
  */
 export interface UriProblem {

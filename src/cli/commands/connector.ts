@@ -1,0 +1,82 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { type Command, Option } from 'commander';
+import { SCAFFOLD_KINDS, type ScaffoldKind, scaffoldFiles } from '../../contract/connector-scaffold.js';
+import { EXIT, KfmError } from '../../errors.js';
+import { DATASET_ID_PATTERN } from '../../events/ids.js';
+import { upstreamUriProblem } from '../../registry/upstream-uri.js';
+import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
+
+interface NewOptions {
+  from: ScaffoldKind;
+  upstream?: string;
+}
+
+/** Writes connector, registry entry and fixture under the root; refuses before writing if any exists. */
+export function newConnector(datasetId: string, flags: NewOptions, options: GlobalOptions): CommandRun {
+  return async (io) => {
+    if (!DATASET_ID_PATTERN.test(datasetId)) {
+      throw new KfmError(
+        'USAGE',
+        `dataset_id ${JSON.stringify(datasetId)} is not lowercase snake_case (^[a-z][a-z0-9_]*$, at most 64 characters)`,
+        { details: { field: 'dataset_id' } },
+      );
+    }
+    if (flags.upstream !== undefined) {
+      const problem = upstreamUriProblem(flags.upstream);
+      if (problem !== null) {
+        throw new KfmError('USAGE', `--upstream ${problem.message}; ${problem.fix}`, {
+          details: { field: 'upstream' },
+        });
+      }
+    }
+    const { root } = resolvePaths(options);
+    const files = scaffoldFiles(datasetId, flags.from, flags.upstream);
+    const existing = files.filter((f) => existsSync(join(root, f.path))).map((f) => f.path);
+    if (existing.length > 0) {
+      throw new KfmError(
+        'INVALID_INPUT',
+        `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''} under ${root}; nothing was written (remove ${existing.length === 1 ? 'it' : 'them'} or choose another dataset_id)`,
+        { details: { files: existing } },
+      );
+    }
+    for (const file of files) {
+      const path = join(root, file.path);
+      mkdirSync(dirname(path), { recursive: true });
+      // 'wx': a file that appeared since the check above is still not overwritten.
+      writeFileSync(path, file.text, { flag: 'wx' });
+    }
+    const written = files.map((f) => f.path);
+    if (options.json) writeJson(io, { dataset_id: datasetId, from: flags.from, root, files: written });
+    else {
+      io.stdout(`kfm connector ${datasetId} (--from ${flags.from}) under ${root}\n`);
+      for (const path of written) io.stdout(`  wrote ${path}\n`);
+      io.stdout(
+        `next: edit the lines marked EDIT in data/registry/${datasetId}.yml, then kfm ingest ${datasetId} (README.md, "Write a connector")\n`,
+      );
+    }
+    return EXIT.ok;
+  };
+}
+
+export function registerConnector(program: Command, cli: Cli): void {
+  const connector = program
+    .command('connector')
+    .description('runtime connectors in <root>/connectors/<dataset_id>/ (loaded without rebuilding kfm)');
+  connector
+    .command('new')
+    .description(
+      'scaffold connectors/<dataset_id>/connector.js, data/registry/<dataset_id>.yml and a fixture under --root; refuses to overwrite (exit 2)',
+    )
+    .argument('<dataset_id>', 'lowercase snake_case, the registry key')
+    .addOption(
+      new Option('--from <kind>', 'what the upstream serves: a CSV file, a GeoJSON file, or CSV over HTTP')
+        .choices(SCAFFOLD_KINDS)
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--upstream <uri>',
+      "the registry's upstream.uri (default: the scaffold's fixture, file:connectors/…)",
+    )
+    .action((id: string, flags: NewOptions) => cli.run(newConnector(id, flags, cli.globals())));
+}
