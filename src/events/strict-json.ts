@@ -203,7 +203,11 @@ class Reader {
       } else {
         const char = escaped === undefined ? undefined : ESCAPES[escaped];
         if (char === undefined)
-          this.#fail('not a JSON escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u and 4 hex digits)', 'SYNTAX', at);
+          this.#fail(
+            'not a JSON escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u and 4 hex digits)',
+            'SYNTAX',
+            at,
+          );
         out += char;
         at += 2;
       }
