@@ -92,12 +92,31 @@ export default ({ defineConnector, z }) =>
 `;
 }
 
-function registryEntry(datasetId: string, kind: ScaffoldKind, upstream: string): string {
+/** What only the data's owner can declare; the scaffold never guesses it (promotion fails closed). */
+export interface ScaffoldDeclarations {
+  license?: string;
+  sensitivity?: string;
+}
+
+function registryEntry(
+  datasetId: string,
+  kind: ScaffoldKind,
+  upstream: string,
+  declared: ScaffoldDeclarations,
+): string {
   const geo = kind === 'geojson';
+  const license =
+    declared.license === undefined
+      ? "# license: EDIT the SPDX id of the upstream's license (or --license): promotion is denied LICENSE_MISSING until it is set"
+      : `license: ${declared.license}`;
+  const sensitivity =
+    declared.sensitivity === undefined
+      ? '# sensitivity: EDIT public | restricted | sensitive-location | aggregate-only (or --sensitivity): promotion is denied SENSITIVITY_MISSING until it is set'
+      : `sensitivity: ${declared.sensitivity}`;
   return `# Registry entry scaffolded by \`kfm connector new ${datasetId} --from ${kind}\` (README.md,
-# "Write a connector"). Every field below is one the Promotion Contract requires; the values are
-# placeholders that validate. Replace each line marked EDIT with the truth about your data before
-# you promote it for anyone else: kfm cannot know the publisher, contact or license.
+# "Write a connector"). Every field below is one the Promotion Contract requires. Replace each line
+# marked EDIT with the truth about your data before you promote it for anyone else: kfm cannot know
+# the publisher or contact. License and sensitivity are only what you declared; never guessed.
 dataset_id: ${datasetId}
 title: ${datasetId} (EDIT a short human title)
 description: >-
@@ -106,8 +125,8 @@ publisher: EDIT the publishing organisation
 contact_point:
   fn: EDIT the name of the contact person or team
   hasEmail: mailto:EDIT@example.org
-license: CC0-1.0 # EDIT: the SPDX id of the upstream's license
-sensitivity: public # EDIT: public unless the data needs restricting (README.md, "Dataset registry")
+${license}
+${sensitivity}
 policy_labels: [open-data]
 spatial: ${geo}
 upstream:
@@ -118,14 +137,19 @@ keywords: [${datasetId.replace(/_/g, ', ')}]
 }
 
 /** The files for one scaffold; `upstream` is the registry's upstream.uri (default: the fixture). */
-export function scaffoldFiles(datasetId: string, kind: ScaffoldKind, upstream?: string): ScaffoldFile[] {
+export function scaffoldFiles(
+  datasetId: string,
+  kind: ScaffoldKind,
+  upstream?: string,
+  declared: ScaffoldDeclarations = {},
+): ScaffoldFile[] {
   const dir = `connectors/${datasetId}`;
   const fixture = kind === 'geojson' ? `${dir}/fixtures/sample.geojson` : `${dir}/fixtures/sample.csv`;
   return [
     { path: `${dir}/connector.js`, text: connectorModule(datasetId, kind) },
     {
       path: `data/registry/${datasetId}.yml`,
-      text: registryEntry(datasetId, kind, upstream ?? `file:${fixture}`),
+      text: registryEntry(datasetId, kind, upstream ?? `file:${fixture}`, declared),
     },
     { path: fixture, text: kind === 'geojson' ? GEOJSON_FIXTURE : CSV_FIXTURE },
   ];

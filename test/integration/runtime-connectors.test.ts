@@ -24,8 +24,12 @@ interface Scaffold {
   files: string[];
 }
 
+/** Licence and sensitivity only the data's owner can declare: given here, as the README's walk-through does. */
+const DECLARED = ['--license', 'CC-BY-4.0', '--sensitivity', 'public'];
+
 async function scaffold(root: string, id: string, from: string, extra: string[] = []): Promise<Scaffold> {
-  return (await kfmJsonAt<Scaffold>(root, ['connector', 'new', id, '--from', from, ...extra])).json;
+  return (await kfmJsonAt<Scaffold>(root, ['connector', 'new', id, '--from', from, ...DECLARED, ...extra]))
+    .json;
 }
 
 /** ingest → validate → promote → verify --deep, each through the CLI; returns the promotion. */
@@ -92,6 +96,48 @@ describe('kfm connector new', () => {
       expect(promoted.status).toBe('succeeded');
       expect(server.requestsTo('/exports/records.csv').length).toBeGreaterThan(0);
     }, 60_000);
+  });
+
+  it('declares no licence or sensitivity it was not given: promotion is denied for both (fail closed)', async () => {
+    const root = roots.fresh();
+    await kfmAt(root, ['init']);
+    expect((await kfmAt(root, ['connector', 'new', 'undeclared', '--from', 'csv'])).status).toBe(0);
+    const registry = readFileSync(join(root, 'data', 'registry', 'undeclared.yml'), 'utf8');
+    expect(registry).not.toMatch(/^license:/m);
+    expect(registry).not.toMatch(/^sensitivity:/m);
+    const check = await kfmJsonAt<{ datasets: { missing: { code: string }[] }[] }>(root, [
+      'registry',
+      'validate',
+      'undeclared',
+    ]);
+    expect(check.json.datasets[0]!.missing.map((m) => m.code)).toEqual([
+      'LICENSE_MISSING',
+      'SENSITIVITY_MISSING',
+    ]);
+    const ingest = await kfmJsonAt(root, ['ingest', 'undeclared']);
+    const runId = ingest.json.run_id as string;
+    await kfmAt(root, ['validate', 'undeclared', '--run_id', runId]);
+    const promote = await kfmJsonAt<{ reasons: { code: string }[] }>(
+      root,
+      ['promote', 'undeclared', '--run_id', runId],
+      3,
+    );
+    expect(promote.json.reasons.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['LICENSE_MISSING', 'SENSITIVITY_MISSING']),
+    );
+  }, 60_000);
+
+  it('refuses a licence or sensitivity the registry would refuse, writing nothing', async () => {
+    const root = roots.fresh();
+    await kfmAt(root, ['init']);
+    const before = snapshotTree(root);
+    const run = await kfmJsonAt(
+      root,
+      ['connector', 'new', 'bad', '--from', 'csv', '--sensitivity', 'secret'],
+      2,
+    );
+    expect(run.json).toMatchObject({ code: 'USAGE', details: { field: 'sensitivity' } });
+    expect(snapshotTree(root)).toEqual(before);
   });
 
   it('refuses to overwrite any file it would write (exit 2), and writes nothing', async () => {

@@ -4,12 +4,16 @@ import { type Command, Option } from 'commander';
 import { SCAFFOLD_KINDS, type ScaffoldKind, scaffoldFiles } from '../../contract/connector-scaffold.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { DATASET_ID_PATTERN } from '../../events/ids.js';
+import { parseDatasetEntry } from '../../registry/dataset-entry.js';
+import { readRegistryYaml } from '../../registry/read-registry-yaml.js';
 import { upstreamUriProblem } from '../../registry/upstream-uri.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 
 interface NewOptions {
   from: ScaffoldKind;
   upstream?: string;
+  license?: string;
+  sensitivity?: string;
 }
 
 /** Writes connector, registry entry and fixture under the root; refuses before writing if any exists. */
@@ -31,7 +35,12 @@ export function newConnector(datasetId: string, flags: NewOptions, options: Glob
       }
     }
     const { root } = resolvePaths(options);
-    const files = scaffoldFiles(datasetId, flags.from, flags.upstream);
+    const declared = {
+      ...(flags.license === undefined ? {} : { license: flags.license }),
+      ...(flags.sensitivity === undefined ? {} : { sensitivity: flags.sensitivity }),
+    };
+    const files = scaffoldFiles(datasetId, flags.from, flags.upstream, declared);
+    refuseUndeclarable(datasetId, files);
     const existing = files.filter((f) => existsSync(join(root, f.path))).map((f) => f.path);
     if (existing.length > 0) {
       throw new KfmError(
@@ -52,11 +61,24 @@ export function newConnector(datasetId: string, flags: NewOptions, options: Glob
       io.stdout(`kfm connector ${datasetId} (--from ${flags.from}) under ${root}\n`);
       for (const path of written) io.stdout(`  wrote ${path}\n`);
       io.stdout(
-        `next: edit the lines marked EDIT in data/registry/${datasetId}.yml, then kfm ingest ${datasetId} (README.md, "Write a connector")\n`,
+        `next: edit the lines marked EDIT in data/registry/${datasetId}.yml (license and sensitivity are only what you declared), then kfm ingest ${datasetId} (README.md, "Write a connector")\n`,
       );
     }
     return EXIT.ok;
   };
+}
+
+/** A --license or --sensitivity the registry would refuse is refused now, before anything is written. */
+function refuseUndeclarable(datasetId: string, files: readonly { path: string; text: string }[]): void {
+  const entry = files.find((f) => f.path === `data/registry/${datasetId}.yml`);
+  const yaml = entry === undefined ? undefined : readRegistryYaml(entry.text);
+  if (yaml === undefined || !yaml.ok) return;
+  const parsed = parseDatasetEntry(yaml.value, datasetId);
+  if (parsed.ok) return;
+  const problem = parsed.problems[0]!;
+  throw new KfmError('USAGE', `--${problem.field} ${problem.message}; ${problem.fix}; nothing was written`, {
+    details: { field: problem.field },
+  });
 }
 
 export function registerConnector(program: Command, cli: Cli): void {
@@ -77,6 +99,14 @@ export function registerConnector(program: Command, cli: Cli): void {
     .option(
       '--upstream <uri>',
       "the registry's upstream.uri (default: the scaffold's fixture, file:connectors/…)",
+    )
+    .option(
+      '--license <spdx>',
+      "the upstream's licence as an SPDX id (e.g. CC-BY-4.0); without it the entry declares none and promotion is denied LICENSE_MISSING",
+    )
+    .option(
+      '--sensitivity <class>',
+      'public | restricted | sensitive-location | aggregate-only; without it promotion is denied SENSITIVITY_MISSING',
     )
     .action((id: string, flags: NewOptions) => cli.run(newConnector(id, flags, cli.globals())));
 }

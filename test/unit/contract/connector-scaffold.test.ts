@@ -6,8 +6,14 @@ import { readRegistryYaml } from '../../../src/registry/read-registry-yaml.js';
 // Issue 15: `kfm connector new` writes these files; the registry entry must validate with nothing
 // the Promotion Contract would deny on, and point at the fixture unless --upstream names a source.
 
-function entryOf(kind: (typeof SCAFFOLD_KINDS)[number], upstream?: string) {
-  const files = scaffoldFiles('my_sites', kind, upstream);
+const DECLARED = { license: 'CC-BY-4.0', sensitivity: 'public' };
+
+function entryOf(
+  kind: (typeof SCAFFOLD_KINDS)[number],
+  upstream?: string,
+  declared: { license?: string; sensitivity?: string } = DECLARED,
+) {
+  const files = scaffoldFiles('my_sites', kind, upstream, declared);
   const registry = files.find((f) => f.path === 'data/registry/my_sites.yml');
   if (registry === undefined) throw new Error('no registry entry in the scaffold');
   const yaml = readRegistryYaml(registry.text);
@@ -35,6 +41,13 @@ describe('scaffoldFiles', () => {
       expect(files[0]!.text).toContain("dataset_id: 'my_sites'");
     },
   );
+
+  it('declares no licence or sensitivity it was not given, so promotion fails closed on both', () => {
+    const { entry } = entryOf('csv', undefined, {});
+    expect(entry.license).toBeUndefined();
+    expect(entry.sensitivity).toBeUndefined();
+    expect(missingForPromotion(entry).map((m) => m.code)).toEqual(['LICENSE_MISSING', 'SENSITIVITY_MISSING']);
+  });
 
   it('writes --upstream as the registry upstream.uri', () => {
     expect(entryOf('http', 'https://data.example.org/sites.csv').entry.upstream?.uri).toBe(
