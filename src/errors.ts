@@ -45,6 +45,8 @@ const CODES = {
   LEDGER_NOT_EMPTY: EXIT.usage,
   /** A row failed verification as it arrived in `kfm export`/`kfm import`; the copy wrote nothing. */
   COPY_VERIFY_FAILED: EXIT.integrity,
+  /** A stage was asked to run on a run whose promote completed (published, reused or denied). */
+  RUN_CLOSED: EXIT.usage,
 } as const satisfies Record<string, ExitCode>;
 
 export type KfmErrorCode = keyof typeof CODES;

@@ -19,6 +19,7 @@ import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
 import { writeRawProjections, writeRunReceipts } from './receipts.js';
 import { recoverDataset } from './recover-dataset.js';
+import { runClosedError, runClosure } from './run-closed.js';
 import { secretScrubber } from './scrub-secrets.js';
 import { createStageLog, type StageLog } from './stage-log.js';
 import { DEFAULT_WAIT_SECONDS, flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
@@ -139,9 +140,22 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
     return runId;
   }
   const runId = request.run_id!;
-  const ingested = readRunEvents(ledger, ds, runId).some(
-    (e) => isType(e, 'run.completed') && e.payload.status === 'succeeded',
-  );
+  const events = readRunEvents(ledger, ds, runId);
+  if (events.length === 0) {
+    // Destructuring closes the iterator after the first row, freeing the statement.
+    const [other] = ledger.readEvents({ run_id: runId });
+    if (other !== undefined) {
+      const owning = other.dataset_id;
+      throw new KfmError(
+        'NOT_FOUND',
+        `run ${runId} belongs to dataset ${owning}, not ${ds}: run \`kfm ${request.stage} ${owning} --run_id ${runId}\`, or give a run of ${ds} (\`kfm runs ${ds}\`)`,
+        { details: { run_id: runId, dataset_id: ds, owner_dataset_id: owning } },
+      );
+    }
+  }
+  const closure = runClosure(events);
+  if (closure !== null) throw runClosedError(ds, runId, request.stage, closure);
+  const ingested = events.some((e) => isType(e, 'run.completed') && e.payload.status === 'succeeded');
   if (!ingested) {
     throw new KfmError(
       'NOT_FOUND',
@@ -241,7 +255,8 @@ async function runPrepared(
       ? { lock: null, recovered: [] }
       : await lockDataset(request, runId, env, ledger, prepared.layout, log);
   try {
-    // Again under the lock: a stage given the same --run_id may have started it while this one waited.
+    // Again under the lock: a stage given the same --run_id may have started it, or a promote closed
+    // it, while this one waited.
     if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger);
     return await runLocked(request, env, prepared, ledger, {
       runId,

@@ -9,7 +9,8 @@ import { slots } from '../support/slots.js';
 // The fault-injection harness (issue 10, Proof): every write step of every stage, taken from the
 // failpoint table in src/failpoints.ts, is crashed with a real SIGKILL, recovered and rerun. After
 // each: `verify --deep` clean, no temp file, staging folder or lock left, no run left open, and a
-// promotion gives the version an uninterrupted one gives.
+// promotion gives the version an uninterrupted one gives (or, killed after it recorded its
+// run.completed, has closed its run: the rerun is RUN_CLOSED).
 
 const RUN = '01JCRASH00000000000000000A';
 type Stage = 'ingest' | 'transform' | 'validate' | 'promote';
@@ -98,14 +99,35 @@ describe('a stage killed at any failpoint', () => {
   // the others (its own root), so the stages' cases share the cores instead of queueing on one.
   const slot = slots();
 
+  /** Whether a promote killed at `step` had recorded its run.completed, which closes its run. */
+  const closedBy = (stage: Stage, step: string): boolean => {
+    const passed = passes.get(stage)!;
+    return stage === 'promote' && passed.indexOf(step) > passed.indexOf('event/run.completed/before');
+  };
+
   /** Kill at `step`, recover (by `kfm recover` or by the rerun), rerun, verify; throws what failed. */
   async function crashCase(stage: Stage, step: string, recoverFirst: boolean): Promise<void> {
     const root = roots.clone(before.get(stage)!);
     const killed = await kfm(root, stageArgs(stage), { KFM_FAILPOINT: step });
     expect(killed.status, `${stage} at ${step}: ${killed.stderr}`).toBeNull();
     if (recoverFirst) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
-    const rerun = await expectOk(kfm(root, ['--json', ...stageArgs(stage)]), `${stage} rerun after ${step}`);
-    if (stage === 'promote') expect(versionOf(rerun), step).toBe(cleanVersion);
+    if (closedBy(stage, step)) {
+      // Its run.completed was recorded: the run is closed, the rerun refused before it recovers
+      // anything, and `kfm recover` finishes what the killed promote left (its receipts).
+      const refused = await kfm(root, ['--json', ...stageArgs(stage)]);
+      expect(refused.status, `${stage} rerun after ${step}: ${refused.stdout}`).toBe(2);
+      expect(JSON.parse(refused.stdout), step).toMatchObject({
+        code: 'RUN_CLOSED',
+        details: { closed_by: { outcome: 'published', version_id: cleanVersion } },
+      });
+      if (!recoverFirst) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
+    } else {
+      const rerun = await expectOk(
+        kfm(root, ['--json', ...stageArgs(stage)]),
+        `${stage} rerun after ${step}`,
+      );
+      if (stage === 'promote') expect(versionOf(rerun), step).toBe(cleanVersion);
+    }
     const verify = await kfm(root, ['verify', '--deep']);
     expect(verify.status, `${stage} at ${step}:\n${verify.stdout}`).toBe(0);
     // verify --deep also reports any run still open (RUN_UNFINISHED).

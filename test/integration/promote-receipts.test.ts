@@ -209,29 +209,33 @@ describe('after the promotions', () => {
   });
 });
 
-describe('promoting the same run again through the connector runner', () => {
-  it('reuses the version and re-anchors run_manifest.json to version.reused, listing each catalog once', async () => {
+describe('promoting identical outputs in a new run through the connector runners', () => {
+  it('reuses the version and anchors the new run_manifest.json to version.reused, listing each catalog once', async () => {
     const copy = roots.clone(root);
     const id = STATIONS;
-    const args = ['--root', copy, '--json', '--run_id', RUN[id], '--emit_catalogs'];
-    const run = await runRunner(id, 'promote', args);
-    expect(run.status).toBe(0);
+    // The promoted run is closed (RUN_CLOSED): identical outputs are reused by a new run.
+    const again = 'stations-receipts-again';
+    const base = ['--root', copy, '--json', '--run_id', again];
+    for (const step of ['ingest', 'validate']) expect((await runRunner(id, step, base)).status).toBe(0);
+    const run = await runRunner(id, 'promote', [...base, '--emit_catalogs']);
+    expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       dataset_id: id,
       reused: true,
       version_id: promoted.get(id)!.version_id,
     });
     const manifest = readJson<RunManifest>(
-      join(copy, 'data', 'work', id, 'runs', RUN[id], 'run_manifest.json'),
+      join(copy, 'data', 'work', id, 'runs', again, 'run_manifest.json'),
     );
-    const [reused] = ledgerEvents(copy, { run_id: RUN[id], type: 'version.reused' });
+    const [reused] = ledgerEvents(copy, { run_id: again, type: 'version.reused' });
     expect(manifest).toMatchObject({ reused: true, version_id: promoted.get(id)!.version_id });
     expect(manifest.ledger_anchor).toEqual({ seq: reused!.seq, hash: reused!.hash, type: 'version.reused' });
     expect(manifest.artifacts).toEqual(manifestOf(id).artifacts);
-    // The receipt of this promotion: every catalog once, with the sha256 of the file as it now is.
+    // The receipt of this promotion: every catalog once (PROV is per run), with the sha256 of the
+    // file as it now is.
     expect(manifest.catalogs.map((c) => c.path).sort()).toEqual(
       manifestOf(id)
-        .catalogs.map((c) => c.path)
+        .catalogs.map((c) => c.path.replace(RUN[id], again))
         .sort(),
     );
     for (const c of manifest.catalogs)

@@ -20,7 +20,8 @@ import {
 } from '../support/promote-root.js';
 
 // Issue 4, "Tests": immutable content-addressed versions through the real CLI. One root goes
-// through promote → promote again → identical re-ingest → changed fixture, snapshotting
+// through promote → promote the same run again (refused: the run is closed) → identical re-ingest →
+// changed fixture, snapshotting
 // data/processed/ks_mesonet_stations/ (bytes, mtimes, modes) after each step; crash cases each get
 // a copy of the validated-but-unpromoted template.
 
@@ -28,8 +29,10 @@ const FIRST = 'stations-first';
 const roots = useTempRoots('promote-versions');
 let template: string;
 let root: string;
-const promoted: Record<'first' | 'again' | 'rerun' | 'changed', PromoteJson> = {} as never;
-const after: Record<keyof typeof promoted, Map<string, EntryState>> = {} as never;
+const promoted: Record<'first' | 'rerun' | 'changed', PromoteJson> = {} as never;
+const after: Record<keyof typeof promoted | 'again', Map<string, EntryState>> = {} as never;
+/** The second promote of FIRST: refused, and the ledger's length before and after it. */
+let again: { code: string; message: string; events: [number, number] };
 let changedFixture: string;
 let events: LedgerEvent[];
 
@@ -51,7 +54,14 @@ beforeAll(async () => {
   await ingestAndValidate(template, FIRST);
   root = roots.clone(template);
   await promote('first', FIRST);
-  await promote('again', FIRST);
+  const before = ledgerEvents(root).length;
+  const refused = await kfmJsonAt<{ code: string; message: string }>(
+    root,
+    ['promote', STATIONS, '--run_id', FIRST],
+    2,
+  );
+  again = { ...refused.json, events: [before, ledgerEvents(root).length] };
+  after.again = treeState(processedDir(root));
   await ingestAndValidate(root, 'stations-rerun');
   await promote('rerun', 'stations-rerun');
   // The fixture with one value changed, ingested through --config under the same file name.
@@ -98,13 +108,13 @@ describe('the first promotion of a run', () => {
 });
 
 describe('promoting identical outputs again', () => {
-  it('reuses the version when the same run is promoted twice: reused true, version.reused appended', () => {
-    expect(promoted.again).toMatchObject({ status: 'succeeded', reused: true, version_id: v1() });
-    expect(promoted.again.content_hash).toBe(promoted.first.content_hash);
-    const reused = events.filter((e) => e.type === 'version.reused' && e.run_id === FIRST);
-    expect(reused).toHaveLength(1);
-    expect(reused[0]!.seq).toBeGreaterThan(promoted.again.seq!.first);
-    expect(reused[0]!.payload).toMatchObject({ version_id: v1(), content_hash: promoted.first.content_hash });
+  it('refuses to promote the same run twice: RUN_CLOSED, nothing appended (the run is closed)', () => {
+    expect(again.code).toBe('RUN_CLOSED');
+    expect(again.message).toContain(
+      `run ${FIRST} of ${STATIONS} is closed: its promote published version ${v1()}`,
+    );
+    expect(again.events[1]).toBe(again.events[0]);
+    expect(events.filter((e) => e.type === 'version.reused' && e.run_id === FIRST)).toHaveLength(0);
   });
 
   it('reuses the version for a new run that ingested identical fixtures', () => {

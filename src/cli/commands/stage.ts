@@ -18,7 +18,10 @@ const ZONE_RULE = ': a folder inside the root; the first run of a dataset fixes 
 
 const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   dataset_id: ['--dataset_id <id>', 'dataset registry key (instead of the argument)'],
-  run_id: ['--run_id <id>', 'the run: ingest creates it (a ULID unless given), later stages continue it'],
+  run_id: [
+    '--run_id <id>',
+    'the run: ingest creates it (a ULID unless given), later stages continue it until a promote completes (then RUN_CLOSED)',
+  ],
   spec: [
     '--spec <path>',
     'governed run spec (JSON/YAML); spec_hash = sha256(JCS(spec)); default: the effective arguments',
