@@ -127,7 +127,12 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
   };
 }
 
-function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
+/**
+ * `checkClosed`: refuse a run whose promote completed (RUN_CLOSED). A stage that takes the lock checks
+ * it only under the lock, after recovery: a promote killed after its run.completed then still gets
+ * its receipts written by the rerun's recovery before the rerun is refused.
+ */
+function resolveRunId(request: StageRequest, ledger: SqliteLedger, checkClosed: boolean): string {
   const ds = request.dataset_id;
   if (request.stage === 'ingest' || request.stage === 'backfill') {
     const runId = request.run_id ?? monotonicFactory()();
@@ -153,7 +158,7 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger): string {
       );
     }
   }
-  const closure = runClosure(events);
+  const closure = checkClosed ? runClosure(events) : null;
   if (closure !== null) throw runClosedError(ds, runId, request.stage, closure);
   const ingested = events.some((e) => isType(e, 'run.completed') && e.payload.status === 'succeeded');
   if (!ingested) {
@@ -237,7 +242,8 @@ async function runPrepared(
 ): Promise<StageOutcome> {
   const ds = request.dataset_id;
   const now = env.now ?? (() => new Date());
-  const runId = resolveRunId(request, ledger);
+  const dryRun = Boolean(request.flags.dryRun);
+  const runId = resolveRunId(request, ledger, child || dryRun);
   // A backfill's child runs take their parent's zones, which were checked when the parent started.
   if (request.parent_run_id === undefined) checkDatasetZones(ledger, prepared.layout, ds, request.stage);
   const scrub = secretScrubber(env.env);
@@ -248,7 +254,6 @@ async function runPrepared(
     now,
     context: { dataset_id: ds, run_id: runId, stage: request.stage },
   });
-  const dryRun = Boolean(request.flags.dryRun);
   // A dry run records nothing, so it neither waits for the lock nor recovers.
   const locked =
     child || dryRun
@@ -257,7 +262,7 @@ async function runPrepared(
   try {
     // Again under the lock: a stage given the same --run_id may have started it, or a promote closed
     // it, while this one waited.
-    if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger);
+    if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger, true);
     return await runLocked(request, env, prepared, ledger, {
       runId,
       log,

@@ -10,7 +10,7 @@ import { slots } from '../support/slots.js';
 // failpoint table in src/failpoints.ts, is crashed with a real SIGKILL, recovered and rerun. After
 // each: `verify --deep` clean, no temp file, staging folder or lock left, no run left open, and a
 // promotion gives the version an uninterrupted one gives (or, killed after it recorded its
-// run.completed, has closed its run: the rerun is RUN_CLOSED).
+// run.completed, has closed its run: the rerun recovers what it left, then is refused RUN_CLOSED).
 
 const RUN = '01JCRASH00000000000000000A';
 type Stage = 'ingest' | 'transform' | 'validate' | 'promote';
@@ -112,15 +112,15 @@ describe('a stage killed at any failpoint', () => {
     expect(killed.status, `${stage} at ${step}: ${killed.stderr}`).toBeNull();
     if (recoverFirst) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
     if (closedBy(stage, step)) {
-      // Its run.completed was recorded: the run is closed, the rerun refused before it recovers
-      // anything, and `kfm recover` finishes what the killed promote left (its receipts).
+      // Its run.completed was recorded: the run is closed. The rerun takes the lock, recovers what
+      // the killed promote left (its receipts), and only then is refused: verify --deep is clean
+      // below with no `kfm recover` of its own.
       const refused = await kfm(root, ['--json', ...stageArgs(stage)]);
       expect(refused.status, `${stage} rerun after ${step}: ${refused.stdout}`).toBe(2);
       expect(JSON.parse(refused.stdout), step).toMatchObject({
         code: 'RUN_CLOSED',
         details: { closed_by: { outcome: 'published', version_id: cleanVersion } },
       });
-      if (!recoverFirst) await expectOk(kfm(root, ['recover', SITES]), `recover after ${step}`);
     } else {
       const rerun = await expectOk(
         kfm(root, ['--json', ...stageArgs(stage)]),
