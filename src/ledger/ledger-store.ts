@@ -30,6 +30,35 @@ export interface LedgerStore {
   close(): void;
 }
 
+/** The columns of an `events` row in storage order: every backend's INSERT and SELECT use this list. */
+export const EVENT_COLUMNS = [
+  'seq',
+  'event_id',
+  'type',
+  'dataset_id',
+  'run_id',
+  'recorded_at',
+  'body',
+  'prev_hash',
+  'hash',
+] as const;
+
+/** A stored row's values in EVENT_COLUMNS order; the body as a Buffer, which both drivers bind as bytes. */
+export function eventRowValues(row: StoredRow): unknown[] {
+  const body = Buffer.from(row.body.buffer, row.body.byteOffset, row.body.byteLength);
+  return [
+    row.seq,
+    row.event_id,
+    row.type,
+    row.dataset_id,
+    row.run_id,
+    row.recorded_at,
+    body,
+    row.prev_hash,
+    row.hash,
+  ];
+}
+
 export function rowFromSealed(event: SealedEvent): StoredRow {
   const e = event.envelope;
   return {

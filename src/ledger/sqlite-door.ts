@@ -8,7 +8,7 @@ import {
   pagedRows,
   type VerifyRange,
 } from './ledger-door.js';
-import type { AppendResult, ReadFilter } from './ledger-store.js';
+import { type AppendResult, eventRowValues, type ReadFilter } from './ledger-store.js';
 import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
 import type { ChainHead } from './pure/seal-events.js';
@@ -95,18 +95,7 @@ export class SqliteDoor implements LedgerDoor {
       if (before.seq !== 0) throw ledgerNotEmpty(this.target, before);
       const insert = db.prepare(INSERT_EVENT);
       for await (const r of rows) {
-        const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
-        insert.run(
-          r.seq,
-          r.event_id,
-          r.type,
-          r.dataset_id,
-          r.run_id,
-          r.recorded_at,
-          body,
-          r.prev_hash,
-          r.hash,
-        );
+        insert.run(eventRowValues(r));
       }
       // The read models are filled from the copied events in the same transaction (a savepoint).
       this.ledger.projections?.sync();

@@ -4,7 +4,14 @@ import Database from 'better-sqlite3';
 import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/constants.js';
 import type { SealedEvent } from '../events/index.js';
-import type { AppendResult, LedgerStore, ReadFilter } from './ledger-store.js';
+import {
+  type AppendResult,
+  EVENT_COLUMNS,
+  eventRowValues,
+  type LedgerStore,
+  type ReadFilter,
+  rowFromSealed,
+} from './ledger-store.js';
 import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
 import type { ChainHead } from './pure/seal-events.js';
@@ -30,12 +37,11 @@ export interface OpenLedgerOptions extends SealDefaults {
 /** Seals drafts onto the chain head (validate, number, link, hash): what an append needs. */
 export type Seal = (drafts: readonly unknown[], head: ChainHead) => SealedEvent[];
 
-const COLUMNS = 'seq, event_id, type, dataset_id, run_id, recorded_at, body, prev_hash, hash';
+const COLUMNS = EVENT_COLUMNS.join(', ');
 
-/** The values of a sealed event's `events` row, in the order of COLUMNS (and of INSERT_EVENT). */
-export function storedRowValues({ envelope: e, body, hash }: SealedEvent): unknown[] {
-  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  return [e.seq, e.event_id, e.type, e.dataset_id, e.run_id, e.recorded_at, bytes, e.prev_hash, hash];
+/** The values of a sealed event's `events` row, in the order of EVENT_COLUMNS (and of INSERT_EVENT). */
+export function storedRowValues(event: SealedEvent): unknown[] {
+  return eventRowValues(rowFromSealed(event));
 }
 
 /** The one INSERT of an event row, for whoever writes rows below the append API (tests, benchmarks). */

@@ -10,7 +10,13 @@ import {
   pagedRows,
   type VerifyRange,
 } from '../ledger-door.js';
-import { type AppendResult, type ReadFilter, rowFromSealed } from '../ledger-store.js';
+import {
+  type AppendResult,
+  EVENT_COLUMNS,
+  eventRowValues,
+  type ReadFilter,
+  rowFromSealed,
+} from '../ledger-store.js';
 import { nodeEventHasher } from '../node-hasher.js';
 import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
@@ -26,17 +32,6 @@ import {
   syncProjections,
 } from './projection-tables.js';
 
-const COLUMNS = [
-  'seq',
-  'event_id',
-  'type',
-  'dataset_id',
-  'run_id',
-  'recorded_at',
-  'body',
-  'prev_hash',
-  'hash',
-];
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
 /** 9 parameters a row: well under PostgreSQL's 65 535 a statement. */
 const INSERT_CHUNK = 1000;
@@ -124,22 +119,14 @@ export async function insertRows(client: pg.PoolClient, rows: readonly StoredRow
     const chunk = rows.slice(start, start + INSERT_CHUNK);
     const params: unknown[] = [];
     const tuples = chunk.map((r) => {
-      const body = Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength);
-      params.push(
-        r.seq,
-        r.event_id,
-        r.type,
-        r.dataset_id,
-        r.run_id,
-        r.recorded_at,
-        body,
-        r.prev_hash,
-        r.hash,
-      );
-      const base = params.length - COLUMNS.length;
-      return `(${COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
+      params.push(...eventRowValues(r));
+      const base = params.length - EVENT_COLUMNS.length;
+      return `(${EVENT_COLUMNS.map((_, i) => `$${base + i + 1}`).join(', ')})`;
     });
-    await client.query(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, params);
+    await client.query(
+      `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+      params,
+    );
   }
 }
 
@@ -302,7 +289,7 @@ export class PostgresLedger implements LedgerDoor {
     if (filter.to_seq !== undefined) bind('seq <= ?', filter.to_seq);
     const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
     params.push(filter.limit ?? null);
-    const sql = `SELECT ${COLUMNS.join(', ')} FROM events${clause} ORDER BY seq LIMIT $${params.length}`;
+    const sql = `SELECT ${EVENT_COLUMNS.join(', ')} FROM events${clause} ORDER BY seq LIMIT $${params.length}`;
     return (await this.#pool.query<StoredRow>(sql, params)).rows;
   }
 
