@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { ExitCode } from '../errors.js';
+import { isLedgerUrl } from '../ledger/ledger-door.js';
 import { findRoot } from './find-root.js';
 import { tableWidth } from './human-table.js';
 
@@ -26,16 +27,23 @@ export interface GlobalOptions {
 
 export interface Paths {
   root: string;
+  /** The ledger as openLedger takes it: an SQLite file's absolute path, or a URL as given. */
   ledger: string;
 }
 
-/** The root (see find-root.ts for the search order) and the ledger in it unless --ledger names one. */
-export function resolvePaths(options: GlobalOptions, { creating = false } = {}): Paths {
-  const root = findRoot({ root: options.root, cwd: process.cwd(), env: process.env, creating });
-  return {
-    root,
-    ledger: options.ledger === undefined ? resolve(root, 'ledger', 'kfm.sqlite') : resolve(options.ledger),
-  };
+/**
+ * The root (see find-root.ts for the search order) and its ledger: `--ledger` (a path or a URL),
+ * else KFM_LEDGER_URL, else <root>/ledger/kfm.sqlite. A path is resolved against the working folder.
+ */
+export function resolvePaths(
+  options: GlobalOptions,
+  { creating = false, env = process.env }: { creating?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Paths {
+  const root = findRoot({ root: options.root, cwd: process.cwd(), env, creating });
+  const given = options.ledger ?? (env.KFM_LEDGER_URL === '' ? undefined : env.KFM_LEDGER_URL);
+  const ledger =
+    given === undefined ? resolve(root, 'ledger', 'kfm.sqlite') : isLedgerUrl(given) ? given : resolve(given);
+  return { root, ledger };
 }
 
 export type CommandRun = (io: Io) => Promise<ExitCode>;

@@ -1,7 +1,7 @@
+import { readEvents } from '../contract/stage-scope.js';
 import { KfmError } from '../errors.js';
-import { ProjectionQueries } from '../ledger/projection-queries.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
+import type { LedgerDoor, ProjectionReads } from '../ledger/ledger-door.js';
+import type { LedgerEvent } from '../projections/ledger-event.js';
 import { didYouMean, nearestIds } from '../registry/nearest-ids.js';
 import { type GlobalOptions, resolvePaths } from './io.js';
 import { withLedger } from './ledger-access.js';
@@ -12,16 +12,19 @@ import { withLedger } from './ledger-access.js';
  * an unknown id is an error (exit 2), never an empty answer.
  */
 export interface QueryContext {
-  ledger: SqliteLedger;
-  queries: ProjectionQueries;
+  ledger: LedgerDoor;
+  queries: ProjectionReads;
   head: number;
 }
 
 /** Opens the ledger read-only; the tables must be current (MIGRATION_REQUIRED names `kfm migrate`). */
-export function withQueries<T>(options: GlobalOptions, use: (ctx: QueryContext) => T): Promise<T> {
-  return withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) => {
-    ledger.requireCurrentTables();
-    return use({ ledger, queries: new ProjectionQueries(ledger.db), head: ledger.head().seq });
+export function withQueries<T>(
+  options: GlobalOptions,
+  use: (ctx: QueryContext) => Promise<T> | T,
+): Promise<T> {
+  return withLedger(resolvePaths(options).ledger, { readOnly: true }, async (ledger) => {
+    const queries = await ledger.projections();
+    return use({ ledger, queries, head: (await ledger.head()).seq });
   });
 }
 
@@ -30,10 +33,10 @@ export function notFound(message: string, details: Record<string, unknown>): Kfm
 }
 
 /** Throws NOT_FOUND unless some run of the dataset had started (or captured) by `toSeq`. */
-export function requireDataset(ctx: QueryContext, datasetId: string, toSeq?: number): void {
-  if (ctx.queries.datasetKnown(datasetId, toSeq)) return;
+export async function requireDataset(ctx: QueryContext, datasetId: string, toSeq?: number): Promise<void> {
+  if (await ctx.queries.datasetKnown(datasetId, toSeq)) return;
   const when = toSeq === undefined || toSeq >= ctx.head ? '' : ` as of seq ${toSeq}`;
-  const suggestions = nearestIds(datasetId, ctx.ledger.datasetIds());
+  const suggestions = nearestIds(datasetId, await ctx.ledger.datasetIds());
   throw notFound(
     `dataset ${datasetId} has no runs in the ledger${when}${didYouMean(suggestions)}; see \`kfm runs\``,
     {
@@ -45,22 +48,40 @@ export function requireDataset(ctx: QueryContext, datasetId: string, toSeq?: num
 }
 
 /** The dataset's events up to `toSeq`, in seq order (events_by_dataset). */
-export function readDatasetEvents(ctx: QueryContext, datasetId: string, toSeq?: number): LedgerEvent[] {
+export function readDatasetEvents(
+  ctx: QueryContext,
+  datasetId: string,
+  toSeq?: number,
+): Promise<LedgerEvent[]> {
   const filter = toSeq === undefined ? { dataset_id: datasetId } : { dataset_id: datasetId, to_seq: toSeq };
-  return [...ctx.ledger.readEvents(filter)].map(decodeEvent);
+  return readEvents(ctx.ledger, filter);
 }
 
 /** One run's events, in seq order (events_by_run). */
-export function readRunEvents(ctx: QueryContext, datasetId: string, runId: string): LedgerEvent[] {
-  return [...ctx.ledger.readEvents({ dataset_id: datasetId, run_id: runId })].map(decodeEvent);
+export function readRunEvents(ctx: QueryContext, datasetId: string, runId: string): Promise<LedgerEvent[]> {
+  return readEvents(ctx.ledger, { dataset_id: datasetId, run_id: runId });
 }
 
-/** The capture that first stored this content in the dataset (proj_captures by sha256). */
-export function firstCapture(ctx: QueryContext, datasetId: string, sha256: string) {
-  const first = ctx.queries
-    .capturesBySha256(sha256)
-    .find((c) => c.dataset_id === datasetId && !c.seen_before);
-  return first === undefined ? null : { run_id: first.run_id, seq: first.seq };
+/**
+ * Where the content of each capture in `events` that was seen before was first stored in the
+ * dataset (proj_captures by sha256), looked up before projecting, which is pure and synchronous.
+ */
+export async function firstCaptures(
+  ctx: QueryContext,
+  datasetId: string,
+  events: readonly LedgerEvent[],
+): Promise<(sha256: string) => { run_id: string; seq: number } | null> {
+  const found = new Map<string, { run_id: string; seq: number } | null>();
+  for (const event of events) {
+    const p = event.payload as { sha256?: unknown; seen_before?: unknown };
+    if (event.type !== 'raw.captured' || p.seen_before !== true || typeof p.sha256 !== 'string') continue;
+    if (found.has(p.sha256)) continue;
+    const first = (await ctx.queries.capturesBySha256(p.sha256)).find(
+      (c) => c.dataset_id === datasetId && !c.seen_before,
+    );
+    found.set(p.sha256, first === undefined ? null : { run_id: first.run_id, seq: first.seq });
+  }
+  return (sha256) => found.get(sha256) ?? null;
 }
 
 /** The events that prove an answer, as `kfm show` and `kfm lineage` list them. */

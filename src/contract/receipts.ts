@@ -1,10 +1,10 @@
 import { asKfmError, KfmError } from '../errors.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
+import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
 import { isBackfillRun, rawProjectionFiles, runReceiptFiles } from './projected-files.js';
-import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
+import { readDatasetEvents, readEvents, readRunEvents, type StageScope } from './stage-scope.js';
 
 /** What writing the raw manifest needs of a stage: recovery passes just this for an interrupted ingest. */
 export type RawProjectionScope = Pick<StageScope, 'writer' | 'datasetEvents' | 'record'> & {
@@ -15,11 +15,11 @@ export type RawProjectionScope = Pick<StageScope, 'writer' | 'datasetEvents' | '
 export async function writeRawProjections(scope: RawProjectionScope): Promise<void> {
   const [manifest, checksums] = rawProjectionFiles(
     scope.request.dataset_id,
-    scope.datasetEvents('raw.captured'),
+    await scope.datasetEvents('raw.captured'),
   );
   const written = await scope.writer.writeFile('raw', manifest!.path, manifest!.content);
   await scope.writer.writeFile('raw', checksums!.path, checksums!.content);
-  scope.record('raw.manifest.written', { path: 'manifest.yml', sha256: written.sha256 });
+  await scope.record('raw.manifest.written', { path: 'manifest.yml', sha256: written.sha256 });
 }
 
 /**
@@ -28,17 +28,17 @@ export async function writeRawProjections(scope: RawProjectionScope): Promise<vo
  * is a projection, never a second source of truth.
  */
 export async function writeRunReceipts(
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   work: ZoneWriter,
   datasetId: string,
   runId: string,
 ): Promise<string[]> {
-  const runEvents = readRunEvents(ledger, datasetId, runId);
+  const runEvents = await readRunEvents(ledger, datasetId, runId);
   const files = runReceiptFiles(
     runEvents,
-    readDatasetEvents(ledger, datasetId, 'version.published'),
+    await readDatasetEvents(ledger, datasetId, 'version.published'),
     nodeSha256Hex,
-    isBackfillRun(runEvents) ? [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent) : undefined,
+    isBackfillRun(runEvents) ? await readEvents(ledger, { dataset_id: datasetId }) : undefined,
   );
   try {
     for (const file of files) await work.writeFile('work', file.path, file.content);

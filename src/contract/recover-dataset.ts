@@ -1,18 +1,18 @@
 import { chmodSync, type Dirent, readdirSync, rmSync } from 'node:fs';
 import { KfmError } from '../errors.js';
+import type { DatasetLock } from '../ledger/dataset-lock.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
+import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import type { Zone, ZoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter, type ZoneWriter } from '../zones/zone-writer.js';
 import { windowEvents } from './backfill/ingest-window.js';
-import { type LockHolder, removeLockTemps } from './dataset-lock.js';
 import { LedgerProjection, type ProjectedFile } from './projected-files.js';
 import { DATA_CATALOG_PATH } from './promotion/catalog-files.js';
 import { removeStaleStaging } from './promotion/publish-version.js';
 import { writeRawProjections } from './receipts.js';
 import { findDrift } from './replay/check-projections.js';
-import { readDatasetEvents, recordEvent } from './stage-scope.js';
+import { readDatasetEvents, readEvents, recordEvent } from './stage-scope.js';
 import { datasetZones } from './zone-record.js';
 
 /** A stage run with run.started and no run.completed after it. */
@@ -23,17 +23,17 @@ export interface OpenRun {
 }
 
 export interface RecoveryRequest {
-  ledger: SqliteLedger;
-  ledgerPath: string;
+  ledger: LedgerDoor;
   datasetId: string;
   /** The root: the dataset's zones are where its runs recorded them (zone-record.ts), not a stage's flags. */
   root: string;
   /** Who recovers, for the INTERRUPTED message: "kfm recover", "promote run 01J…". */
   by: string;
-  /** The lock was taken over from a process that is gone: it may have died writing receipts. */
-  stale: boolean;
-  /** That process, named in the message when its lock was readable. */
-  takenOver: LockHolder | null;
+  /**
+   * The dataset's lock, held: when `stale` it was taken over from a process that is gone, which may
+   * have died writing receipts (`takenOver` names it when its record was readable).
+   */
+  lock: Pick<DatasetLock, 'stale' | 'takenOver' | 'removed'>;
   warn: (text: string) => void;
 }
 
@@ -67,15 +67,14 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
   const { ledger, datasetId: ds } = request;
   // A killed run wrote where the dataset's zones are (--processed_dir alt/processed …), which the
   // stage now recovering need not name: it may take other zone flags, or be `kfm recover`.
-  const layout = datasetZones(ledger, request.root, ds);
+  const layout = await datasetZones(ledger, request.root, ds);
   const writer = createZoneWriter(layout, ['raw', 'work', 'processed', 'catalog'], {
     stage: 'recovery',
   });
   // Only the run boundaries: this runs before every stage, and a dataset may hold millions of events.
-  const runs = windowEvents((type) => readDatasetEvents(ledger, ds, type));
+  const runs = await windowEvents((type) => readDatasetEvents(ledger, ds, type));
   const open = openRuns(runs);
-  const removed = removeLeftovers(request, writer, open);
-  for (const name of removeLockTemps(request.ledgerPath, ds)) removed.push(`ledger:locks/${name}`);
+  const removed = [...(await removeLeftovers(request, writer, open)), ...request.lock.removed];
   for (const path of removed) {
     const what = path.includes('/.staging-')
       ? 'stale staging left by an interrupted promotion'
@@ -84,7 +83,7 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
   }
   const recorder = { ledger, dataset_id: ds, scrub: <T>(value: T): T => value };
   const captures = open.some((r) => r.stage === 'ingest')
-    ? readDatasetEvents(ledger, ds, 'raw.captured')
+    ? await readDatasetEvents(ledger, ds, 'raw.captured')
     : [];
   const ingest = open.findLast((r) => r.stage === 'ingest' && captures.some((e) => e.run_id === r.run_id));
   if (ingest !== undefined) {
@@ -97,12 +96,13 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
       record: (type, payload) => recordEvent({ ...recorder, run_id: ingest.run_id }, type, payload),
     });
   }
+  const { takenOver } = request.lock;
   const who =
-    request.takenOver === null
+    takenOver === null
       ? 'its process was killed or crashed'
-      : `its process (pid ${request.takenOver.pid} on ${request.takenOver.host}) is gone`;
+      : `its process (pid ${takenOver.pid} on ${takenOver.host}) is gone`;
   for (const run of open) {
-    recordEvent({ ...recorder, run_id: run.run_id }, 'run.completed', {
+    await recordEvent({ ...recorder, run_id: run.run_id }, 'run.completed', {
       status: 'failed',
       error: {
         code: 'INTERRUPTED',
@@ -114,7 +114,7 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
   const affected = new Set(open.map((r) => `${ds}/runs/${r.run_id}/`));
   const last = runs.findLast((e) => isType(e, 'run.completed'));
   // A process killed while writing the receipts of the run it had just completed left its lock.
-  if (request.stale && last !== undefined) affected.add(`${ds}/runs/${last.run_id}/`);
+  if (request.lock.stale && last !== undefined) affected.add(`${ds}/runs/${last.run_id}/`);
   const zones = {
     work: affected.size > 0,
     raw: open.some((r) => r.stage === 'ingest'),
@@ -122,7 +122,7 @@ export async function recoverDataset(request: RecoveryRequest): Promise<Recovery
   };
   const files = !zones.work
     ? []
-    : datasetProjections(ledger, ds, zones.catalog).filter((f) =>
+    : (await datasetProjections(ledger, ds, zones.catalog)).filter((f) =>
         f.zone === 'work' ? [...affected].some((dir) => f.path.startsWith(dir)) : zones[f.zone],
       );
   const rewritten: string[] = [];
@@ -151,11 +151,17 @@ export function openRuns(events: readonly LedgerEvent[]): OpenRun[] {
   return [...open.values()].sort((a, b) => Number(a.stage === 'backfill') - Number(b.stage === 'backfill'));
 }
 
-function removeLeftovers(request: RecoveryRequest, writer: ZoneWriter, open: readonly OpenRun[]): string[] {
+async function removeLeftovers(
+  request: RecoveryRequest,
+  writer: ZoneWriter,
+  open: readonly OpenRun[],
+): Promise<string[]> {
   const ds = request.datasetId;
   const removed: string[] = [];
-  const events = (type: 'raw.captured' | 'version.published') =>
-    readDatasetEvents(request.ledger, ds, type).map((e) => e.payload as { path: string; version_id: string });
+  const events = async (type: 'raw.captured' | 'version.published') =>
+    (await readDatasetEvents(request.ledger, ds, type)).map(
+      (e) => e.payload as { path: string; version_id: string },
+    );
   const remove = (zone: Zone, rel: string): void => {
     const path = writer.resolve(zone, rel);
     // A version folder is made read-only (0555) once whole: its files cannot be unlinked until it is writable.
@@ -180,7 +186,9 @@ function removeLeftovers(request: RecoveryRequest, writer: ZoneWriter, open: rea
   if (confined(writer, 'processed', ds) !== undefined)
     for (const name of removeStaleStaging(writer, ds)) removed.push(`processed:${ds}/${name}`);
   const interrupted = open.filter((r) => r.stage === 'ingest');
-  const recordedCaptures = new Set(interrupted.length === 0 ? [] : events('raw.captured').map((p) => p.path));
+  const recordedCaptures = new Set(
+    interrupted.length === 0 ? [] : (await events('raw.captured')).map((p) => p.path),
+  );
   for (const run of interrupted) {
     for (const name of listNames(writer, 'raw', `${ds}/${run.run_id}`)) {
       if (!recordedCaptures.has(`${run.run_id}/${name}`)) remove('raw', `${ds}/${run.run_id}/${name}`);
@@ -188,7 +196,7 @@ function removeLeftovers(request: RecoveryRequest, writer: ZoneWriter, open: rea
   }
   if (open.some((r) => r.stage === 'promote')) {
     // Renamed into place just before the kill, before version.published: the rerun writes it again.
-    const published = new Set(events('version.published').map((p) => p.version_id));
+    const published = new Set((await events('version.published')).map((p) => p.version_id));
     for (const name of listNames(writer, 'processed', ds)) {
       if (VERSION_FOLDER.test(name) && !published.has(name)) remove('processed', `${ds}/${name}`);
     }
@@ -254,12 +262,17 @@ function findTemps(writer: ZoneWriter, zone: Zone, rel: string): string[] {
 }
 
 /** Every projected file of the dataset; the shared data catalog too after an interrupted promotion. */
-function datasetProjections(ledger: SqliteLedger, datasetId: string, promotion: boolean): ProjectedFile[] {
+async function datasetProjections(
+  ledger: LedgerDoor,
+  datasetId: string,
+  promotion: boolean,
+): Promise<ProjectedFile[]> {
   const projection = new LedgerProjection(nodeSha256Hex);
-  const read = (id: string) => [...ledger.readEvents({ dataset_id: id })].map(decodeEvent);
-  const files = projection.dataset(read(datasetId));
+  const read = (id: string) => readEvents(ledger, { dataset_id: id });
+  const files = projection.dataset(await read(datasetId));
   if (promotion) {
-    for (const other of ledger.datasetIds()) if (other !== datasetId) projection.dataset(read(other));
+    for (const other of await ledger.datasetIds())
+      if (other !== datasetId) projection.dataset(await read(other));
     files.push(...projection.finish());
   }
   return files;

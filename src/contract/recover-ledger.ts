@@ -1,12 +1,11 @@
 import { readdirSync } from 'node:fs';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import type { DatasetLock } from '../ledger/dataset-lock.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { ZoneLayout } from '../zones/zone-layout.js';
-import { acquireDatasetLock, type DatasetLock } from './dataset-lock.js';
 import { type RecoveryReport, recoverDataset, removeSharedTemps } from './recover-dataset.js';
 
 export interface RecoverRequest {
-  ledger: SqliteLedger;
-  ledgerPath: string;
+  ledger: LedgerDoor;
   layout: ZoneLayout;
   registryDir: string;
   /** One dataset, or null for every dataset the ledger or the registry knows. */
@@ -27,18 +26,16 @@ export interface RecoverOutcome {
  * other — and all of them together make it safe to remove the shared data catalog's temp files.
  */
 export async function recoverLedger(request: RecoverRequest): Promise<RecoverOutcome> {
-  const ids = request.datasetId === null ? knownDatasets(request) : [request.datasetId];
+  const ids = request.datasetId === null ? await knownDatasets(request) : [request.datasetId];
   const locks: DatasetLock[] = [];
   try {
     for (const id of ids) {
       locks.push(
-        await acquireDatasetLock({
-          ledgerPath: request.ledgerPath,
+        await request.ledger.lockDataset({
           datasetId: id,
           stage: 'recover',
           runId: null,
           waitSeconds: request.waitSeconds,
-          serialize: (fn) => request.ledger.exclusive(fn),
         }),
       );
     }
@@ -47,12 +44,10 @@ export async function recoverLedger(request: RecoverRequest): Promise<RecoverOut
       datasets.push(
         await recoverDataset({
           ledger: request.ledger,
-          ledgerPath: request.ledgerPath,
           datasetId: id,
           root: request.layout.root,
           by: '`kfm recover`',
-          stale: locks[i]!.stale,
-          takenOver: locks[i]!.takenOver,
+          lock: locks[i]!,
           warn: request.warn,
         }),
       );
@@ -60,11 +55,11 @@ export async function recoverLedger(request: RecoverRequest): Promise<RecoverOut
     const shared = request.datasetId === null ? removeSharedTemps(request.layout) : [];
     return { datasets, removed_shared: shared };
   } finally {
-    for (const lock of locks) lock.release();
+    for (const lock of locks) await lock.release();
   }
 }
 
-function knownDatasets(request: RecoverRequest): string[] {
+async function knownDatasets(request: RecoverRequest): Promise<string[]> {
   let registered: string[] = [];
   try {
     registered = readdirSync(request.registryDir)
@@ -73,5 +68,5 @@ function knownDatasets(request: RecoverRequest): string[] {
   } catch {
     // No registry folder: the ledger's datasets are all there is.
   }
-  return [...new Set([...request.ledger.datasetIds(), ...registered])].sort();
+  return [...new Set([...(await request.ledger.datasetIds()), ...registered])].sort();
 }

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
 import { asKfmError, EXIT, type ExitCode, KfmError } from '../errors.js';
+import type { DatasetLock } from '../ledger/dataset-lock.js';
+import { type LedgerDoor, openLedger } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import { specHash } from '../ledger/pure/spec-hash.js';
-import { openSqliteLedger, type SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { isType } from '../projections/ledger-event.js';
 import { renderReceipt } from '../projections/render-receipt.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
@@ -13,7 +14,6 @@ import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
 import { resolveIngestWindow, type UpToDate } from './backfill/ingest-window.js';
 import { fitLine } from './backfill/progress.js';
-import { acquireDatasetLock, type DatasetLock } from './dataset-lock.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import { loadConnector } from './load-connector.js';
 import { readConfig, readSpec } from './read-spec.js';
@@ -25,6 +25,7 @@ import { createStageLog, type StageLog } from './stage-log.js';
 import { DEFAULT_WAIT_SECONDS, flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
 import {
   readDatasetEvents,
+  readEvents,
   readEventsOfType,
   readRunEvents,
   recordEvent,
@@ -43,7 +44,8 @@ import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {
   root: string;
-  ledgerPath: string;
+  /** The ledger: an SQLite file's path or a `postgres://` URL (see openLedger). */
+  ledger: string;
   /** Where connectors/ lives (the project), as opposed to --root (the data). */
   projectRoot: string;
   stderr: (text: string) => void;
@@ -132,11 +134,15 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
  * it only under the lock, after recovery: a promote killed after its run.completed then still gets
  * its receipts written by the rerun's recovery before the rerun is refused.
  */
-function resolveRunId(request: StageRequest, ledger: SqliteLedger, checkClosed: boolean): string {
+async function resolveRunId(
+  request: StageRequest,
+  ledger: LedgerDoor,
+  checkClosed: boolean,
+): Promise<string> {
   const ds = request.dataset_id;
   if (request.stage === 'ingest' || request.stage === 'backfill') {
     const runId = request.run_id ?? monotonicFactory()();
-    if (request.run_id !== undefined && readRunEvents(ledger, ds, runId).length > 0) {
+    if (request.run_id !== undefined && (await readRunEvents(ledger, ds, runId)).length > 0) {
       throw new KfmError(
         'USAGE',
         `run ${runId} of ${ds} already exists: ${request.stage} starts a new run (omit --run_id)`,
@@ -145,10 +151,9 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger, checkClosed: 
     return runId;
   }
   const runId = request.run_id!;
-  const events = readRunEvents(ledger, ds, runId);
+  const events = await readRunEvents(ledger, ds, runId);
   if (events.length === 0) {
-    // Destructuring closes the iterator after the first row, freeing the statement.
-    const [other] = ledger.readEvents({ run_id: runId });
+    const [other] = await readEvents(ledger, { run_id: runId, limit: 1 });
     if (other !== undefined) {
       const owning = other.dataset_id;
       throw new KfmError(
@@ -176,17 +181,17 @@ function resolveRunId(request: StageRequest, ledger: SqliteLedger, checkClosed: 
 /** One contract step: run.started → body → run.completed, then the run's receipts. */
 export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
-  const ledger = await openSqliteLedger(env.ledgerPath, { actor: kfmActor(request.dataset_id) });
+  const ledger = await openLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
   try {
     const now = env.now ?? (() => new Date());
     const read = (type: Parameters<StageScope['datasetEvents']>[0]) =>
       readDatasetEvents(ledger, request.dataset_id, type);
     // Resolved here, not for child runs: a backfill window is explicit, never "up to date".
-    const resolved = resolveIngestWindow(request, prepared.connector, prepared.entry, read, now());
+    const resolved = await resolveIngestWindow(request, prepared.connector, prepared.entry, read, now());
     if ('status' in resolved) return resolved;
     return await runPrepared(resolved, env, prepared, ledger, false);
   } finally {
-    ledger.close();
+    await ledger.close();
   }
 }
 
@@ -197,18 +202,15 @@ export async function runStage(request: StageRequest, env: StageEnv): Promise<St
 async function lockDataset(
   request: StageRequest,
   runId: string,
-  env: StageEnv,
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   layout: ZoneLayout,
   log: StageLog,
 ): Promise<{ lock: DatasetLock; recovered: string[] }> {
-  const lock = await acquireDatasetLock({
-    ledgerPath: env.ledgerPath,
+  const lock = await ledger.lockDataset({
     datasetId: request.dataset_id,
     stage: request.stage,
     runId,
     waitSeconds: request.wait_seconds ?? DEFAULT_WAIT_SECONDS,
-    serialize: (fn) => ledger.exclusive(fn),
     onBusy: (holder) =>
       log.info(
         `waiting up to ${request.wait_seconds ?? DEFAULT_WAIT_SECONDS}s (--wait) for the ${holder.stage} stage of ${request.dataset_id} (pid ${holder.pid}) to end`,
@@ -217,17 +219,15 @@ async function lockDataset(
   try {
     const report = await recoverDataset({
       ledger,
-      ledgerPath: env.ledgerPath,
       datasetId: request.dataset_id,
       root: layout.root,
       by: `the ${request.stage} stage of run ${runId}`,
-      stale: lock.stale,
-      takenOver: lock.takenOver,
+      lock,
       warn: (text) => log.warn(text),
     });
     return { lock, recovered: report.closed.map((r) => r.run_id) };
   } catch (error) {
-    lock.release();
+    await lock.release();
     throw error;
   }
 }
@@ -237,15 +237,16 @@ async function runPrepared(
   request: StageRequest,
   env: StageEnv,
   prepared: Prepared,
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   child: boolean,
 ): Promise<StageOutcome> {
   const ds = request.dataset_id;
   const now = env.now ?? (() => new Date());
   const dryRun = Boolean(request.flags.dryRun);
-  const runId = resolveRunId(request, ledger, child || dryRun);
+  const runId = await resolveRunId(request, ledger, child || dryRun);
   // A backfill's child runs take their parent's zones, which were checked when the parent started.
-  if (request.parent_run_id === undefined) checkDatasetZones(ledger, prepared.layout, ds, request.stage);
+  if (request.parent_run_id === undefined)
+    await checkDatasetZones(ledger, prepared.layout, ds, request.stage);
   const scrub = secretScrubber(env.env);
   const log = createStageLog({
     write: env.stderr,
@@ -258,11 +259,11 @@ async function runPrepared(
   const locked =
     child || dryRun
       ? { lock: null, recovered: [] }
-      : await lockDataset(request, runId, env, ledger, prepared.layout, log);
+      : await lockDataset(request, runId, ledger, prepared.layout, log);
   try {
     // Again under the lock: a stage given the same --run_id may have started it, or a promote closed
     // it, while this one waited.
-    if (locked.lock !== null && request.run_id !== undefined) resolveRunId(request, ledger, true);
+    if (locked.lock !== null && request.run_id !== undefined) await resolveRunId(request, ledger, true);
     return await runLocked(request, env, prepared, ledger, {
       runId,
       log,
@@ -270,7 +271,7 @@ async function runPrepared(
       recovered: locked.recovered,
     });
   } finally {
-    locked.lock?.release();
+    await locked.lock?.release();
   }
 }
 
@@ -286,7 +287,7 @@ async function runLocked(
   request: StageRequest,
   env: StageEnv,
   prepared: Prepared,
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   { runId, log, dryRun, recovered }: Started,
 ): Promise<StageOutcome> {
   const ds = request.dataset_id;
@@ -310,7 +311,7 @@ async function runLocked(
     upstream_uri: prepared.upstream_uri,
     config: prepared.config,
     log,
-    record: (type, payload) => {
+    record: async (type, payload) => {
       if (dryRun)
         throw new KfmError(
           'USAGE',
@@ -351,7 +352,7 @@ async function runLocked(
   };
   checkWriteTargets(scope.writer, prepared.layout, stageWriteTargets(place));
   checkWriteTargets(receiptWriter, prepared.layout, [runReceiptTarget(ds, runId)]);
-  const firstSeq = recordEvent(recorder, 'run.started', {
+  const firstSeq = await recordEvent(recorder, 'run.started', {
     stage: request.stage,
     spec: prepared.spec,
     spec_hash: prepared.spec_hash,
@@ -369,7 +370,7 @@ async function runLocked(
     const failure = asKfmError(error);
     // Captures made before the failure stay recorded; the raw manifest must list them too. If it
     // cannot be written either, the run must still be closed: replay rewrites the manifest later.
-    const captured = scope.runEvents().some((e) => e.seq > firstSeq && e.type === 'raw.captured');
+    const captured = (await scope.runEvents()).some((e) => e.seq > firstSeq && e.type === 'raw.captured');
     if (captured) {
       await writeRawProjections(scope).catch((manifestError: unknown) =>
         log.warn(
@@ -377,7 +378,7 @@ async function runLocked(
         ),
       );
     }
-    const lastSeq = recordEvent(recorder, 'run.completed', {
+    const lastSeq = await recordEvent(recorder, 'run.completed', {
       status: 'failed',
       error: { code: failure.code, message: failure.message },
     });
@@ -388,7 +389,7 @@ async function runLocked(
       cause: error,
     });
   }
-  const lastSeq = recordEvent(recorder, 'run.completed', {
+  const lastSeq = await recordEvent(recorder, 'run.completed', {
     status: result.status,
     ...(result.error === undefined ? {} : { error: result.error }),
   });

@@ -1,6 +1,7 @@
 import type { KnownEventType, PayloadOf } from '../events/index.js';
 import { failpoint } from '../failpoints.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
+import type { ReadFilter } from '../ledger/ledger-store.js';
 import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
 import type { ZoneLayout } from '../zones/zone-layout.js';
@@ -34,11 +35,11 @@ export interface StageScope {
   upstream_uri: string | undefined;
   config: Record<string, unknown>;
   log: StageLog;
-  record<T extends KnownEventType>(type: T, payload: PayloadOf<T>): number;
-  runEvents(): LedgerEvent[];
-  datasetEvents(type: KnownEventType): LedgerEvent[];
+  record<T extends KnownEventType>(type: T, payload: PayloadOf<T>): Promise<number>;
+  runEvents(): Promise<LedgerEvent[]>;
+  datasetEvents(type: KnownEventType): Promise<LedgerEvent[]>;
   /** Events of one type across every dataset (the data.json catalog lists them all). */
-  ledgerEvents(type: KnownEventType): LedgerEvent[];
+  ledgerEvents(type: KnownEventType): Promise<LedgerEvent[]>;
   /** The run's rate limit and retry budget, shared by every request of the run and its child runs. */
   limits: RunLimits;
   /** Runs another stage of this dataset in this process, on this ledger and these limits. */
@@ -50,38 +51,48 @@ export interface StageScope {
 }
 
 export interface Recorder {
-  ledger: SqliteLedger;
+  ledger: LedgerDoor;
   dataset_id: string;
   run_id: string;
   scrub: <T>(value: T) => T;
 }
 
 /** Appends one event of this run (secrets scrubbed) and returns its seq; a failpoint either side. */
-export function recordEvent(recorder: Recorder, type: string, payload: Record<string, unknown>): number {
+export async function recordEvent(
+  recorder: Recorder,
+  type: string,
+  payload: Record<string, unknown>,
+): Promise<number> {
   failpoint(`event/${type}/before`);
-  const { head } = recorder.ledger.appendEvents([
+  const { head } = await recorder.ledger.append([
     { type, dataset_id: recorder.dataset_id, run_id: recorder.run_id, payload: recorder.scrub(payload) },
   ]);
   failpoint(`event/${type}/after`);
   return head.seq;
 }
 
-export function readRunEvents(ledger: SqliteLedger, datasetId: string, runId: string): LedgerEvent[] {
-  return [...ledger.readEvents({ dataset_id: datasetId, run_id: runId })].map(decodeEvent);
+/** The events a filter selects, decoded, in seq order. */
+export async function readEvents(ledger: LedgerDoor, filter: ReadFilter): Promise<LedgerEvent[]> {
+  const events: LedgerEvent[] = [];
+  for await (const row of ledger.read(filter)) events.push(decodeEvent(row));
+  return events;
 }
 
-export function readEventsOfType(ledger: SqliteLedger, type: KnownEventType): LedgerEvent[] {
-  return [...ledger.readEvents({ type })].map(decodeEvent);
+export function readRunEvents(ledger: LedgerDoor, datasetId: string, runId: string): Promise<LedgerEvent[]> {
+  return readEvents(ledger, { dataset_id: datasetId, run_id: runId });
+}
+
+export function readEventsOfType(ledger: LedgerDoor, type: KnownEventType): Promise<LedgerEvent[]> {
+  return readEvents(ledger, { type });
 }
 
 export function readDatasetEvents(
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   datasetId: string,
   type: KnownEventType,
-): LedgerEvent[] {
-  return [...ledger.readEvents({ dataset_id: datasetId, type })].map(decodeEvent);
+): Promise<LedgerEvent[]> {
+  return readEvents(ledger, { dataset_id: datasetId, type });
 }
-
 /** How a stage body ended; run-stage records it as run.completed. */
 export interface StageResult {
   status: PayloadOf<'run.completed'>['status'];

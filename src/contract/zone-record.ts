@@ -1,6 +1,6 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { KfmError } from '../errors.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
 import { unsafePathReason } from '../zones/relative-path.js';
 import { type Zone, type ZoneLayout, type ZoneOverrides, zoneLayout } from '../zones/zone-layout.js';
@@ -56,21 +56,25 @@ export function recordedZones(root: string, events: Iterable<LedgerEvent>): Zone
 /** Each zone flag some run of the dataset fixed: to a folder relative to the root, or undefined (the default). */
 function fixedZones(events: Iterable<LedgerEvent>): Map<ZoneFlag, string | undefined> {
   const fixed = new Map<ZoneFlag, string | undefined>();
-  for (const event of events) {
-    if (fixed.size === ZONE_FLAGS.length) break;
-    if (!isType(event, 'run.started')) continue;
-    const takes = STAGE_FLAGS[event.payload.stage as Stage] ?? [];
-    // Untrusted: replay decodes events without the schema check verify makes first.
-    const args: unknown = event.payload.args;
-    for (const [flag] of ZONE_FLAGS) {
-      if (fixed.has(flag) || !takes.includes(flag)) continue;
-      const value =
-        typeof args === 'object' && args !== null ? (args as Record<string, unknown>)[flag] : undefined;
-      if (value === undefined) fixed.set(flag, undefined);
-      else if (typeof value === 'string' && unsafePathReason(value) === undefined) fixed.set(flag, value);
-    }
-  }
+  for (const event of events) if (!fixZones(fixed, event)) break;
   return fixed;
+}
+
+/** Adds what one event fixes; false once every flag is fixed, so a reader can stop early. */
+function fixZones(fixed: Map<ZoneFlag, string | undefined>, event: LedgerEvent): boolean {
+  if (fixed.size === ZONE_FLAGS.length) return false;
+  if (!isType(event, 'run.started')) return true;
+  const takes = STAGE_FLAGS[event.payload.stage as Stage] ?? [];
+  // Untrusted: replay decodes events without the schema check verify makes first.
+  const args: unknown = event.payload.args;
+  for (const [flag] of ZONE_FLAGS) {
+    if (fixed.has(flag) || !takes.includes(flag)) continue;
+    const value =
+      typeof args === 'object' && args !== null ? (args as Record<string, unknown>)[flag] : undefined;
+    if (value === undefined) fixed.set(flag, undefined);
+    else if (typeof value === 'string' && unsafePathReason(value) === undefined) fixed.set(flag, value);
+  }
+  return true;
 }
 
 function layoutOf(root: string, fixed: ReadonlyMap<ZoneFlag, string | undefined>): ZoneLayout {
@@ -88,17 +92,18 @@ function layoutOf(root: string, fixed: ReadonlyMap<ZoneFlag, string | undefined>
  * few decide). One definition for the stage's zone check and for recovery, which must find what a
  * killed run left where that run wrote (verify --deep reads the same events with recordedZones).
  */
-export function datasetZones(ledger: SqliteLedger, root: string, datasetId: string): ZoneLayout {
-  return layoutOf(root, datasetFixedZones(ledger, datasetId));
+export async function datasetZones(ledger: LedgerDoor, root: string, datasetId: string): Promise<ZoneLayout> {
+  return layoutOf(root, await datasetFixedZones(ledger, datasetId));
 }
 
-function datasetFixedZones(ledger: SqliteLedger, datasetId: string): Map<ZoneFlag, string | undefined> {
-  const rows = ledger.readEvents({ dataset_id: datasetId, type: 'run.started' });
-  return fixedZones(
-    (function* () {
-      for (const row of rows) yield decodeEvent(row);
-    })(),
-  );
+async function datasetFixedZones(
+  ledger: LedgerDoor,
+  datasetId: string,
+): Promise<Map<ZoneFlag, string | undefined>> {
+  const fixed = new Map<ZoneFlag, string | undefined>();
+  for await (const row of ledger.read({ dataset_id: datasetId, type: 'run.started' }))
+    if (!fixZones(fixed, decodeEvent(row))) break;
+  return fixed;
 }
 
 /**
@@ -106,13 +111,13 @@ function datasetFixedZones(ledger: SqliteLedger, datasetId: string): Map<ZoneFla
  * nothing written): half a dataset in one folder and half in another is found by neither the
  * next stage nor verify.
  */
-export function checkDatasetZones(
-  ledger: SqliteLedger,
+export async function checkDatasetZones(
+  ledger: LedgerDoor,
   layout: ZoneLayout,
   datasetId: string,
   stage: Stage,
-): void {
-  const fixed = datasetFixedZones(ledger, datasetId);
+): Promise<void> {
+  const fixed = await datasetFixedZones(ledger, datasetId);
   const recorded = layoutOf(layout.root, fixed);
   for (const [flag, zone] of ZONE_FLAGS) {
     if (!fixed.has(flag) || !STAGE_FLAGS[stage].includes(flag) || recorded[zone] === layout[zone]) continue;

@@ -1,6 +1,7 @@
 import { KfmError } from '../errors.js';
 import { isKnownEventType } from '../events/index.js';
-import type { AppendResult, LedgerStore } from './ledger-store.js';
+import type { LedgerDoor } from './ledger-door.js';
+import type { AppendResult } from './ledger-store.js';
 
 /**
  * The append door of everyone but the stage runtime (`kfm append`, connectors in other languages):
@@ -9,7 +10,10 @@ import type { AppendResult, LedgerStore } from './ledger-store.js';
  * the step, may record it; one copied from another run with `passed: true` would otherwise publish
  * a failed run. The whole batch is refused before anything is sealed, so nothing is appended.
  */
-export function appendExtensionEvents(ledger: LedgerStore, drafts: readonly unknown[]): AppendResult {
+export async function appendExtensionEvents(
+  ledger: Pick<LedgerDoor, 'append'>,
+  drafts: readonly unknown[],
+): Promise<AppendResult> {
   const reserved = drafts.flatMap((draft, index) => {
     const type = typeOf(draft);
     return type !== undefined && isKnownEventType(type) ? [{ index, type }] : [];
@@ -23,7 +27,7 @@ export function appendExtensionEvents(ledger: LedgerStore, drafts: readonly unkn
       { details: { index: first.index, type: first.type, reserved: reserved.length } },
     );
   }
-  return ledger.appendEvents(drafts);
+  return ledger.append(drafts);
 }
 
 function typeOf(draft: unknown): string | undefined {

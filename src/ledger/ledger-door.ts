@@ -1,6 +1,8 @@
 import { KfmError } from '../errors.js';
+import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
 import type { ProjectionQueries } from './projection-queries.js';
+import type { ProjectionRows } from './pure/projection-columns.js';
 import type { RowEvent } from './pure/projection-rows.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
@@ -13,6 +15,26 @@ export interface VerifyRange {
   /** Heads recorded earlier: a stored row at an anchor's seq must still have its hash. */
   anchors?: readonly ChainHead[];
   maxFailures?: number;
+  /** Worker threads for a whole-chain check where the backend has them (SQLite); the report is the same. */
+  threads?: number | 'auto';
+}
+
+/** A finding of the database's own check of its storage, in its words; it names no event. */
+export interface StorageFailure {
+  code: 'STORAGE_CORRUPT';
+  message: string;
+}
+
+/** Where a ledger's schema stands (migration names are the schema versions). */
+export interface SchemaStatus {
+  /** Migrations this kfm knows that the ledger has, in order. */
+  applied: string[];
+  /** Migrations this kfm knows that the ledger lacks (a reader never applies them). */
+  pending: string[];
+  /** Whether the projection tables exist and reflect every event. */
+  tables_current: boolean;
+  /** Migrations this open applied (a writer's open migrates). */
+  migrated: string[];
 }
 
 /** The projection (read-model) queries of ProjectionQueries, answered asynchronously. */
@@ -46,12 +68,29 @@ export interface LedgerDoor {
    */
   projections(): Promise<ProjectionReads>;
   verifyChain(range?: VerifyRange): Promise<ChainReport>;
+  /** The database's own check of its storage (SQLite: quick_check, `deep`: integrity_check). */
+  checkStorage(deep: boolean): Promise<StorageFailure[]>;
+  schemaStatus(): Promise<SchemaStatus>;
+  /**
+   * The projection rows as stored, in the reducers' encoding, of one dataset or all (what replay and
+   * verify --deep compare with their replay); MIGRATION_REQUIRED on a schema before the tables.
+   */
+  projectionRows(datasetId?: string): Promise<ProjectionRows>;
+  /** Every dataset with a row in any projection table (rows without events are drift too). */
+  projectionDatasetIds(): Promise<string[]>;
+  /** Empties the projection tables and re-applies every event (`kfm replay`), in one transaction. */
+  rebuildProjections(): Promise<void>;
   /**
    * Stores rows sealed elsewhere (a copy of another ledger) in one transaction, into a ledger that
    * has no events (else LEDGER_NOT_EMPTY): the rows are taken as they are, so the caller verifies
    * them; the database's chain rules still refuse any that do not extend the chain.
    */
   copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead>;
+  /**
+   * Takes a dataset's stage lock, waiting up to `waitSeconds` (else DATASET_BUSY): held by one process
+   * of any host at a time, and freed when its holder dies (then the next taker learns it was stale).
+   */
+  lockDataset(request: DatasetLockRequest): Promise<DatasetLock>;
   close(): Promise<void>;
 }
 

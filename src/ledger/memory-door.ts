@@ -1,16 +1,21 @@
 import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/index.js';
+import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import {
   decodedRows,
   type LedgerDoor,
   ledgerNotEmpty,
   type ProjectionReads,
   pagedRows,
+  type SchemaStatus,
+  type StorageFailure,
   type VerifyRange,
 } from './ledger-door.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
 import { MemoryLedger } from './memory-ledger.js';
+import { MemoryLocks } from './memory-lock.js';
 import { nodeEventHasher } from './node-hasher.js';
+import { type ProjectionRows, projectRows } from './pure/projection-columns.js';
 import type { ChainHead } from './pure/seal-events.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from './pure/verify-chain.js';
 import type { SealDefaults } from './seal-context.js';
@@ -20,6 +25,7 @@ export class MemoryDoor implements LedgerDoor {
   readonly backend = 'memory';
   readonly target = 'memory';
   readonly #ledger: MemoryLedger;
+  readonly #locks = new MemoryLocks();
 
   constructor(defaults: SealDefaults) {
     this.#ledger = new MemoryLedger(defaults);
@@ -74,6 +80,28 @@ export class MemoryDoor implements LedgerDoor {
     return verifier.finish();
   }
 
+  async checkStorage(): Promise<StorageFailure[]> {
+    return [];
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    return { applied: [], pending: [], tables_current: true, migrated: [] };
+  }
+
+  /** No tables are stored: the rows are the reducers' over the events, so always current. */
+  async projectionRows(datasetId?: string): Promise<ProjectionRows> {
+    const filter = datasetId === undefined ? {} : { dataset_id: datasetId };
+    const events = [];
+    for await (const event of this.readDecoded(filter)) events.push(event);
+    return projectRows(events);
+  }
+
+  projectionDatasetIds(): Promise<string[]> {
+    return this.datasetIds();
+  }
+
+  async rebuildProjections(): Promise<void> {}
+
   async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
     const head = this.#ledger.head();
     if (head.seq !== 0) throw ledgerNotEmpty(this.target, head);
@@ -81,6 +109,10 @@ export class MemoryDoor implements LedgerDoor {
     for await (const row of rows) all.push(row);
     this.#ledger.insertRows(all);
     return this.#ledger.head();
+  }
+
+  lockDataset(request: DatasetLockRequest): Promise<DatasetLock> {
+    return this.#locks.acquire(request);
   }
 
   async close(): Promise<void> {}

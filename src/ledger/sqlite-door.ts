@@ -1,4 +1,5 @@
 import { KfmError } from '../errors.js';
+import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import {
   decodedRows,
   type LedgerDoor,
@@ -6,14 +7,20 @@ import {
   type OpenDoorOptions,
   type ProjectionReads,
   pagedRows,
+  type SchemaStatus,
+  type StorageFailure,
   type VerifyRange,
 } from './ledger-door.js';
 import { type AppendResult, eventRowValues, type ReadFilter } from './ledger-store.js';
+import { appliedMigrations } from './migrate.js';
 import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
+import type { ProjectionRows } from './pure/projection-columns.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
+import { acquireFileLock } from './sqlite/dataset-lock-file.js';
 import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
+import { checkStorage } from './storage-check.js';
 
 /** The SQLite ledger behind the async door: the same SqliteLedger today's callers use, unchanged. */
 export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
@@ -72,7 +79,9 @@ export class SqliteDoor implements LedgerDoor {
     const anchors = range.anchors ?? [];
     const maxFailures = range.maxFailures ?? 1000;
     if (range.from_seq === undefined && range.to_seq === undefined) {
-      return verifyLedgerChain(this.ledger.db, this.target, { threads: 'auto', anchors, maxFailures });
+      // Worker threads open the file by path; a snapshot in memory has none to share.
+      const threads = this.ledger.access.snapshot ? 1 : (range.threads ?? 'auto');
+      return verifyLedgerChain(this.ledger.db, this.target, { threads, anchors, maxFailures });
     }
     const head = this.ledger.head();
     const to = range.to_seq ?? head.seq;
@@ -82,6 +91,32 @@ export class SqliteDoor implements LedgerDoor {
       anchors,
       maxFailures,
     });
+  }
+
+  async checkStorage(deep: boolean): Promise<StorageFailure[]> {
+    return checkStorage(this.ledger.db, this.target, deep);
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    const { access, projections } = this.ledger;
+    return {
+      applied: appliedMigrations(this.ledger.db),
+      pending: [...access.pendingMigrations],
+      tables_current: access.pendingMigrations.length === 0 && projections?.current() === true,
+      migrated: [...access.migrated],
+    };
+  }
+
+  async projectionRows(datasetId?: string): Promise<ProjectionRows> {
+    return this.ledger.requireSchema().rows(datasetId);
+  }
+
+  async projectionDatasetIds(): Promise<string[]> {
+    return this.ledger.requireSchema().datasetIds();
+  }
+
+  async rebuildProjections(): Promise<void> {
+    this.ledger.requireSchema().rebuild();
   }
 
   async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
@@ -105,6 +140,11 @@ export class SqliteDoor implements LedgerDoor {
       throw error;
     }
     return this.ledger.head();
+  }
+
+  lockDataset(request: DatasetLockRequest): Promise<DatasetLock> {
+    // A stale lock file is replaced inside the ledger's write lock: two takers never both win it.
+    return acquireFileLock(this.target, request, (fn) => this.ledger.exclusive(fn));
   }
 
   async close(): Promise<void> {

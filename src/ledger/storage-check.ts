@@ -1,11 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { StorageFailure } from './ledger-door.js';
 import { storageDamage } from './read-only-open.js';
-
-/** A finding of SQLite's own check of the file, in its words; it names no event. */
-export interface StorageFailure {
-  code: 'STORAGE_CORRUPT';
-  message: string;
-}
 
 /** SQLite stops listing problems after this many; one is enough to fail, a few help to diagnose. */
 const MAX_MESSAGES = 20;

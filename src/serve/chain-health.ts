@@ -1,7 +1,7 @@
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeEventHasher } from '../ledger/node-hasher.js';
 import type { ChainHead } from '../ledger/pure/seal-events.js';
 import { ChainVerifier } from '../ledger/pure/verify-chain.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 
 export interface Verification {
   ok: boolean;
@@ -32,14 +32,14 @@ const MAX_FAILURES_SHOWN = 10;
  * the server answering; concurrent requests for a verification share the one that is running.
  */
 export class ChainHealth {
-  readonly #ledger: SqliteLedger;
+  readonly #ledger: LedgerDoor;
   readonly #chunk: number;
   readonly #minIntervalMs: number;
   readonly #now: () => number;
   #last: Verification | null = null;
   #running: Promise<Verification> | null = null;
 
-  constructor(ledger: SqliteLedger, options: ChainHealthOptions = {}) {
+  constructor(ledger: LedgerDoor, options: ChainHealthOptions = {}) {
     this.#ledger = ledger;
     this.#chunk = options.chunk ?? 5000;
     this.#minIntervalMs = options.minIntervalMs ?? 10_000;
@@ -76,11 +76,11 @@ export class ChainHealth {
 
   async #run(): Promise<Verification> {
     const started = this.#now();
-    const target = this.#ledger.head();
+    const target = await this.#ledger.head();
     const verifier = new ChainVerifier({ hasher: nodeEventHasher, maxFailures: MAX_FAILURES_SHOWN });
     for (let from = 1; from <= target.seq; from += this.#chunk) {
       const to = Math.min(from + this.#chunk - 1, target.seq);
-      for (const row of this.#ledger.readEvents({ from_seq: from, to_seq: to })) verifier.push(row);
+      for await (const row of this.#ledger.read({ from_seq: from, to_seq: to })) verifier.push(row);
       // Let requests in between slices (setImmediate runs after pending I/O callbacks).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }

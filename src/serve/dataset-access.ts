@@ -68,15 +68,19 @@ export class DatasetAccess {
     if (classification === null)
       return 'registry entry lacks licence, sensitivity, policy labels or precision';
     if (!mayRead([classification], caller)) return 'restricted: no token role among the policy labels';
-    const versions = snapshot.published(id).flatMap((event): VisibleVersion[] => {
+    const versions: VisibleVersion[] = [];
+    for (const event of await snapshot.published(id)) {
       const recorded = classificationOf(event.payload.registry);
-      if (recorded === null) return [];
+      if (recorded === null) continue;
       const classes = [classification, recorded];
-      if (!mayRead(classes, caller) || !this.#folderExists(id, event.payload.version_id)) return [];
-      if (requiredPrecision(classes) !== undefined && !wasGeneralized(snapshot.runEvents(id, event.run_id)))
-        return [];
-      return [{ event, classes }];
-    });
+      if (!mayRead(classes, caller) || !this.#folderExists(id, event.payload.version_id)) continue;
+      if (
+        requiredPrecision(classes) !== undefined &&
+        !wasGeneralized(await snapshot.runEvents(id, event.run_id))
+      )
+        continue;
+      versions.push({ event, classes });
+    }
     return { id, entry, classification, versions };
   }
 

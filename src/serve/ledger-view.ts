@@ -1,7 +1,8 @@
+import { readEvents } from '../contract/stage-scope.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { ReadFilter } from '../ledger/ledger-store.js';
 import type { ChainHead } from '../ledger/pure/seal-events.js';
-import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
-import { decodeEvent, type LedgerEvent, type LedgerEventOf } from '../projections/ledger-event.js';
+import type { LedgerEvent, LedgerEventOf } from '../projections/ledger-event.js';
 
 export type PublishedEvent = LedgerEventOf<'version.published'>;
 export type ReusedEvent = LedgerEventOf<'version.reused'>;
@@ -12,69 +13,68 @@ const MAX_MEMO = 512;
 /**
  * Reads of the ledger as of one head. A request takes one snapshot and every read it makes stops
  * at that seq, so an answer never mixes two states of a ledger that a connector is appending to
- * (SQLite WAL lets this reader run beside the writer). Snapshots at the same head share their
+ * (SQLite's WAL and PostgreSQL's MVCC let this reader run beside the writer). Snapshots at the same head share their
  * decoded events: the ledger is append-only, so what a head saw never changes.
  */
 export class LedgerSnapshot {
   readonly head: ChainHead;
-  readonly #ledger: SqliteLedger;
-  readonly #memo = new Map<string, LedgerEvent[]>();
+  readonly #ledger: LedgerDoor;
+  readonly #memo = new Map<string, Promise<LedgerEvent[]>>();
 
-  constructor(ledger: SqliteLedger, head: ChainHead) {
+  constructor(ledger: LedgerDoor, head: ChainHead) {
     this.#ledger = ledger;
     this.head = head;
   }
 
   /** version.published events of the dataset, oldest first. */
-  published(datasetId: string): PublishedEvent[] {
-    return this.#read({ dataset_id: datasetId, type: 'version.published' }) as PublishedEvent[];
+  async published(datasetId: string): Promise<PublishedEvent[]> {
+    return (await this.#read({ dataset_id: datasetId, type: 'version.published' })) as PublishedEvent[];
   }
 
-  reused(datasetId: string): ReusedEvent[] {
-    return this.#read({ dataset_id: datasetId, type: 'version.reused' }) as ReusedEvent[];
+  async reused(datasetId: string): Promise<ReusedEvent[]> {
+    return (await this.#read({ dataset_id: datasetId, type: 'version.reused' })) as ReusedEvent[];
   }
 
-  runEvents(datasetId: string, runId: string): LedgerEvent[] {
+  runEvents(datasetId: string, runId: string): Promise<LedgerEvent[]> {
     return this.#read({ dataset_id: datasetId, run_id: runId });
   }
 
-  datasetEvents(datasetId: string): LedgerEvent[] {
+  datasetEvents(datasetId: string): Promise<LedgerEvent[]> {
     return this.#read({ dataset_id: datasetId });
   }
 
   /** Every version.published of the ledger (to find a version by id alone). */
-  allPublished(): PublishedEvent[] {
-    return this.#read({ type: 'version.published' }) as PublishedEvent[];
+  async allPublished(): Promise<PublishedEvent[]> {
+    return (await this.#read({ type: 'version.published' })) as PublishedEvent[];
   }
 
-  #read(filter: ReadFilter): LedgerEvent[] {
+  /** Memoized as a promise: concurrent requests at one head share one read. */
+  #read(filter: ReadFilter): Promise<LedgerEvent[]> {
     const key = JSON.stringify(filter);
     const known = this.#memo.get(key);
     if (known !== undefined) return known;
-    const events = [...this.#ledger.readEvents({ ...filter, to_seq: this.head.seq })].map(decodeEvent);
+    const events = readEvents(this.#ledger, { ...filter, to_seq: this.head.seq });
     if (this.#memo.size >= MAX_MEMO) this.#memo.clear();
     this.#memo.set(key, events);
+    // A failed read is not remembered: the next request reads again.
+    events.catch(() => this.#memo.delete(key));
     return events;
   }
 }
 
 export class LedgerView {
-  readonly #ledger: SqliteLedger;
+  readonly #ledger: LedgerDoor;
   #current: LedgerSnapshot | undefined;
 
-  constructor(ledger: SqliteLedger) {
+  constructor(ledger: LedgerDoor) {
     this.#ledger = ledger;
   }
 
   /** The ledger as of its head now (one indexed read; the decoded events of an unchanged head are reused). */
-  snapshot(): LedgerSnapshot {
-    const head = this.#ledger.head();
+  async snapshot(): Promise<LedgerSnapshot> {
+    const head = await this.#ledger.head();
     if (this.#current?.head.seq !== head.seq || this.#current.head.hash !== head.hash)
       this.#current = new LedgerSnapshot(this.#ledger, head);
     return this.#current;
-  }
-
-  head(): ChainHead {
-    return this.#ledger.head();
   }
 }

@@ -95,6 +95,6 @@ export async function routeRequest(
     query: target.query,
     headers: req.headers,
     caller,
-    snapshot: app.ledger.snapshot(),
+    snapshot: await app.ledger.snapshot(),
   });
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
+import { openLedger } from '../ledger/ledger-door.js';
 import { registryDirOf } from '../registry/load-registry.js';
 import { kfmActor } from '../tool-info.js';
 import { zoneLayout } from '../zones/zone-layout.js';
@@ -44,7 +44,8 @@ export const DEFAULT_LIMITS: ServeLimits = {
 export interface ServeOptions {
   /** The KFM root: data/registry, data/processed, and (by default) ledger/kfm.sqlite. */
   root: string;
-  ledgerPath?: string;
+  /** The ledger (a path or a URL, see openLedger); default ledger/kfm.sqlite in the root. */
+  ledger?: string;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -73,7 +74,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const tokens = options.tokens ?? new TokenStore([]);
   const layout = zoneLayout(options.root);
   // Read-only, as every reader: the server never creates, migrates or writes the ledger.
-  const ledger = await openSqliteLedger(options.ledgerPath ?? join(layout.root, 'ledger', 'kfm.sqlite'), {
+  const ledger = await openLedger(options.ledger ?? join(layout.root, 'ledger', 'kfm.sqlite'), {
     actor: kfmActor(),
     readOnly: true,
   });
@@ -114,7 +115,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     );
     await listen(server, options.port ?? 8080, options.host ?? '127.0.0.1');
   } catch (error) {
-    ledger.close();
+    await ledger.close();
     throw error;
   }
   const url = urlOf(server.address() as AddressInfo);
@@ -126,9 +127,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       // Node ≥ 19 also closes idle keep-alive sockets here; busy ones close after their response.
       server.close(() => {
         clearTimeout(force);
-        ledger.close();
-        log('info', 'stopped', {});
-        resolve();
+        void ledger.close().finally(() => {
+          log('info', 'stopped', {});
+          resolve();
+        });
       });
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), limits.shutdownGraceMs);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { processStart } from '../../src/contract/dataset-lock.js';
+import { processStart } from '../../src/ledger/sqlite/dataset-lock-file.js';
 import { type KfmRun, runKfm } from '../support/kfm-cli.js';
 import { initRoot, ledgerEvents, SITES, STATIONS, useTempRoots } from '../support/promote-root.js';
 

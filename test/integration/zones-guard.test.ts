@@ -7,10 +7,10 @@ import { initRoot } from '../../src/cli/commands/init.js';
 import { replayProjections } from '../../src/contract/replay/replay-projections.js';
 import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
 import { type Stage, stageRequest } from '../../src/contract/stage-request.js';
+import { readEvents } from '../../src/contract/stage-scope.js';
 import { STAGE_ZONES } from '../../src/contract/stages/index.js';
 import { KfmError } from '../../src/errors.js';
-import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
-import { decodeEvent } from '../../src/projections/ledger-event.js';
+import { openLedger } from '../../src/ledger/ledger-door.js';
 import { ZONES, type Zone, zoneLayout } from '../../src/zones/zone-layout.js';
 import { createZoneWriter } from '../../src/zones/zone-writer.js';
 import { listFiles } from '../support/stage-root.js';
@@ -99,19 +99,19 @@ describe('a connector naming its outputs outside their zone', () => {
     const logs: string[] = [];
     const env = {
       root,
-      ledgerPath: join(root, 'ledger', 'kfm.sqlite'),
+      ledger: join(root, 'ledger', 'kfm.sqlite'),
       projectRoot,
       stderr: (text: string) => logs.push(text),
       env: {},
     };
     const lastCompleted = async () => {
-      const ledger = await openSqliteLedger(env.ledgerPath, {
+      const ledger = await openLedger(env.ledger, {
         actor: { tool: 'test', tool_version: '0', connector: 'test' },
       });
       try {
-        return [...ledger.readEvents({ type: 'run.completed' })].map(decodeEvent).at(-1)?.payload;
+        return (await readEvents(ledger, { type: 'run.completed' })).at(-1)?.payload;
       } finally {
-        ledger.close();
+        await ledger.close();
       }
     };
     return { root, env, logs, lastCompleted };
@@ -169,13 +169,13 @@ describe('a connector naming its outputs outside their zone', () => {
     expect(readdirSync(outside)).toEqual([]);
 
     rmSync(link);
-    const ledger = await openSqliteLedger(env.ledgerPath, {
+    const ledger = await openLedger(env.ledger, {
       actor: { tool: 'test', tool_version: '0', connector: 'test' },
     });
     try {
       await replayProjections(ledger, zoneLayout(root), false);
     } finally {
-      ledger.close();
+      await ledger.close();
     }
     const runId = String(error.details.run_id);
     expect(readdirSync(join(link, 'runs', runId))).toEqual(['run_record.json']);

@@ -50,9 +50,9 @@ export function appendEventsFromInput(options: GlobalOptions & AppendOptions): C
         details: { file: input.source },
       });
     }
-    const result = await withLedger(paths.ledger, withConnector(options.connector), (ledger) => {
+    const result = await withLedger(paths.ledger, withConnector(options.connector), async (ledger) => {
       try {
-        return appendExtensionEvents(ledger, drafts);
+        return await appendExtensionEvents(ledger, drafts);
       } catch (error) {
         throw locate(error, input.source, lines);
       }

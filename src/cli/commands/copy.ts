@@ -7,16 +7,6 @@ import { isLedgerUrl, type LedgerDoor, openLedger, parseLedgerTarget } from '../
 import { kfmActor } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
-/**
- * This root's ledger as a target: `--ledger` (a path or a URL), else KFM_LEDGER_URL, else
- * <root>/ledger/kfm.sqlite. Only export and import read KFM_LEDGER_URL so far (see README).
- */
-export function localLedgerTarget(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const given = options.ledger ?? env.KFM_LEDGER_URL;
-  if (given !== undefined && given !== '') return isLedgerUrl(given) ? given : resolve(given);
-  return resolvePaths(options).ledger;
-}
-
 /** A target named on the command line: a URL as given, a path resolved against the working directory. */
 function commandLineTarget(target: string): string {
   return isLedgerUrl(target) ? target : resolve(target);
@@ -78,7 +68,7 @@ export function registerCopy(program: Command, cli: Cli): void {
     .addHelpText('after', COPY_HELP)
     .action((opts: { to: string }) => {
       const globals = cli.globals();
-      return cli.run(copyBetween(globals, localLedgerTarget(globals), commandLineTarget(opts.to)));
+      return cli.run(copyBetween(globals, resolvePaths(globals).ledger, commandLineTarget(opts.to)));
     });
   program
     .command('import')
@@ -87,6 +77,6 @@ export function registerCopy(program: Command, cli: Cli): void {
     .addHelpText('after', COPY_HELP)
     .action((opts: { from: string }) => {
       const globals = cli.globals();
-      return cli.run(copyBetween(globals, commandLineTarget(opts.from), localLedgerTarget(globals)));
+      return cli.run(copyBetween(globals, commandLineTarget(opts.from), resolvePaths(globals).ledger));
     });
 }

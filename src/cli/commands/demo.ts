@@ -5,7 +5,6 @@ import { loadConnector } from '../../contract/load-connector.js';
 import { runStage, type StageOutcome } from '../../contract/run-stage.js';
 import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
-import { verifyLedgerChain } from '../../ledger/parallel-verify.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Paths, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -34,7 +33,7 @@ const EXAMPLES = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeologi
 async function runExample(datasetId: string, paths: Paths): Promise<string> {
   const env = {
     root: paths.root,
-    ledgerPath: paths.ledger,
+    ledger: paths.ledger,
     projectRoot: PACKAGE_ROOT,
     stderr: () => {},
     env: process.env,
@@ -62,6 +61,19 @@ export function runDemo(options: GlobalOptions): CommandRun {
     freshDemoRoot(root);
     const rootOptions = { ...options, root, json: false };
     await initRoot(rootOptions)({ ...io, stdout: () => {} });
+    const paths = resolvePaths(rootOptions, { creating: true });
+    // A ledger outside the root (--ledger, KFM_LEDGER_URL) is not wiped with it: it must start empty.
+    const before = await withLedger(paths.ledger, { readOnly: true }, async (ledger) => ({
+      target: ledger.target,
+      head: await ledger.head(),
+    }));
+    if (before.head.seq > 0) {
+      throw new KfmError(
+        'USAGE',
+        `the demo records into an empty ledger, but ${before.target} already has ${before.head.seq} events: give --ledger an empty database or file, or omit it`,
+        { details: { ledger: before.target, head: before.head } },
+      );
+    }
     writeFileSync(join(root, MARKER), 'made by `kfm demo`; the next demo run may wipe this folder\n');
     for (const id of EXAMPLES) {
       copyFileSync(
@@ -69,12 +81,9 @@ export function runDemo(options: GlobalOptions): CommandRun {
         join(root, 'data', 'registry', `${id}.yml`),
       );
     }
-    const paths = resolvePaths(rootOptions, { creating: true });
     io.stdout(`demo root ${root}\n`);
     for (const id of EXAMPLES) io.stdout(`  ${await runExample(id, paths)}\n`);
-    const report = await withLedger(paths.ledger, {}, (ledger) =>
-      verifyLedgerChain(ledger.db, paths.ledger, { threads: 'auto' }),
-    );
+    const report = await withLedger(paths.ledger, { readOnly: true }, (ledger) => ledger.verifyChain());
     io.stdout(
       `verified  ${report.events} events, ${report.ok ? 'chain intact' : 'CHAIN BROKEN'}; head ${report.head.seq}:${report.head.hash}\n`,
     );

@@ -27,12 +27,12 @@ export interface LineageOptions {
  * promotion that published it (its catalogs included); an ISO-8601 time: up to the dataset's first
  * event recorded after it. Nothing after that seq is read, so no later event changes the answer.
  */
-export function resolveAsOf(
+export async function resolveAsOf(
   ctx: QueryContext,
   datasetId: string,
   asOf: string | undefined,
   now: number,
-): number {
+): Promise<number> {
   if (asOf === undefined) return ctx.head;
   if (/^\d+$/.test(asOf)) {
     const seq = Number(asOf);
@@ -44,13 +44,13 @@ export function resolveAsOf(
     return seq;
   }
   if (/^v[0-9a-f]{16}$/.test(asOf)) {
-    const version = ctx.queries.versions(datasetId).find((v) => v.version_id === asOf);
+    const version = (await ctx.queries.versions(datasetId)).find((v) => v.version_id === asOf);
     if (version === undefined)
       throw notFound(`--as-of ${asOf}: no version ${asOf} of ${datasetId}`, {
         dataset_id: datasetId,
         version_id: asOf,
       });
-    const run = ctx.queries.runs({ dataset_id: datasetId, run_id: version.run_id })[0];
+    const run = (await ctx.queries.runs({ dataset_id: datasetId, run_id: version.run_id }))[0];
     const stage = run?.stages.find(
       (s) => s.started_seq < version.seq && (s.completed_seq ?? Infinity) > version.seq,
     );
@@ -70,24 +70,24 @@ export function resolveAsOf(
       `--as-of ${asOf} is in the future: later events could still change the answer`,
       { details: { as_of: asOf } },
     );
-  const next = ctx.queries.firstDatasetSeqAfter(datasetId, new Date(time).toISOString());
+  const next = await ctx.queries.firstDatasetSeqAfter(datasetId, new Date(time).toISOString());
   return next === null ? ctx.head : next - 1;
 }
 
-export function queryLineage(
+export async function queryLineage(
   ctx: QueryContext,
   target: string,
   asOf: string | undefined,
   now: number,
-): Lineage {
+): Promise<Lineage> {
   const at = target.indexOf('@');
   const datasetId = at < 0 ? target : target.slice(0, at);
   const versionId = at < 0 ? null : target.slice(at + 1);
-  requireDataset(ctx, datasetId);
-  const seq = resolveAsOf(ctx, datasetId, asOf, now);
-  requireDataset(ctx, datasetId, seq);
+  await requireDataset(ctx, datasetId);
+  const seq = await resolveAsOf(ctx, datasetId, asOf, now);
+  await requireDataset(ctx, datasetId, seq);
   if (versionId !== null) {
-    const version = ctx.queries.versions(datasetId).find((v) => v.version_id === versionId);
+    const version = (await ctx.queries.versions(datasetId)).find((v) => v.version_id === versionId);
     if (version === undefined || version.seq > seq) {
       const when = version === undefined ? '' : ` as of seq ${seq} (it was published at seq ${version.seq})`;
       throw notFound(`no version ${versionId} of ${datasetId}${when}; see \`kfm versions ${datasetId}\``, {
@@ -97,7 +97,7 @@ export function queryLineage(
       });
     }
   }
-  const events = readDatasetEvents(ctx, datasetId, seq);
+  const events = await readDatasetEvents(ctx, datasetId, seq);
   return projectLineage(datasetId, events, {
     as_of: { seq, requested: asOf ?? null },
     version_id: versionId,

@@ -25,12 +25,12 @@ export function printLog(options: GlobalOptions & LogOptions): CommandRun {
       ...(options.since_seq === undefined ? {} : { from_seq: options.since_seq + 1 }),
       ...(options.limit === undefined ? {} : { limit: options.limit }),
     };
-    await withLedger(resolvePaths(options).ledger, { readOnly: true }, (ledger) => {
+    await withLedger(resolvePaths(options).ledger, { readOnly: true }, async (ledger) => {
       if (!options.json)
         io.stdout(
           `${'SEQ'.padStart(7)}  ${'RECORDED_AT'.padEnd(24)}  ${'TYPE'.padEnd(26)}  ${'DATASET'.padEnd(24)}  ${'RUN'.padEnd(26)}  HASH\n`,
         );
-      for (const row of ledger.readEvents(filter)) {
+      for await (const row of ledger.read(filter)) {
         if (options.json) {
           // The body is already canonical JSON; splice the hash in rather than re-serialising it.
           io.stdout(`${decoder.decode(row.body).slice(0, -1)},"hash":"${row.hash}"}\n`);

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
-import { appliedMigrations } from '../../ledger/migrate.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -26,21 +25,19 @@ export interface MigrateReport {
  */
 export function migrateLedgerFile(options: GlobalOptions): CommandRun {
   return async (io) => {
-    const path = resolvePaths(options).ledger;
-    const before = await withLedger(path, { readOnly: true }, (ledger) => ({
-      applied: appliedMigrations(ledger.db),
-      current: ledger.access.pendingMigrations.length === 0 && ledger.projections?.current() === true,
-    }));
-    const after = await withLedger(path, {}, (ledger) => ({
-      applied: appliedMigrations(ledger.db),
-      migrated: [...ledger.access.migrated],
+    const target = resolvePaths(options).ledger;
+    const before = await withLedger(target, { readOnly: true }, (ledger) => ledger.schemaStatus());
+    // The door's name for the ledger: a file's path, or the URL without its password.
+    const { path, ...after } = await withLedger(target, {}, async (ledger) => ({
+      path: ledger.target,
+      ...(await ledger.schemaStatus()),
     }));
     const report: MigrateReport = {
       ledger: path,
       from: before.applied.at(-1) ?? null,
       to: after.applied.at(-1) ?? null,
       applied: after.migrated,
-      tables_synced: !before.current,
+      tables_synced: !before.tables_current,
     };
     if (options.json) writeJson(io, report);
     else if (report.applied.length > 0)

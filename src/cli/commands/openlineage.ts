@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { cursorKey, readCursor, writeCursor } from '../../contract/openlineage/emit-cursor.js';
 import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/post-lineage.js';
+import { readEvents } from '../../contract/stage-scope.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../../contract/upstream/retry-policy.js';
 import { EXIT, type ExitCode, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
-import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
+import { decodeEvent, isType, type LedgerEvent } from '../../projections/ledger-event.js';
 import {
   isOpenLineageAnchor,
   type OpenLineageOptions,
@@ -26,17 +27,13 @@ export interface OpenLineageCommandOptions {
   now?: () => number;
 }
 
-/** Anchors are read a page at a time: SQLite cannot run the run-history reads inside an open read. */
-const PAGE = 256;
-
 /**
  * The default namespace: `kfm://` and the first 32 hex digits of the genesis event's hash. The ledger
  * has no id of its own; its first event is fixed forever and differs between ledgers (it holds a
  * ULID and a time), so it names the ledger as stably as an id would.
  */
-function defaultNamespace(ctx: QueryContext): string {
-  // Spread, not next(): an iterator left open keeps SQLite's connection busy for the reads after it.
-  const [genesis] = [...ctx.ledger.readEvents({ to_seq: 1 })];
+async function defaultNamespace(ctx: QueryContext): Promise<string> {
+  const [genesis] = await readEvents(ctx.ledger, { to_seq: 1 });
   return genesis === undefined ? 'kfm://empty' : `kfm://${genesis.hash.slice(0, 32)}`;
 }
 
@@ -46,40 +43,52 @@ const RUNS_CACHED = 64;
 /**
  * Run histories read incrementally: the anchors of a run come in seq order, so each asks for a little
  * more of the same run, and each event is read and decoded once. Memory is bounded by RUNS_CACHED
- * runs, never by the ledger.
+ * runs, never by the ledger. `load` reads what an anchor's projection will ask `read` for (its run,
+ * and the parent run a backfill child names), since the projection itself is synchronous.
  */
-function historyOf(ctx: QueryContext): RunHistory {
-  const cache = new Map<string, { toSeq: number; events: LedgerEvent[] }>();
-  return (datasetId, runId, toSeq) => {
+class RunHistories {
+  readonly #ctx: QueryContext;
+  readonly #cache = new Map<string, { toSeq: number; events: LedgerEvent[] }>();
+
+  constructor(ctx: QueryContext) {
+    this.#ctx = ctx;
+  }
+
+  readonly read: RunHistory = (datasetId, runId, toSeq) => {
+    const entry = this.#cache.get(`${datasetId}\n${runId}`);
+    return (entry?.events ?? []).filter((e) => e.seq <= toSeq);
+  };
+
+  async load(anchor: LedgerEvent): Promise<void> {
+    const events = await this.#extend(anchor.dataset_id, anchor.run_id, anchor.seq);
+    const started = events.find((e) => isType(e, 'run.started'));
+    const parent =
+      started === undefined || !isType(started, 'run.started') ? undefined : started.payload.parent_run_id;
+    if (parent !== undefined) await this.#extend(anchor.dataset_id, parent, started!.seq);
+  }
+
+  async #extend(datasetId: string, runId: string, toSeq: number): Promise<LedgerEvent[]> {
     const key = `${datasetId}\n${runId}`;
-    const entry = cache.get(key) ?? { toSeq: 0, events: [] };
-    cache.delete(key);
-    cache.set(key, entry);
-    if (cache.size > RUNS_CACHED) cache.delete(cache.keys().next().value!);
-    if (entry.toSeq > toSeq) return entry.events.filter((e) => e.seq <= toSeq);
+    const entry = this.#cache.get(key) ?? { toSeq: 0, events: [] };
+    this.#cache.delete(key);
+    this.#cache.set(key, entry);
+    if (this.#cache.size > RUNS_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
+    if (entry.toSeq >= toSeq) return entry.events;
     const filter = { dataset_id: datasetId, run_id: runId, from_seq: entry.toSeq + 1, to_seq: toSeq };
-    for (const row of ctx.ledger.readEvents(filter)) entry.events.push(decodeEvent(row));
+    entry.events.push(...(await readEvents(this.#ctx.ledger, filter)));
     entry.toSeq = toSeq;
     return entry.events;
-  };
+  }
 }
 
 /** The run.started/run.completed events after `afterSeq` up to `toSeq`, streamed page by page. */
-function* anchorsOf(ctx: QueryContext, datasetId: string | undefined, afterSeq: number, toSeq: number) {
-  let from = afterSeq + 1;
-  while (from <= toSeq) {
-    const rows = [
-      ...ctx.ledger.readEvents({
-        ...(datasetId === undefined ? {} : { dataset_id: datasetId }),
-        from_seq: from,
-        to_seq: toSeq,
-        limit: PAGE,
-      }),
-    ];
-    if (rows.length === 0) return;
-    for (const row of rows) if (isOpenLineageAnchor(row)) yield decodeEvent(row);
-    from = rows.at(-1)!.seq + 1;
-  }
+async function* anchorsOf(ctx: QueryContext, datasetId: string | undefined, afterSeq: number, toSeq: number) {
+  const filter = {
+    ...(datasetId === undefined ? {} : { dataset_id: datasetId }),
+    from_seq: afterSeq + 1,
+    to_seq: toSeq,
+  };
+  for await (const row of ctx.ledger.read(filter)) if (isOpenLineageAnchor(row)) yield decodeEvent(row);
 }
 
 interface Plan {
@@ -87,29 +96,30 @@ interface Plan {
   toSeq: number;
 }
 
-function planExport(ctx: QueryContext, options: OpenLineageCommandOptions, now: number): Plan {
+async function planExport(ctx: QueryContext, options: OpenLineageCommandOptions, now: number): Promise<Plan> {
   const datasetId = options.dataset_id;
-  if (datasetId !== undefined) requireDataset(ctx, datasetId);
+  if (datasetId !== undefined) await requireDataset(ctx, datasetId);
   else if (options.as_of !== undefined && !/^\d+$/.test(options.as_of))
     throw new KfmError(
       'USAGE',
       `--as-of ${options.as_of}: a time or a version id needs a <dataset_id>; without one, give a seq`,
       { details: { as_of: options.as_of } },
     );
-  const toSeq = resolveAsOf(ctx, datasetId ?? '', options.as_of, now);
-  return { namespace: options.namespace ?? defaultNamespace(ctx), toSeq };
+  const toSeq = await resolveAsOf(ctx, datasetId ?? '', options.as_of, now);
+  return { namespace: options.namespace ?? (await defaultNamespace(ctx)), toSeq };
 }
 
-function* project(
+async function* project(
   ctx: QueryContext,
   options: OpenLineageCommandOptions,
   olOptions: OpenLineageOptions,
   afterSeq: number,
   toSeq: number,
-): Generator<{ seq: number; line: string }> {
-  const history = historyOf(ctx);
-  for (const anchor of anchorsOf(ctx, options.dataset_id, afterSeq, toSeq)) {
-    const event = projectRunEvent(anchor, history, olOptions);
+): AsyncGenerator<{ seq: number; line: string }> {
+  const history = new RunHistories(ctx);
+  for await (const anchor of anchorsOf(ctx, options.dataset_id, afterSeq, toSeq)) {
+    await history.load(anchor);
+    const event = projectRunEvent(anchor, history.read, olOptions);
     if (event !== null) yield { seq: anchor.seq, line: canonicalJson(event) };
   }
 }
@@ -120,9 +130,9 @@ export function printOpenLineage(options: GlobalOptions & OpenLineageCommandOpti
     if (options.api_key !== undefined && options.emit === undefined)
       throw new KfmError('USAGE', '--api-key is only used with --emit <url>');
     if (options.emit !== undefined) return emitOpenLineage({ ...options, emit: options.emit }, now, io);
-    await withQueries(options, (ctx) => {
-      const plan = planExport(ctx, options, now);
-      for (const { line } of project(ctx, options, plan, options.since_seq ?? 0, plan.toSeq))
+    await withQueries(options, async (ctx) => {
+      const plan = await planExport(ctx, options, now);
+      for await (const { line } of project(ctx, options, plan, options.since_seq ?? 0, plan.toSeq))
         io.stdout(`${line}\n`);
     });
     return EXIT.ok;
@@ -154,11 +164,11 @@ export async function emitLineage(
     ...(policy === undefined ? {} : { policy }),
   };
   return withQueries(options, async (ctx) => {
-    const plan = planExport(ctx, options, now);
+    const plan = await planExport(ctx, options, now);
     const key = cursorKey(endpoint, plan.namespace, options.dataset_id);
     const after = Math.max(await readCursor(root, key), options.since_seq ?? 0);
     let delivered = 0;
-    for (const { seq, line } of project(ctx, options, plan, after, plan.toSeq)) {
+    for await (const { seq, line } of project(ctx, options, plan, after, plan.toSeq)) {
       await postLineageEvent(transport, line, seq);
       await writeCursor(root, key, seq);
       delivered++;

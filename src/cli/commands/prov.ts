@@ -15,16 +15,15 @@ export interface ProvOptions {
  * data/catalog/prov/<id>/run_<run_id>.json (same renderer, same operator, same key order), so for a
  * promoted run the output equals that file byte for byte. Default run: the latest promotion.
  */
-export function provDocument(ctx: QueryContext, datasetId: string, runId?: string): string {
-  requireDataset(ctx, datasetId);
+export async function provDocument(ctx: QueryContext, datasetId: string, runId?: string): Promise<string> {
+  await requireDataset(ctx, datasetId);
   const run =
     runId === undefined
-      ? ctx.queries
-          .runs({ dataset_id: datasetId })
+      ? (await ctx.queries.runs({ dataset_id: datasetId }))
           .filter((r) => r.promotion_seq !== null)
           .sort((a, b) => a.promotion_seq! - b.promotion_seq!)
           .at(-1)
-      : ctx.queries.runs({ dataset_id: datasetId, run_id: runId })[0];
+      : (await ctx.queries.runs({ dataset_id: datasetId, run_id: runId }))[0];
   if (run === undefined) {
     throw runId === undefined
       ? notFound(`${datasetId} has no promoted run; pass --run_id (see \`kfm runs ${datasetId}\`)`, {
@@ -32,7 +31,7 @@ export function provDocument(ctx: QueryContext, datasetId: string, runId?: strin
         })
       : notFound(`no run ${runId} of ${datasetId} in the ledger`, { dataset_id: datasetId, run_id: runId });
   }
-  const events = readRunEvents(ctx, datasetId, run.run_id);
+  const events = await readRunEvents(ctx, datasetId, run.run_id);
   const operator = events.find((e) => e.type === 'run.started')?.actor.operator;
   return renderReceipt(renderProv(events, operator === undefined ? {} : { operator }));
 }

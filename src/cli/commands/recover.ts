@@ -29,7 +29,6 @@ export function recoverCommand(
       (ledger) =>
         recoverLedger({
           ledger,
-          ledgerPath: paths.ledger,
           layout: zoneLayout(paths.root),
           registryDir: registryDirOf(paths.root),
           datasetId: datasetId ?? null,

@@ -60,8 +60,8 @@ export function groupChildren(runs: readonly RunRow[]): GroupedRun[] {
 /** Runs oldest first (proj_runs), of one dataset or of all, optionally of one status. */
 export function listRuns(options: GlobalOptions & RunsOptions): CommandRun {
   return async (io) => {
-    const runs = await withQueries(options, (ctx) => {
-      if (options.dataset_id !== undefined) requireDataset(ctx, options.dataset_id);
+    const runs = await withQueries(options, async (ctx) => {
+      if (options.dataset_id !== undefined) await requireDataset(ctx, options.dataset_id);
       return ctx.queries.runs({
         ...(options.dataset_id === undefined ? {} : { dataset_id: options.dataset_id }),
         ...(options.status === undefined ? {} : { status: options.status }),

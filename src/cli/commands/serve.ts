@@ -40,7 +40,7 @@ export function runServe(
     try {
       running = await startServer({
         root: paths.root,
-        ledgerPath: paths.ledger,
+        ledger: paths.ledger,
         host: options.host ?? '127.0.0.1',
         port: options.port ?? 8080,
         tokens,

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
+import { readEvents } from '../../contract/stage-scope.js';
 import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
-import { decodeEvent } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { printShown, type Shown } from '../lineage-text.js';
 import {
-  firstCapture,
+  firstCaptures,
   notFound,
   proofOf,
   type QueryContext,
@@ -22,14 +22,14 @@ export interface ShowOptions {
 }
 
 /** Resolves `ref` as a seq, a version id, an event id or a run id, in that order. */
-export function showRef(ctx: QueryContext, ref: string, datasetId?: string): Shown {
+export async function showRef(ctx: QueryContext, ref: string, datasetId?: string): Promise<Shown> {
   if (/^\d+$/.test(ref)) return showEvent(ctx, Number(ref), ref);
   if (/^v[0-9a-f]{16}$/.test(ref)) return showVersion(ctx, ref, datasetId);
   if (ULID_PATTERN.test(ref)) {
-    const seq = ctx.queries.seqOfEventId(ref);
+    const seq = await ctx.queries.seqOfEventId(ref);
     if (seq !== null) return showEvent(ctx, seq, ref);
   }
-  const runs = ctx.queries.runs({
+  const runs = await ctx.queries.runs({
     run_id: ref,
     ...(datasetId === undefined ? {} : { dataset_id: datasetId }),
   });
@@ -52,35 +52,35 @@ export function showRef(ctx: QueryContext, ref: string, datasetId?: string): Sho
   return showRun(ctx, run.dataset_id, run.run_id);
 }
 
-function showEvent(ctx: QueryContext, seq: number, ref: string): Shown {
-  const row = [...ctx.ledger.readEvents({ from_seq: seq, to_seq: seq })][0];
+async function showEvent(ctx: QueryContext, seq: number, ref: string): Promise<Shown> {
+  const [row] = await readEvents(ctx.ledger, { from_seq: seq, to_seq: seq });
   if (row === undefined)
     throw notFound(`no event ${ref}: the ledger has ${ctx.head} events`, { ref, head: ctx.head });
-  const event = decodeEvent(row);
-  const run = ctx.queries.runs({ dataset_id: event.dataset_id, run_id: event.run_id })[0] ?? null;
+  const event = row;
+  const run = (await ctx.queries.runs({ dataset_id: event.dataset_id, run_id: event.run_id }))[0] ?? null;
   const versionId = (event.payload as { version_id?: unknown }).version_id;
   const version =
     typeof versionId === 'string'
-      ? (ctx.queries.versionsById(versionId).find((v) => v.dataset_id === event.dataset_id) ?? null)
+      ? ((await ctx.queries.versionsById(versionId)).find((v) => v.dataset_id === event.dataset_id) ?? null)
       : null;
   return { kind: 'event', event, run, version };
 }
 
-function showRun(ctx: QueryContext, datasetId: string, runId: string): Shown {
-  const events = readRunEvents(ctx, datasetId, runId);
+async function showRun(ctx: QueryContext, datasetId: string, runId: string): Promise<Shown> {
+  const events = await readRunEvents(ctx, datasetId, runId);
   const lineage = projectLineage(datasetId, events, {
     as_of: { seq: ctx.head, requested: null },
-    firstSeen: (sha256) => firstCapture(ctx, datasetId, sha256),
+    firstSeen: await firstCaptures(ctx, datasetId, events),
   });
   const run = lineage.runs[0];
   if (run === undefined) throw notFound(`run ${runId} of ${datasetId} has no events`, { run_id: runId });
   return { kind: 'run', run, versions: lineage.versions, events: proofOf(events) };
 }
 
-function showVersion(ctx: QueryContext, versionId: string, datasetId?: string): Shown {
-  const rows = ctx.queries
-    .versionsById(versionId)
-    .filter((v) => datasetId === undefined || v.dataset_id === datasetId);
+async function showVersion(ctx: QueryContext, versionId: string, datasetId?: string): Promise<Shown> {
+  const rows = (await ctx.queries.versionsById(versionId)).filter(
+    (v) => datasetId === undefined || v.dataset_id === datasetId,
+  );
   const row = rows[0];
   if (row === undefined) {
     throw notFound(`no version ${versionId}${datasetId ? ` of ${datasetId}` : ''} in the ledger`, {
@@ -97,7 +97,7 @@ function showVersion(ctx: QueryContext, versionId: string, datasetId?: string): 
       },
     );
   }
-  const events = readDatasetEvents(ctx, row.dataset_id);
+  const events = await readDatasetEvents(ctx, row.dataset_id);
   const lineage = projectLineage(row.dataset_id, events, {
     as_of: { seq: ctx.head, requested: null },
     version_id: versionId,

@@ -90,7 +90,7 @@ export function runStageCommand(
     const paths = resolvePaths(options);
     const outcome = await runStage(request, {
       root: paths.root,
-      ledgerPath: paths.ledger,
+      ledger: paths.ledger,
       projectRoot: PACKAGE_ROOT,
       stderr: io.stderr,
       env: process.env,

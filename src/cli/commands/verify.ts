@@ -12,11 +12,10 @@ import { DatasetHistories } from '../../contract/audit/history-invariants.js';
 import { progressBar } from '../../contract/audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { GENESIS_HASH } from '../../events/constants.js';
-import { AUTO_THREADS_FROM_EVENTS, verifyLedgerChain } from '../../ledger/parallel-verify.js';
+import type { LedgerDoor, StorageFailure } from '../../ledger/ledger-door.js';
+import { AUTO_THREADS_FROM_EVENTS } from '../../ledger/parallel-verify.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import type { ChainReport } from '../../ledger/pure/verify-chain.js';
-import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
-import { checkStorage, type StorageFailure } from '../../ledger/storage-check.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -55,16 +54,12 @@ export function verifyLedger(
     const anchors = options.anchor ?? [];
     const report = await reportingDamage(deep, () =>
       withLedger(paths.ledger, { readOnly: true }, async (ledger): Promise<VerifyReport> => {
-        const storage = checkStorage(ledger.db, paths.ledger, deep);
+        const storage = await ledger.checkStorage(deep);
         // The chain is still checked on a damaged file, as far as its rows can be read.
         const chain = await reportingDamage(deep, () =>
           deep
             ? verifyDeep(ledger, paths.root, anchors, progress)
-            : verifyLedgerChain(ledger.db, paths.ledger, {
-                anchors,
-                // Worker threads open the file by path; a snapshot in memory has none to share.
-                threads: ledger.access.snapshot ? 1 : (options.threads ?? 'auto'),
-              }),
+            : ledger.verifyChain({ anchors, threads: options.threads ?? 'auto' }),
         );
         if (storage.length === 0) return chain;
         return { ...chain, ok: false, failures: [...storage, ...chain.failures] };
@@ -102,21 +97,30 @@ async function reportingDamage(deep: boolean, verify: () => Promise<VerifyReport
  * index: no pass holds the whole ledger in memory.
  */
 async function verifyDeep(
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   root: string,
   anchors: readonly ChainHead[],
   progress: Progress,
 ): Promise<DeepReport> {
   try {
-    const scan = scanLedger(ledger.readEvents(), { total: ledger.head().seq, anchors, progress });
+    const total = (await ledger.head()).seq;
+    const scan = await scanLedger(ledger.read(), { total, anchors, progress });
     const histories = new DatasetHistories();
+    // A ledger of a schema before the projection tables has none to compare.
+    const tables = (await ledger.schemaStatus()).pending.length > 0 ? null : ledger;
     const datasets = {
-      datasetIds: ledger.datasetIds(),
+      datasetIds: await ledger.datasetIds(),
       // The history invariants keep state per run, so they ride on the file checks' one read of
       // each dataset: memory follows the largest dataset, not the ledger.
-      read: (datasetId: string) =>
-        histories.check(datasetId, readValid(ledger.readEvents({ dataset_id: datasetId }))),
-      tables: ledger.projections,
+      read: async (datasetId: string) =>
+        histories.check(datasetId, await readValid(ledger.read({ dataset_id: datasetId }))),
+      tables:
+        tables === null
+          ? null
+          : {
+              rows: (datasetId: string) => tables.projectionRows(datasetId),
+              datasetIds: () => tables.projectionDatasetIds(),
+            },
     };
     const files = await checkFiles(zoneLayout(root), datasets, progress);
     const invariants = [...scan.invariants, ...histories.failures].sort(

@@ -23,27 +23,30 @@ export interface VersionSummary {
 }
 
 /** A dataset's versions oldest first, from proj_versions (and proj_runs for reuses). */
-export function versionSummaries(ctx: QueryContext, datasetId: string): VersionSummary[] {
-  requireDataset(ctx, datasetId);
-  const rows = ctx.queries.versions(datasetId);
-  return rows.map((v) => ({
-    dataset_id: v.dataset_id,
-    version_id: v.version_id,
-    content_hash: v.content_hash,
-    run_id: v.run_id,
-    published_at: v.published_at,
-    seq: v.seq,
-    hash: v.hash,
-    supersedes: v.supersedes,
-    superseded_by: rows.find((later) => later.supersedes === v.version_id)?.version_id ?? null,
-    artifacts: v.artifacts,
-    bbox: v.bbox,
-    reused_by: ctx.queries
-      .runsOfVersion(datasetId, v.version_id)
-      .flatMap((r) =>
+export async function versionSummaries(ctx: QueryContext, datasetId: string): Promise<VersionSummary[]> {
+  await requireDataset(ctx, datasetId);
+  const rows = await ctx.queries.versions(datasetId);
+  const summaries: VersionSummary[] = [];
+  for (const v of rows) {
+    const reusing = await ctx.queries.runsOfVersion(datasetId, v.version_id);
+    summaries.push({
+      dataset_id: v.dataset_id,
+      version_id: v.version_id,
+      content_hash: v.content_hash,
+      run_id: v.run_id,
+      published_at: v.published_at,
+      seq: v.seq,
+      hash: v.hash,
+      supersedes: v.supersedes,
+      superseded_by: rows.find((later) => later.supersedes === v.version_id)?.version_id ?? null,
+      artifacts: v.artifacts,
+      bbox: v.bbox,
+      reused_by: reusing.flatMap((r) =>
         r.reused && r.promotion_seq !== null ? [{ run_id: r.run_id, seq: r.promotion_seq }] : [],
       ),
-  }));
+    });
+  }
+  return summaries;
 }
 
 export function listVersions(

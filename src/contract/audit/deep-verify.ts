@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkEnvelope } from '../../events/index.js';
 import { nodeEventHasher, nodeSha256Hex } from '../../ledger/node-hasher.js';
+import type { ProjectionRows } from '../../ledger/pure/projection-columns.js';
 import type { RowDrift } from '../../ledger/pure/projection-drift.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import {
@@ -13,13 +14,7 @@ import {
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import { ZONES, type ZoneLayout } from '../../zones/zone-layout.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import {
-  displayPath,
-  findDrift,
-  findRowDrift,
-  type StoredRows,
-  sortRowDrift,
-} from '../replay/check-projections.js';
+import { displayPath, findDrift, findRowDrift, sortRowDrift } from '../replay/check-projections.js';
 import { recordedZones } from '../zone-record.js';
 import type { AuditFailure } from './audit-failure.js';
 import { checkCatalogFiles } from './check-catalog-files.js';
@@ -65,12 +60,15 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  * check finds unreadable or schema-invalid is reported there and kept out of the invariants, which
  * trust the vocabulary.
  */
-export function scanLedger(rows: Iterable<StoredRow>, options: ScanOptions): LedgerScan {
+export async function scanLedger(
+  rows: Iterable<StoredRow> | AsyncIterable<StoredRow>,
+  options: ScanOptions,
+): Promise<LedgerScan> {
   const progress = options.progress ?? NO_PROGRESS;
   const chain = new ChainVerifier({ hasher: nodeEventHasher, anchors: options.anchors ?? [] });
   const invariants = new InvariantChecker(nodeSha256Hex);
   let done = 0;
-  for (const row of rows) {
+  for await (const row of rows) {
     chain.push(row);
     const event = decodeValid(row);
     if (event !== undefined) invariants.push(event);
@@ -84,9 +82,11 @@ export function scanLedger(rows: Iterable<StoredRow>, options: ScanOptions): Led
 }
 
 /** The events of `rows` that satisfy their schema: what the invariants and projections see. */
-export function readValid(rows: Iterable<StoredRow>): LedgerEvent[] {
+export async function readValid(
+  rows: Iterable<StoredRow> | AsyncIterable<StoredRow>,
+): Promise<LedgerEvent[]> {
   const events: LedgerEvent[] = [];
-  for (const row of rows) {
+  for await (const row of rows) {
     const event = decodeValid(row);
     if (event !== undefined) events.push(event);
   }
@@ -111,9 +111,12 @@ export interface DatasetEvents {
   /** Every dataset with an event. */
   datasetIds: readonly string[];
   /** The dataset's events that satisfy their schema, in seq order. */
-  read(datasetId: string): LedgerEvent[];
+  read(datasetId: string): Promise<LedgerEvent[]>;
   /** The projection tables (null: a ledger of a schema before them, which has none to compare). */
-  tables: (StoredRows & { datasetIds(): string[] }) | null;
+  tables: {
+    rows(datasetId: string): Promise<ProjectionRows>;
+    datasetIds(): Promise<string[]>;
+  } | null;
 }
 
 /**
@@ -142,14 +145,14 @@ export async function checkFiles(
       ...known,
       ...rawZone.datasets,
       ...processedZone.datasets,
-      ...(ledger.tables?.datasetIds() ?? []),
+      ...((await ledger.tables?.datasetIds()) ?? []),
     ]),
   ].sort();
   let files = 0;
   const tick = () => files++;
   const movedZones: ZoneLayout[] = [];
   for (const [done, datasetId] of datasets.entries()) {
-    const events = known.has(datasetId) ? ledger.read(datasetId) : [];
+    const events = known.has(datasetId) ? await ledger.read(datasetId) : [];
     const expectations = new FileExpectations();
     for (const event of events) expectations.push(event);
     for (const path of expectations.catalogs) catalogs.add(path);
@@ -167,7 +170,7 @@ export async function checkFiles(
       for (const f of await checkProcessedDataset(layout, datasetId, new Map(), tick)) processed.push(f);
     await projected.compare(() => projected.projection.dataset(events), datasetId, zones);
     if (ledger.tables !== null)
-      for (const d of findRowDrift(ledger.tables, datasetId, events).drift) rowDrift.push(d);
+      for (const d of findRowDrift(await ledger.tables.rows(datasetId), events).drift) rowDrift.push(d);
     progress.update('datasets checked', done + 1, datasets.length);
   }
   await projected.compare(() => projected.projection.finish(), 'the data catalog', layout);

@@ -7,9 +7,13 @@ import type { ConnectorDefinition } from '../define-connector.js';
 import type { StageRequest } from '../stage-request.js';
 
 /** The events that say which windows are complete (see completedWindows), merged in seq order. */
-export function windowEvents(read: (type: KnownEventType) => LedgerEvent[]): LedgerEvent[] {
+export async function windowEvents(
+  read: (type: KnownEventType) => Promise<LedgerEvent[]>,
+): Promise<LedgerEvent[]> {
   const types: KnownEventType[] = ['run.started', 'run.completed', 'backfill.window.completed'];
-  return types.flatMap((type) => read(type)).sort((a, b) => a.seq - b.seq);
+  const events: LedgerEvent[] = [];
+  for (const type of types) events.push(...(await read(type)));
+  return events.sort((a, b) => a.seq - b.seq);
 }
 
 /** A registry `temporal.since` (a date or a date-time with offset) as a UTC instant. */
@@ -40,13 +44,13 @@ export interface UpToDate {
  * Other stages and connectors keep the window exactly as given. When the cursor is already there,
  * the answer is UpToDate; an explicit --since with nothing after it is a usage error.
  */
-export function resolveIngestWindow(
+export async function resolveIngestWindow(
   request: StageRequest,
   connector: ConnectorDefinition,
   entry: DatasetEntry | null,
-  read: (type: KnownEventType) => LedgerEvent[],
+  read: (type: KnownEventType) => Promise<LedgerEvent[]>,
   now: Date,
-): StageRequest | UpToDate {
+): Promise<StageRequest | UpToDate> {
   const windowed = connector.windowed;
   const { since: givenSince, until: givenUntil } = request.window;
   if (request.stage !== 'ingest' || windowed === undefined) return request;
@@ -57,7 +61,7 @@ export function resolveIngestWindow(
     throw new KfmError('INVALID_INPUT', `connectors/${ds}/connector.ts: windowed.grid ${grid.message}`);
   const since =
     givenSince ??
-    ingestCursor(windowEvents(read)) ??
+    ingestCursor(await windowEvents(read)) ??
     (entry?.temporal?.since === undefined ? undefined : instantOf(entry.temporal.since));
   if (since === undefined) {
     throw new KfmError(

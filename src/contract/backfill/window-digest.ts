@@ -22,8 +22,7 @@ export interface WindowDigest {
  */
 export async function windowDigest(scope: StageScope, childRunId: string): Promise<WindowDigest> {
   const ds = scope.request.dataset_id;
-  const captures = scope
-    .datasetEvents('raw.captured')
+  const captures = (await scope.datasetEvents('raw.captured'))
     .filter((e) => e.run_id === childRunId && isType(e, 'raw.captured'))
     .map((e) => e.payload as { path: string; sha256: string; bytes: number });
   const files = await Promise.all(

@@ -39,24 +39,18 @@ export async function findDrift(
   return drift;
 }
 
-/** The stored projection tables as the row comparison reads them (ProjectionTables). */
-export interface StoredRows {
-  rows(datasetId: string): ProjectionRows;
-}
-
 /**
  * One dataset's rows as the pure reducers project them from its events, against the stored ones:
  * the comparison of `kfm replay --check` and of `kfm verify --deep`.
  */
 export function findRowDrift(
-  tables: StoredRows,
-  datasetId: string,
+  stored: ProjectionRows,
   events: readonly LedgerEvent[],
 ): { rows: number; drift: RowDrift[] } {
   const expected = projectRows(events);
   return {
     rows: countRows(expected),
-    drift: diffProjectionRows(expected, tables.rows(datasetId), nodeSha256Hex),
+    drift: diffProjectionRows(expected, stored, nodeSha256Hex),
   };
 }
 

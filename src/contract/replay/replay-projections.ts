@@ -1,10 +1,11 @@
+import type { LedgerDoor } from '../../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import type { RowDrift } from '../../ledger/pure/projection-drift.js';
-import type { SqliteLedger } from '../../ledger/sqlite-ledger.js';
-import { decodeEvent, type LedgerEvent } from '../../projections/ledger-event.js';
+import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { ZoneLayout } from '../../zones/zone-layout.js';
 import { createZoneWriter } from '../../zones/zone-writer.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
+import { readEvents } from '../stage-scope.js';
 import { recordedZones } from '../zone-record.js';
 import { type Drift, findDrift, findRowDrift, sortRowDrift } from './check-projections.js';
 
@@ -31,20 +32,22 @@ export interface ReplayReport {
  * dropped before the next is read, so memory follows the largest dataset, not the ledger.
  */
 export async function replayProjections(
-  ledger: SqliteLedger,
+  ledger: LedgerDoor,
   layout: ZoneLayout,
   check: boolean,
 ): Promise<ReplayReport> {
-  const tables = check ? ledger.requireSchema() : ledger.projections!;
   // Rows of a dataset the ledger lacks are drift too: they have no event behind them.
-  const datasets = [...new Set([...ledger.datasetIds(), ...tables.datasetIds()])].sort();
-  const read = (datasetId: string): LedgerEvent[] =>
-    [...ledger.readEvents({ dataset_id: datasetId })].map(decodeEvent);
+  const datasets = [
+    ...new Set([...(await ledger.datasetIds()), ...(await ledger.projectionDatasetIds())]),
+  ].sort();
+  const read = (datasetId: string): Promise<LedgerEvent[]> => readEvents(ledger, { dataset_id: datasetId });
+  const rowDrift = async (id: string, events: readonly LedgerEvent[]) =>
+    findRowDrift(await ledger.projectionRows(id), events);
   let rows_rewritten = 0;
   if (!check) {
     // The tables are caches, never the truth: emptied and refilled; the count is what that repaired.
-    for (const id of datasets) rows_rewritten += findRowDrift(tables, id, read(id)).drift.length;
-    tables.rebuild();
+    for (const id of datasets) rows_rewritten += (await rowDrift(id, await read(id))).drift.length;
+    await ledger.rebuildProjections();
   }
   const files = new FileReplay(check);
   const projection = new LedgerProjection(nodeSha256Hex);
@@ -52,11 +55,11 @@ export async function replayProjections(
   let events = 0;
   let rows = 0;
   for (const id of datasets) {
-    const list = read(id);
+    const list = await read(id);
     events += list.length;
     // Each dataset's files where its runs put its zones (--raw_dir …, zone-record.ts).
     await files.compare(projection.dataset(list), recordedZones(layout.root, list));
-    const tableReplay = findRowDrift(tables, id, list);
+    const tableReplay = await rowDrift(id, list);
     rows += tableReplay.rows;
     for (const d of tableReplay.drift) row_drift.push(d);
   }

@@ -40,7 +40,7 @@ interface Reason {
  * The windows still to do: the requested range less what the ledger recorded completed before this
  * run started. run_record's projection (backfill-record.ts) recomputes exactly this.
  */
-function makePlan(scope: StageScope): Plan {
+async function makePlan(scope: StageScope): Promise<Plan> {
   const { since, until } = scope.request.window;
   const batch = scope.request.flags.batch!;
   const parsed = parseBatch(batch);
@@ -49,7 +49,7 @@ function makePlan(scope: StageScope): Plan {
   }
   const range = { since, until };
   const before = scope.started_seq > 0 ? scope.started_seq : Number.POSITIVE_INFINITY;
-  const covered = completedWindows(windowEvents(scope.datasetEvents).filter((e) => e.seq < before));
+  const covered = completedWindows((await windowEvents(scope.datasetEvents)).filter((e) => e.seq < before));
   return {
     range,
     batch,
@@ -59,8 +59,8 @@ function makePlan(scope: StageScope): Plan {
 }
 
 /** --dry-run: the window plan, the requests it should take and the time that takes at the rate limit. */
-export function planBackfill(scope: StageScope): Record<string, unknown> {
-  const plan = makePlan(scope);
+export async function planBackfill(scope: StageScope): Promise<Record<string, unknown>> {
+  const plan = await makePlan(scope);
   const ds = scope.request.dataset_id;
   const perWindow = scope.connector.windowed?.requests_per_window ?? DEFAULT_REQUESTS_PER_WINDOW;
   const requests = plan.windows.length * perWindow;
@@ -94,7 +94,7 @@ export function planBackfill(scope: StageScope): Record<string, unknown> {
  * the last one stopped.
  */
 export async function backfill(scope: StageScope): Promise<StageResult> {
-  const plan = makePlan(scope);
+  const plan = await makePlan(scope);
   const outcomes = await runWindows(scope, plan);
   return conclude(scope, plan, outcomes, scope.recovered.length);
 }
@@ -157,7 +157,7 @@ async function runWindow(scope: StageScope, window: TimeWindow): Promise<WindowO
     return { status: 'failed', window, child_run_id: child, ms: Date.now() - t0, error: failure };
   }
   const digest = await windowDigest(scope, child);
-  scope.record('backfill.window.completed', { window, child_run_id: child, ...digest });
+  await scope.record('backfill.window.completed', { window, child_run_id: child, ...digest });
   return { status: 'completed', window, child_run_id: child, ms: Date.now() - t0, ...digest };
 }
 

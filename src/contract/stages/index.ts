@@ -60,16 +60,16 @@ export async function planStage(scope: StageScope): Promise<Record<string, unkno
     case 'transform':
       return {
         transform: scope.connector.transform === undefined ? null : 'connector transform',
-        inputs: transformInputs(scope).map((i) => ({ path: i.path, sha256: i.sha256 })),
+        inputs: (await transformInputs(scope)).map((i) => ({ path: i.path, sha256: i.sha256 })),
       };
     case 'validate':
       return {
-        outputs: projectRunOutputs(scope.runEvents()),
+        outputs: projectRunOutputs(await scope.runEvents()),
         would_write: [`data/work/${ds}/runs/${scope.run_id}/validation_report.json`],
       };
     case 'promote':
       return {
-        outputs: projectRunOutputs(scope.runEvents()),
+        outputs: projectRunOutputs(await scope.runEvents()),
         gate: 'every Promotion Contract rule is evaluated when promoting for real',
         would_write: [
           `data/processed/${ds}/<version_id>/`,

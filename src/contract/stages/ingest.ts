@@ -33,14 +33,14 @@ export async function ingest(scope: StageScope): Promise<IngestSummary> {
   const sources = await discoverSources(scope);
   for (const source of sources) {
     const capabilities = await scope.upstream.discover(source.uri);
-    const seq = scope.record('source.discovered', {
+    const seq = await scope.record('source.discovered', {
       source_uri: source.uri,
       capabilities: { ...capabilities },
     });
     scope.log.info(`discovered ${source.uri}`, { seq });
   }
   const stored = new Map<string, string>();
-  for (const event of scope.datasetEvents('raw.captured')) {
+  for (const event of await scope.datasetEvents('raw.captured')) {
     const p = event.payload as { sha256: string; path: string; seen_before?: boolean };
     if (!p.seen_before && !stored.has(p.sha256)) stored.set(p.sha256, p.path);
   }
@@ -65,7 +65,7 @@ export async function ingest(scope: StageScope): Promise<IngestSummary> {
       stored.set(digest.sha256, path);
       summary.captured++;
     }
-    const seq = scope.record('raw.captured', {
+    const seq = await scope.record('raw.captured', {
       capture_id: scope.run_id,
       path: prior ?? path,
       sha256: digest.sha256,

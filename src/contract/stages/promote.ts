@@ -56,7 +56,7 @@ async function checkReceipts(scope: StageScope, events: readonly LedgerEvent[]) 
  */
 export async function promote(scope: StageScope): Promise<StageResult> {
   const ds = scope.request.dataset_id;
-  const events = scope.runEvents().filter((e) => e.seq < scope.started_seq);
+  const events = (await scope.runEvents()).filter((e) => e.seq < scope.started_seq);
   const outputs = projectRunOutputs(events);
   const inZone = (zone: 'raw' | 'work') => join(scope.layout[zone], ds);
   const captured = events
@@ -78,22 +78,22 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   }
   const hash = contentHash(ds, artifacts, nodeSha256Hex);
   const versionId = versionIdOf(hash);
-  const published = scope.datasetEvents('version.published') as Published[];
+  const published = (await scope.datasetEvents('version.published')) as Published[];
   const files = artifacts.map((a, i) => ({ path: a.path, bytes: bytes[i]! }));
   const geometries =
     scope.connector.format === 'geojson'
       ? readRecords('geojson', files, scope.entry?.upstream?.encoding).records.map((r) => r.geometry)
       : [];
   const bbox = scope.entry?.spatial ? publishedBbox(files) : undefined;
-  const startedAt = scope.runEvents().find((e) => e.seq === scope.started_seq)?.recorded_at ?? '';
+  const startedAt = (await scope.runEvents()).find((e) => e.seq === scope.started_seq)?.recorded_at ?? '';
   // Recorded with the version, so catalogs replay with it; once set it holds for later versions.
   const baseUrl = scope.request.flags.baseUrl ?? published.at(-1)?.payload.base_url;
   const candidate = planCatalogFiles({
     dataset_id: ds,
     entry: catalogEntryOf(scope.entry),
     published,
-    allPublished: scope.ledgerEvents('version.published'),
-    runEvents: scope.runEvents(),
+    allPublished: await scope.ledgerEvents('version.published'),
+    runEvents: await scope.runEvents(),
     candidate: {
       version_id: versionId,
       content_hash: hash,
@@ -114,7 +114,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
     geometries,
   });
   if (reasons.length > 0) {
-    const seq = scope.record('promotion.denied', { reasons });
+    const seq = await scope.record('promotion.denied', { reasons });
     scope.log.info(`promotion denied: ${reasons.map((r) => r.code).join(', ')}`, { seq });
     const message = `promotion denied: ${reasons.map((r) => r.code).join(', ')}`;
     return { status: 'denied', error: { code: 'PROMOTION_DENIED', message }, summary: { reasons } };
@@ -122,7 +122,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   const registry = { ...scope.entry } as PayloadOf<'version.published'>['registry'];
   const existing = published.find((e) => e.payload.version_id === versionId);
   if (existing !== undefined) {
-    const seq = scope.record('version.reused', { version_id: versionId, content_hash: hash, registry });
+    const seq = await scope.record('version.reused', { version_id: versionId, content_hash: hash, registry });
     scope.log.info(`identical to published ${versionId}: reused, nothing rewritten`, { seq });
     if (baseUrl !== published.at(-1)?.payload.base_url)
       scope.log.warn(
@@ -138,7 +138,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       outputs,
       artifacts,
     });
-    const seq = scope.record('version.published', {
+    const seq = await scope.record('version.published', {
       version_id: versionId,
       content_hash: hash,
       artifacts,
@@ -161,7 +161,10 @@ export async function promote(scope: StageScope): Promise<StageResult> {
 
 /** Renders the catalogs from the ledger as it now stands, writes those that changed, records each. */
 async function emitCatalogs(scope: StageScope): Promise<string[]> {
-  const planned = catalogProjectionFiles(scope.runEvents(), scope.ledgerEvents('version.published'));
+  const planned = catalogProjectionFiles(
+    await scope.runEvents(),
+    await scope.ledgerEvents('version.published'),
+  );
   const paths: string[] = [];
   for (const file of planned) {
     const current = await readFile(scope.writer.resolve('catalog', file.path), 'utf8').catch(() => null);
@@ -170,7 +173,7 @@ async function emitCatalogs(scope: StageScope): Promise<string[]> {
       current === file.content
         ? nodeSha256Hex(Buffer.from(file.content))
         : (await scope.writer.writeFile('catalog', file.path, file.content)).sha256;
-    scope.record('catalog.emitted', {
+    await scope.record('catalog.emitted', {
       kind: file.path.split('/')[0] as 'dcat' | 'stac' | 'prov',
       path: file.path,
       sha256,

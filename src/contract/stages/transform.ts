@@ -13,11 +13,10 @@ export interface TransformSummary {
 }
 
 /** The run's raw captures, readable, as a transform's inputs. */
-export function transformInputs(scope: StageScope): TransformInput[] {
+export async function transformInputs(scope: StageScope): Promise<TransformInput[]> {
   const rawDir = join(scope.layout.raw, scope.request.dataset_id);
   const encoding = scope.entry?.upstream?.encoding ?? 'utf-8';
-  return scope
-    .runEvents()
+  return (await scope.runEvents())
     .filter((e) => isType(e, 'raw.captured'))
     .map((e) => {
       const { path, sha256 } = e.payload as { path: string; sha256: string };
@@ -47,8 +46,17 @@ export async function transform(scope: StageScope): Promise<TransformSummary> {
   const ds = scope.request.dataset_id;
   // Without a registry entry every registry fact counts as missing: checks fail closed.
   const entry = scope.entry ?? { dataset_id: scope.request.dataset_id };
+  // `applied` is synchronous for connectors: its events are appended in call order, each after the
+  // ones before it, and every one is in the ledger before the stage goes on.
+  let recorded: Promise<unknown> = Promise.resolve();
+  const inOrder = (append: () => Promise<void>): Promise<unknown> => {
+    recorded = recorded.then(append);
+    // Handled here so a failure waits for the await below instead of ending the process.
+    recorded.catch(() => undefined);
+    return recorded;
+  };
   const context: TransformContext = {
-    inputs: transformInputs(scope),
+    inputs: await transformInputs(scope),
     registry: {
       ...(entry.sensitivity === undefined ? {} : { sensitivity: entry.sensitivity }),
       ...(entry.generalization === undefined ? {} : { generalization: entry.generalization }),
@@ -56,22 +64,27 @@ export async function transform(scope: StageScope): Promise<TransformSummary> {
     write: async (name, data, derivedFrom) => {
       const path = `runs/${scope.run_id}/artifacts/${name}`;
       const digest = await scope.writer.writeFile('work', `${ds}/${path}`, data);
-      const seq = scope.record('work.artifact.written', {
-        path,
-        sha256: digest.sha256,
-        bytes: digest.bytes,
-        derived_from: derivedFrom,
+      await inOrder(async () => {
+        const seq = await scope.record('work.artifact.written', {
+          path,
+          sha256: digest.sha256,
+          bytes: digest.bytes,
+          derived_from: derivedFrom,
+        });
+        scope.log.info(`wrote ${path}`, { seq });
+        summary.artifacts.push(path);
       });
-      scope.log.info(`wrote ${path}`, { seq });
-      summary.artifacts.push(path);
       return path;
     },
     applied: (record) => {
-      const seq = scope.record('transform.applied', record);
-      scope.log.info(`applied ${record.name}`, { seq });
-      summary.transforms.push(record.name);
+      void inOrder(async () => {
+        const seq = await scope.record('transform.applied', record);
+        scope.log.info(`applied ${record.name}`, { seq });
+        summary.transforms.push(record.name);
+      });
     },
   };
   await scope.connector.transform(context);
+  await recorded;
   return summary;
 }

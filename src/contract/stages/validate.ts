@@ -30,7 +30,7 @@ async function rehash(dir: string, files: { path: string; sha256: string }[]) {
 /** Gating: built-in checks plus the connector's, over the run's outputs; one validation.reported. */
 export async function validate(scope: StageScope): Promise<ValidateSummary> {
   const ds = scope.request.dataset_id;
-  const events = scope.runEvents();
+  const events = await scope.runEvents();
   const outputs = projectRunOutputs(events);
   const dirOf = (zone: 'raw' | 'work') => join(zone === 'raw' ? scope.layout.raw : scope.layout.work, ds);
   const captured = events
@@ -58,7 +58,7 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
       spatial: entry.spatial,
     },
     read: readRecords(scope.connector.format, files, entry.upstream?.encoding),
-    window: windowOfRun(scope),
+    window: await windowOfRun(scope),
     raw,
   });
   const badWork = work.filter((w) => w.found !== w.expected);
@@ -78,7 +78,7 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
   );
   const passed = checks.every((c) => c.passed);
   const named = outputs.map((o) => ({ path: o.path, sha256: o.sha256 }));
-  const seq = scope.record('validation.reported', { passed, outputs: named, checks });
+  const seq = await scope.record('validation.reported', { passed, outputs: named, checks });
   const failed = checks.filter((c) => !c.passed).map((c) => c.name);
   scope.log.info(passed ? `all ${checks.length} checks passed` : `validation failed: ${failed.join(', ')}`, {
     seq,
@@ -87,9 +87,9 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
 }
 
 /** Time fields must lie in the window the run was ingested for. */
-function windowOfRun(scope: StageScope): { since?: string; until?: string } {
-  const started = scope
-    .runEvents()
-    .find((e) => isType(e, 'run.started') && (e.payload as { stage: string }).stage === 'ingest');
+async function windowOfRun(scope: StageScope): Promise<{ since?: string; until?: string }> {
+  const started = (await scope.runEvents()).find(
+    (e) => isType(e, 'run.started') && (e.payload as { stage: string }).stage === 'ingest',
+  );
   return (started?.payload as { window?: { since?: string; until?: string } } | undefined)?.window ?? {};
 }

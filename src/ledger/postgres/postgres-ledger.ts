@@ -1,6 +1,8 @@
 import pg from 'pg';
+import { POSTGRES_MIGRATIONS } from '../../../migrations/postgres/index.js';
 import { KfmError } from '../../errors.js';
 import { GENESIS_HASH, type SealedEvent } from '../../events/index.js';
+import type { DatasetLock, DatasetLockRequest } from '../dataset-lock.js';
 import {
   decodedRows,
   type LedgerDoor,
@@ -8,6 +10,8 @@ import {
   type OpenDoorOptions,
   type ProjectionReads,
   pagedRows,
+  type SchemaStatus,
+  type StorageFailure,
   type VerifyRange,
 } from '../ledger-door.js';
 import {
@@ -22,11 +26,13 @@ import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
 import { sealContextFactory } from '../seal-context.js';
+import { PostgresLocks } from './dataset-lock-pg.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
 import {
   postgresProjectionReads,
   projectAppended,
+  projectionDatasetIds,
   projectionRows,
   projectionsCurrent,
   syncProjections,
@@ -64,6 +70,7 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
   // An idle client that loses its server reports here; the next query reports it to the caller.
   pool.on('error', () => undefined);
+  let migrated: string[] = [];
   try {
     await pool.query('SELECT 1');
     if (options.readOnly) {
@@ -79,13 +86,18 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
       }
       await pendingPostgresMigrations(pool);
     } else if ((await pendingPostgresMigrations(pool)).length > 0) {
-      await migratePostgresLedger(url);
+      migrated = await migratePostgresLedger(url);
     }
   } catch (error) {
     await pool.end();
     throw explainPgError(error, target);
   }
-  const ledger = new PostgresLedger(pool, target, options.readOnly ? null : sealContextFactory(options));
+  const ledger = new PostgresLedger(
+    pool,
+    target,
+    options.readOnly ? null : sealContextFactory(options),
+    migrated,
+  );
   // A writer brings the tables up to the events (the backfill after 0003, appends by an older kfm).
   if (!options.readOnly) {
     try {
@@ -141,11 +153,20 @@ export class PostgresLedger implements LedgerDoor {
   readonly target: string;
   readonly #pool: pg.Pool;
   readonly #context: ReturnType<typeof sealContextFactory> | null;
+  readonly #locks: PostgresLocks;
+  readonly #migrated: readonly string[];
 
-  constructor(pool: pg.Pool, target: string, context: ReturnType<typeof sealContextFactory> | null) {
+  constructor(
+    pool: pg.Pool,
+    target: string,
+    context: ReturnType<typeof sealContextFactory> | null,
+    migrated: readonly string[] = [],
+  ) {
     this.#pool = pool;
     this.target = target;
     this.#context = context;
+    this.#migrated = migrated;
+    this.#locks = new PostgresLocks(() => pool.connect(), target);
   }
 
   async head(): Promise<ChainHead> {
@@ -207,9 +228,39 @@ export class PostgresLedger implements LedgerDoor {
     await this.#transaction((client) => syncProjections(client, true));
   }
 
-  /** The projection rows as stored, in the reducers' encoding: of one dataset or all. */
   async projectionRows(datasetId?: string): Promise<ProjectionRows> {
     return this.#query(() => projectionRows(this.#pool, datasetId));
+  }
+
+  async projectionDatasetIds(): Promise<string[]> {
+    return this.#query(() => projectionDatasetIds(this.#pool));
+  }
+
+  // PostgreSQL checks its pages itself (and with data checksums on, reports damage on read): there is
+  // no whole-database check a client can run cheaply, so the chain check is the storage check here.
+  async checkStorage(): Promise<StorageFailure[]> {
+    return [];
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    const pending = await this.#query(() => pendingPostgresMigrations(this.#pool));
+    const client = await this.#query(() => this.#pool.connect());
+    let current: boolean;
+    try {
+      current = pending.length === 0 && (await projectionsCurrent(client));
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
+    return {
+      applied: Object.keys(POSTGRES_MIGRATIONS)
+        .sort()
+        .filter((name) => !pending.includes(name)),
+      pending,
+      tables_current: current,
+      migrated: [...this.#migrated],
+    };
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
@@ -260,7 +311,13 @@ export class PostgresLedger implements LedgerDoor {
     await this.#transaction((c) => syncProjections(c));
   }
 
+  lockDataset(request: DatasetLockRequest): Promise<DatasetLock> {
+    this.#writable();
+    return this.#query(() => this.#locks.acquire(request));
+  }
+
   async close(): Promise<void> {
+    await this.#locks.close();
     await this.#pool.end();
   }
 

@@ -228,6 +228,13 @@ export async function projectionRows(client: Queryable, datasetId?: string): Pro
   return rows;
 }
 
+/** Every dataset with a row in any projection table. */
+export async function projectionDatasetIds(client: Queryable): Promise<string[]> {
+  const union = PROJECTION_TABLE_NAMES.map((t) => `SELECT dataset_id FROM ${t}`).join(' UNION ');
+  const result = await client.query<{ dataset_id: string }>(`${union} ORDER BY dataset_id`);
+  return result.rows.map((r) => r.dataset_id);
+}
+
 /** The projection queries of ProjectionQueries (src/ledger/projection-queries.ts), in PostgreSQL. */
 export function postgresProjectionReads(pool: pg.Pool): ProjectionReads {
   const all = async (sql: string, params: unknown[] = []) => (await pool.query<Columns>(sql, params)).rows;

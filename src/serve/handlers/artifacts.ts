@@ -22,8 +22,10 @@ export const serveArtifact: Handler = async (app, request): Promise<Reply> => {
     throw new ApiError('NOT_FOUND', 'this version has no artifact by that name', {
       reason: 'artifact unknown',
     });
-  const runEvents = () => request.snapshot.runEvents(dataset_id, version.event.run_id);
-  if (isAggregateOnly(version.classes) && !isAggregateOutput(name, runEvents())) {
+  if (
+    isAggregateOnly(version.classes) &&
+    !isAggregateOutput(name, await request.snapshot.runEvents(dataset_id, version.event.run_id))
+  ) {
     throw new ApiError('POLICY_DENIED', 'the policy boundary does not serve this artifact', {
       reason: 'aggregate-only: not the output of an aggregate transform',
     });

@@ -23,7 +23,7 @@ export const showLineage: Handler = async (app, request) => {
   const dataset = await app.access.dataset(snapshot, datasetId, caller);
   const versions = versionId === null ? dataset.versions : [visibleVersion(dataset, versionId)];
   const visible = new Set(dataset.versions.map((v) => v.event.payload.version_id));
-  const events = snapshot.datasetEvents(datasetId);
+  const events = await snapshot.datasetEvents(datasetId);
   const hiddenRuns = new Set(
     events.flatMap((e) =>
       (isType(e, 'version.published') || isType(e, 'version.reused')) && !visible.has(e.payload.version_id)

@@ -25,10 +25,10 @@ export const showProvenance: Handler = async (app, request) => {
   const dataset = await app.access.dataset(snapshot, dataset_id, request.caller);
   const version = visibleVersion(dataset, version_id);
   const { event } = version;
-  const runEvents = snapshot.runEvents(dataset_id, event.run_id);
-  const manifest = projectRunManifest(runEvents, snapshot.published(dataset_id), nodeSha256Hex);
+  const runEvents = await snapshot.runEvents(dataset_id, event.run_id);
+  const manifest = projectRunManifest(runEvents, await snapshot.published(dataset_id), nodeSha256Hex);
   const operator = runEvents.find((e) => e.type === 'run.started')?.actor.operator;
-  const reused = snapshot.reused(dataset_id).filter((e) => e.payload.version_id === version_id);
+  const reused = (await snapshot.reused(dataset_id)).filter((e) => e.payload.version_id === version_id);
   const validation = runEvents.filter((e) => isType(e, 'validation.reported')).at(-1);
   const last = app.health.last;
   const anchor = `${event.seq}:${event.hash}`;

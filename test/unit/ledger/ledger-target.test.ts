@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localLedgerTarget } from '../../../src/cli/commands/copy.js';
+import { resolvePaths } from '../../../src/cli/io.js';
 import { isLedgerUrl, parseLedgerTarget } from '../../../src/ledger/ledger-door.js';
 import { displayUrl } from '../../../src/ledger/postgres/postgres-ledger.js';
 
@@ -26,13 +26,17 @@ describe('ledger targets', () => {
     const r = mkdtempSync(join(tmpdir(), 'kfm-ledger-target-'));
     expect(isLedgerUrl('postgres://h/db')).toBe(true);
     expect(isLedgerUrl('ledger/kfm.sqlite')).toBe(false);
-    expect(localLedgerTarget({ ledger: 'postgres://h/db' }, {})).toBe('postgres://h/db');
-    expect(localLedgerTarget({ root: r }, { KFM_LEDGER_URL: 'sqlite:/x.sqlite' })).toBe('sqlite:/x.sqlite');
-    expect(localLedgerTarget({ ledger: 'sqlite:/a', root: r }, { KFM_LEDGER_URL: 'postgres://h/db' })).toBe(
-      'sqlite:/a',
+    expect(resolvePaths({ ledger: 'postgres://h/db', root: r }, { env: {} }).ledger).toBe('postgres://h/db');
+    expect(resolvePaths({ root: r }, { env: { KFM_LEDGER_URL: 'sqlite:/x.sqlite' } }).ledger).toBe(
+      'sqlite:/x.sqlite',
     );
-    expect(localLedgerTarget({ root: r }, {})).toBe(join(r, 'ledger', 'kfm.sqlite'));
-    expect(localLedgerTarget({ root: r }, { KFM_LEDGER_URL: '' })).toBe(join(r, 'ledger', 'kfm.sqlite'));
+    expect(
+      resolvePaths({ ledger: 'sqlite:/a', root: r }, { env: { KFM_LEDGER_URL: 'postgres://h/db' } }).ledger,
+    ).toBe('sqlite:/a');
+    expect(resolvePaths({ root: r }, { env: {} }).ledger).toBe(join(r, 'ledger', 'kfm.sqlite'));
+    expect(resolvePaths({ root: r }, { env: { KFM_LEDGER_URL: '' } }).ledger).toBe(
+      join(r, 'ledger', 'kfm.sqlite'),
+    );
   });
 
   it('never shows a password', () => {

@@ -2,44 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { KfmError } from '../errors.js';
-import { failpoint } from '../failpoints.js';
-import { REAL_CLOCK, retryUntil, type WaitClock } from './lock-wait.js';
-
-/** What a lock file says: who holds it, and enough to tell that process from a later one with its pid. */
-export interface LockHolder {
-  pid: number;
-  host: string;
-  /** The process's start time (Linux /proc/<pid>/stat, clock ticks since boot): a reused pid differs. */
-  started: string | null;
-  /** Random per acquisition: release removes only its own lock. */
-  token: string;
-  stage: string;
-  run_id: string | null;
-  since: string;
-}
-
-export interface DatasetLock {
-  holder: LockHolder;
-  /** A lock was there and its holder is gone: that process was killed or crashed. */
-  stale: boolean;
-  /** The stale holder this acquisition replaced, when its lock file was readable. */
-  takenOver: LockHolder | null;
-  release(): void;
-}
-
-export interface LockRequest {
-  ledgerPath: string;
-  datasetId: string;
-  stage: string;
-  runId: string | null;
-  waitSeconds: number;
-  /** Runs `fn` so that no other process runs its own `fn` at the same time (the ledger's write lock). */
-  serialize: <T>(fn: () => T) => T;
-  clock?: WaitClock;
-  /** Told once, when the lock is first found held by a live process, before waiting for it. */
-  onBusy?: (holder: LockHolder) => void;
-}
+import { KfmError } from '../../errors.js';
+import { failpoint } from '../../failpoints.js';
+import {
+  type DatasetLock,
+  type DatasetLockRequest,
+  type LockHolder,
+  newLockHolder,
+  waitForLock,
+} from '../dataset-lock.js';
 
 /**
  * One stage per dataset at a time (issue 10, items 8 and 9). The lock is `locks/<dataset_id>.lock`
@@ -49,50 +20,39 @@ export interface LockRequest {
  * lock. A holder whose process is gone (same host, pid dead or reused) is stale: its lock is
  * replaced inside the ledger's write lock, so two processes can never both take over one stale lock.
  */
-export async function acquireDatasetLock(request: LockRequest): Promise<DatasetLock> {
-  const path = lockPath(request.ledgerPath, request.datasetId);
+export async function acquireFileLock(
+  ledgerPath: string,
+  request: DatasetLockRequest,
+  serialize: <T>(fn: () => T) => T,
+): Promise<DatasetLock> {
+  const path = lockPath(ledgerPath, request.datasetId);
   mkdirSync(dirname(path), { recursive: true });
-  const mine: LockHolder = {
-    pid: process.pid,
-    host: hostname(),
-    started: processStart(process.pid),
-    token: randomBytes(8).toString('hex'),
-    stage: request.stage,
-    run_id: request.runId,
-    since: new Date((request.clock ?? REAL_CLOCK).now()).toISOString(),
-  };
+  const mine = newLockHolder(request, processStart(process.pid));
   // The pid in the name: recovery removes the temps of dead processes only, never a waiting one's.
   const temp = join(
     dirname(path),
     `.${request.datasetId}.lock.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
   );
   writeFileSync(temp, `${JSON.stringify(mine)}\n`, { flag: 'wx' });
-  let busy: LockHolder | null = null;
   let stale = false;
   let takenOver: LockHolder | null = null;
   try {
-    const attempt = (): true | undefined => {
+    await waitForLock(request, path, () => {
       if (tryLink(temp, path)) return true;
       const seen = readLock(path);
-      if (seen !== null && seen.holder !== null && isAlive(seen.holder)) {
-        if (busy === null && request.waitSeconds > 0) request.onBusy?.(seen.holder);
-        busy = seen.holder;
-        return undefined;
-      }
+      if (seen !== null && seen.holder !== null && isAlive(seen.holder)) return seen.holder;
       // Stale (or vanished meanwhile): replace it only if it is still the very file judged stale.
-      const replaced = request.serialize(() => {
+      const replaced = serialize(() => {
         const now = readLock(path);
         if (now !== null && now.raw !== seen?.raw) return false;
         if (now !== null) unlinkSync(path);
         return tryLink(temp, path);
       });
-      if (!replaced) return undefined;
+      if (!replaced) return null;
       stale = seen !== null;
       takenOver = seen?.holder ?? null;
       return true;
-    };
-    const taken = await retryUntil(attempt, request.waitSeconds * 1000, request.clock ?? REAL_CLOCK);
-    if (taken === undefined) throw busyError(request, busy);
+    });
   } finally {
     rmSync(temp, { force: true });
   }
@@ -101,7 +61,8 @@ export async function acquireDatasetLock(request: LockRequest): Promise<DatasetL
     holder: mine,
     stale,
     takenOver,
-    release: () => {
+    removed: removeLockTemps(ledgerPath, request.datasetId).map((name) => `ledger:locks/${name}`),
+    release: async () => {
       if (readLock(path)?.holder?.token === mine.token) unlinkSync(path);
     },
   };
@@ -112,7 +73,7 @@ export function lockPath(ledgerPath: string, datasetId: string): string {
 }
 
 /** Temp files of lock acquisitions killed before they removed them; a live process's are its own. */
-export function removeLockTemps(ledgerPath: string, datasetId: string): string[] {
+function removeLockTemps(ledgerPath: string, datasetId: string): string[] {
   const dir = dirname(lockPath(ledgerPath, datasetId));
   let names: string[];
   try {
@@ -188,19 +149,4 @@ export function processStart(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-function busyError(request: LockRequest, holder: LockHolder | null): KfmError {
-  const ds = request.datasetId;
-  const who =
-    holder === null
-      ? 'another process'
-      : `the ${holder.stage} stage${holder.run_id === null ? '' : ` of run ${holder.run_id}`} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`;
-  return new KfmError(
-    'DATASET_BUSY',
-    `dataset ${ds} is busy: ${who} holds ${lockPath(request.ledgerPath, ds)}; waited ${request.waitSeconds}s (--wait): nothing was recorded, run again when it ends or pass a longer --wait`,
-    {
-      details: { dataset_id: ds, lock: lockPath(request.ledgerPath, ds), wait: request.waitSeconds, holder },
-    },
-  );
 }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { retryUntil, type WaitClock } from '../../../src/contract/lock-wait.js';
 import { parseFailpoint } from '../../../src/failpoints.js';
+import { retryUntil, type WaitClock } from '../../../src/ledger/lock-wait.js';
 
 /** An attempt that never gets the lock, counting its tries. */
 function neverFree(): { attempt: () => undefined; tries: () => number } {

@@ -18,14 +18,14 @@ export const POLL_MS = 100;
  * taken. Never sleeps past the deadline. undefined: the wait ran out.
  */
 export async function retryUntil<T>(
-  attempt: () => T | undefined,
+  attempt: () => T | undefined | Promise<T | undefined>,
   waitMs: number,
   clock: WaitClock,
   pollMs = POLL_MS,
 ): Promise<T | undefined> {
   const deadline = clock.now() + waitMs;
   for (;;) {
-    const got = attempt();
+    const got = await attempt();
     if (got !== undefined) return got;
     const left = deadline - clock.now();
     if (left <= 0) return undefined;
