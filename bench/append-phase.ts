@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AppendResult } from '../src/ledger/ledger-store.js';
-import { openSqliteLedger, type SqliteLedger, storedRowValues } from '../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger, type SqliteLedger, storedRowValues } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 import { type PlainRow, PlainTable } from './plain-table.js';
 

@@ -8,7 +8,7 @@ import { nobleEventHasher, utf8 } from '../src/ledger/pure/event-hash.js';
 import { sealEvents } from '../src/ledger/pure/seal-events.js';
 import { verifyChain } from '../src/ledger/pure/verify-chain.js';
 import { sealContextFactory } from '../src/ledger/seal-context.js';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 
 /**

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { LedgerProjection, type ProjectedFile } from '../src/contract/projected-files.js';
 import { nodeSha256Hex } from '../src/ledger/node-hasher.js';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { decodeEvent } from '../src/projections/ledger-event.js';
 import { registryDirOf } from '../src/registry/load-registry.js';
 import { zoneLayout } from '../src/zones/zone-layout.js';

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { INSERT_EVENT } from '../src/ledger/sqlite-ledger.js';
+import { INSERT_EVENT } from '../src/ledger/sqlite/sqlite-ledger.js';
 
 /** A row exactly as the ledger stores it, in column order (storedRowValues). */
 export type PlainRow = unknown[];

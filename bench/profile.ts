@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifyLedgerChain } from '../src/ledger/parallel-verify.js';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { verifyLedgerChain } from '../src/ledger/sqlite/parallel-verify.js';
+import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 
 /**

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
-import { verifyLedgerChain } from '../src/ledger/parallel-verify.js';
-import { openSqliteLedger } from '../src/ledger/sqlite-ledger.js';
+import { verifyLedgerChain } from '../src/ledger/sqlite/parallel-verify.js';
+import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { BENCH_ACTOR } from './bench-events.js';
 import { peakRssMb } from './peak-rss.js';
 

@@ -1,6 +1,6 @@
 import { KfmError } from '../errors.js';
+import { redactUrl } from '../upstream/redact-url.js';
 import type { AcquireContext, CapturedSource, SourceRef } from './define-connector.js';
-import { redactUrl } from './upstream/redact-url.js';
 
 export interface PagingOptions {
   /** The raw file name of page `page` (1-based); page 1 keeps the discovered source's name. */

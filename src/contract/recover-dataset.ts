@@ -7,11 +7,11 @@ import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 import type { Zone, ZoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter, type ZoneWriter } from '../zones/zone-writer.js';
 import { windowEvents } from './backfill/ingest-window.js';
+import { findDrift } from './check-projections.js';
 import { LedgerProjection, type ProjectedFile } from './projected-files.js';
 import { DATA_CATALOG_PATH } from './promotion/catalog-files.js';
 import { removeStaleStaging } from './promotion/publish-version.js';
 import { writeRawProjections } from './receipts.js';
-import { findDrift } from './replay/check-projections.js';
 import { readDatasetEvents, readEvents, recordEvent } from './stage-scope.js';
 import { datasetZones } from './zone-record.js';
 

@@ -10,6 +10,13 @@ import { renderReceipt } from '../projections/render-receipt.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
 import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.js';
 import { kfmActor } from '../tool-info.js';
+import {
+  createRunUpstream,
+  type RunUpstream,
+  type UpstreamSettings,
+  upstreamSettings,
+} from '../upstream/run-upstream.js';
+import type { UpstreamDeps } from '../upstream/upstream-client.js';
 import { type ZoneLayout, zoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
 import { resolveIngestWindow, type UpToDate } from './backfill/ingest-window.js';
@@ -33,13 +40,6 @@ import {
 } from './stage-scope.js';
 import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
 import { checkWriteTargets, runReceiptTarget, stageWriteTargets } from './stages/write-targets.js';
-import {
-  createRunUpstream,
-  type RunUpstream,
-  type UpstreamSettings,
-  upstreamSettings,
-} from './upstream/run-upstream.js';
-import type { UpstreamDeps } from './upstream/upstream-client.js';
 import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {

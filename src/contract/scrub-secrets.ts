@@ -1,4 +1,4 @@
-import { redactUrl } from './upstream/redact-url.js';
+import { redactUrl } from '../upstream/redact-url.js';
 
 const SECRET_ENV_NAME = /TOKEN|KEY|SECRET|PASSWORD/i;
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;

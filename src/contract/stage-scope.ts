@@ -4,13 +4,13 @@ import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { ReadFilter } from '../ledger/ledger-store.js';
 import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
+import type { RunLimits } from '../upstream/run-upstream.js';
+import type { UpstreamClient } from '../upstream/upstream-client.js';
 import type { ZoneLayout } from '../zones/zone-layout.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import type { StageLog } from './stage-log.js';
 import type { StageRequest } from './stage-request.js';
-import type { RunLimits } from './upstream/run-upstream.js';
-import type { UpstreamClient } from './upstream/upstream-client.js';
 
 /** How a child run ended (backfill runs ingest and validate per window as child runs). */
 export interface ChildOutcome {

@@ -1,12 +1,12 @@
 import { KfmError } from '../errors.js';
 import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
-import type { ProjectionQueries } from './projection-queries.js';
 import type { ProjectionRows } from './pure/projection-columns.js';
 import type { RowEvent } from './pure/projection-rows.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
 import type { SealDefaults } from './seal-context.js';
+import type { ProjectionQueries } from './sqlite/projection-queries.js';
 
 /** A seq range of the chain to verify (inclusive; open ends run to genesis and to the head). */
 export interface VerifyRange {
@@ -131,7 +131,7 @@ export async function openLedger(target: string, options: OpenDoorOptions): Prom
     const { openPostgresLedger } = await import('./postgres/postgres-ledger.js');
     return openPostgresLedger(parsed.url, options);
   }
-  const { openSqliteDoor } = await import('./sqlite-door.js');
+  const { openSqliteDoor } = await import('./sqlite/sqlite-door.js');
   return openSqliteDoor(parsed.path, options);
 }
 

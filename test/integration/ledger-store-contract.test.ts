@@ -9,7 +9,7 @@ import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
 import type { SealDefaults } from '../../src/ledger/seal-context.js';
-import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 
 /**
  * One contract, every LedgerStore: the in-memory ledger that tests and projections use must behave

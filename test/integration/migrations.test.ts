@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
 import { readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';

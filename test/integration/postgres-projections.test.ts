@@ -4,7 +4,7 @@ import { type LedgerDoor, openLedger } from '../../src/ledger/ledger-door.js';
 import type { PostgresLedger } from '../../src/ledger/postgres/postgres-ledger.js';
 import { projectRows } from '../../src/ledger/pure/projection-columns.js';
 import type { RowEvent } from '../../src/ledger/pure/projection-rows.js';
-import type { SqliteDoor } from '../../src/ledger/sqlite-door.js';
+import type { SqliteDoor } from '../../src/ledger/sqlite/sqlite-door.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
 import { ledgerPath } from '../support/temp-dirs.js';

@@ -12,7 +12,7 @@ import {
   openSqliteLedger,
   type SqliteLedger,
   storedRowValues,
-} from '../../src/ledger/sqlite-ledger.js';
+} from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { decodeEvent } from '../../src/projections/ledger-event.js';
 import { runKfm } from '../support/kfm-cli.js';
 import { withLedgerFile } from '../support/ledger-file.js';

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RetryPolicy } from '../../src/contract/upstream/retry-policy.js';
+import { isKfmError, type KfmError } from '../../src/errors.js';
+import type { RetryPolicy } from '../../src/upstream/retry-policy.js';
 import {
   type AttemptInfo,
   createUpstreamClient,
   type UpstreamDeps,
-} from '../../src/contract/upstream/upstream-client.js';
-import { isKfmError, type KfmError } from '../../src/errors.js';
+} from '../../src/upstream/upstream-client.js';
 import { type FlakyServer, startFlakyServer } from '../support/flaky-server.js';
 
 // Generous enough that a loopback answer on a loaded 2-core CI machine never times out by accident.

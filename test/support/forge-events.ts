@@ -2,7 +2,7 @@ import { monotonicFactory } from 'ulid';
 import type { Actor } from '../../src/events/index.js';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { sealEvents } from '../../src/ledger/pure/seal-events.js';
-import { INSERT_EVENT, storedRowValues } from '../../src/ledger/sqlite-ledger.js';
+import { INSERT_EVENT, storedRowValues } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import type { Draft } from './drafts.js';
 import { type EventRow, withLedgerFile } from './ledger-file.js';
 import { ledgerPath } from './temp-dirs.js';

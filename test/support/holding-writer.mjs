@@ -6,7 +6,7 @@
 // Appends <events> events through the compiled append API (dist/), prints the head as one JSON
 // line, waits for one line on stdin, then closes the ledger and prints "closed".
 const { openSqliteLedger } = await import(
-  new URL('../../dist/src/ledger/sqlite-ledger.js', import.meta.url).href
+  new URL('../../dist/src/ledger/sqlite/sqlite-ledger.js', import.meta.url).href
 );
 
 const [ledgerPath, eventsArg] = process.argv.slice(2);

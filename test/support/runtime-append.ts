@@ -1,4 +1,4 @@
-import { openSqliteLedger } from '../../src/ledger/sqlite-ledger.js';
+import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 
 /**
  * Appends drafts of any type through the ledger's own append (the stage runtime's door, which

@@ -3,9 +3,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The folder names are the architecture (docs/design.md): cli → (serve →) contract → {ledger, zones,
- * catalogs, policy, registry} → projections → events. This reads every relative import under src/ and
- * fails on an import against that direction or on any import cycle.
+ * The folder names are the architecture (docs/design.md): cli → {audit, replay, serve} → contract →
+ * {upstream, ledger, zones, catalogs, policy, registry} → projections → events. This reads every
+ * relative import under src/ and fails on an import against that direction or on any import cycle.
  */
 const SRC = resolve(import.meta.dirname, '../../src');
 
@@ -19,7 +19,23 @@ const ALLOWED: Record<string, readonly string[]> = {
   zones: [],
   policy: ['events'],
   catalogs: ['events', 'ledger', 'projections', 'registry', 'policy'],
-  contract: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'tlog'],
+  /** What a connector's upstream is reached through: HTTP and files, rate limits, retries. */
+  upstream: ['registry'],
+  contract: [
+    'events',
+    'ledger',
+    'projections',
+    'registry',
+    'zones',
+    'policy',
+    'catalogs',
+    'tlog',
+    'upstream',
+  ],
+  /** `kfm verify --deep`: every file and row against the events and their replay. */
+  audit: ['events', 'ledger', 'projections', 'zones', 'contract'],
+  /** `kfm replay`: every projection rebuilt from the events. */
+  replay: ['events', 'ledger', 'projections', 'zones', 'contract'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
   serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'tlog'],
   cli: [
@@ -33,6 +49,9 @@ const ALLOWED: Record<string, readonly string[]> = {
     'contract',
     'serve',
     'tlog',
+    'upstream',
+    'audit',
+    'replay',
   ],
 };
 /** Shared leaves every layer may use (failpoints: the crash tests' fault injection at every write). */
@@ -89,11 +108,12 @@ describe('the source tree', () => {
   });
 
   it('lets only the stage runtime and the ledger itself append core events', () => {
-    // LedgerStore.appendEvents takes any type; every other door (the CLI's `kfm append`, whatever
-    // connectors in other languages call) goes through appendExtensionEvents, which refuses core types.
+    // The door's append takes any type; every other door (the CLI's `kfm append`, whatever connectors
+    // in other languages call) goes through appendExtensionEvents, which refuses core types.
     const privileged = new Set(['contract', 'ledger']);
+    const appends = /\.appendEvents\(|\b(ledger|door|target|source)\.append\(/;
     const callers = [...graph.keys()].filter(
-      (file) => !privileged.has(layerOf(file)) && /\.appendEvents\(/.test(readFileSync(file, 'utf8')),
+      (file) => !privileged.has(layerOf(file)) && appends.test(readFileSync(file, 'utf8')),
     );
     expect(callers.map((file) => relative(SRC, file))).toEqual([]);
   });

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { cursorKey, readCursor, writeCursor } from '../../contract/openlineage/emit-cursor.js';
 import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/post-lineage.js';
 import { readEvents } from '../../contract/stage-scope.js';
-import { type RetryPolicy, resolveRetryPolicy } from '../../contract/upstream/retry-policy.js';
 import { EXIT, type ExitCode, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
 import { decodeEvent, isType, type LedgerEvent } from '../../projections/ledger-event.js';
@@ -12,6 +11,7 @@ import {
   projectRunEvent,
   type RunHistory,
 } from '../../projections/openlineage.js';
+import { type RetryPolicy, resolveRetryPolicy } from '../../upstream/retry-policy.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { parseCount } from '../parse-args.js';
 import { type QueryContext, requireDataset, withQueries } from '../query-access.js';

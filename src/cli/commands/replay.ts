@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { replayProjections } from '../../contract/replay/replay-projections.js';
 import { EXIT } from '../../errors.js';
+import { replayProjections } from '../../replay/replay-projections.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -11,7 +11,7 @@ export interface ReplayOptions {
 
 /**
  * Rebuilds every projection from the events alone and compares it byte for byte with the files on
- * disk, and row by row with the projection tables (see contract/replay/replay-projections.ts).
+ * disk, and row by row with the projection tables (see replay/replay-projections.ts).
  */
 export function replayLedger(options: GlobalOptions & ReplayOptions): CommandRun {
   return async (io) => {

@@ -7,15 +7,15 @@ import {
   type Progress,
   readValid,
   scanLedger,
-} from '../../contract/audit/deep-verify.js';
-import { DatasetHistories } from '../../contract/audit/history-invariants.js';
-import { progressBar } from '../../contract/audit/progress-bar.js';
+} from '../../audit/deep-verify.js';
+import { progressBar } from '../../audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { GENESIS_HASH } from '../../events/constants.js';
 import type { LedgerDoor, StorageFailure } from '../../ledger/ledger-door.js';
-import { AUTO_THREADS_FROM_EVENTS } from '../../ledger/parallel-verify.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import type { ChainReport } from '../../ledger/pure/verify-chain.js';
+import { AUTO_THREADS_FROM_EVENTS } from '../../ledger/sqlite/parallel-verify.js';
+import { DatasetHistories } from '../../projections/history-invariants.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';

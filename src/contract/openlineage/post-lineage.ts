@@ -1,12 +1,12 @@
 import { KfmError } from '../../errors.js';
-import { redactUrl } from '../upstream/redact-url.js';
+import { redactUrl } from '../../upstream/redact-url.js';
 import {
   backoffDelayMs,
   DEFAULT_RETRY_POLICY,
   isRetryable,
   type RetryPolicy,
   retryAfterMs,
-} from '../upstream/retry-policy.js';
+} from '../../upstream/retry-policy.js';
 
 /**
  * OpenLineage's HTTP transport, as Marquez serves it: each RunEvent is one JSON POST to

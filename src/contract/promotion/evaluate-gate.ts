@@ -1,8 +1,8 @@
 import { isGeneralized } from '../../policy/generalize-geometry.js';
+import type { HistoryCode } from '../../projections/audit-failure.js';
+import { HistoryChecker, unvalidatedContent } from '../../projections/history-invariants.js';
 import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
 import { type DatasetEntry, missingForPromotion } from '../../registry/dataset-entry.js';
-import type { HistoryCode } from '../audit/audit-failure.js';
-import { HistoryChecker, unvalidatedContent } from '../audit/history-invariants.js';
 
 /** The Promotion Contract's stable denial codes (docs/design.md, "Promotion Contract"). */
 export type GateCode =

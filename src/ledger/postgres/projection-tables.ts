@@ -28,7 +28,7 @@ import {
 
 /**
  * The projection tables in PostgreSQL (migrations/postgres/0003_projection_tables.ts), written by
- * the same pure reducers as SQLite's (src/ledger/projection-tables.ts). The reducers read
+ * the same pure reducers as SQLite's (src/ledger/sqlite/projection-tables.ts). The reducers read
  * synchronously, so a batch's run rows and version ids are loaded first, the batch is reduced in
  * memory, and the rows it changed are upserted: a few statements per append, not per event.
  */
@@ -235,7 +235,7 @@ export async function projectionDatasetIds(client: Queryable): Promise<string[]>
   return result.rows.map((r) => r.dataset_id);
 }
 
-/** The projection queries of ProjectionQueries (src/ledger/projection-queries.ts), in PostgreSQL. */
+/** The projection queries of ProjectionQueries (src/ledger/sqlite/projection-queries.ts), in PostgreSQL. */
 export function postgresProjectionReads(pool: pg.Pool): ProjectionReads {
   const all = async (sql: string, params: unknown[] = []) => (await pool.query<Columns>(sql, params)).rows;
   return {

@@ -3,7 +3,7 @@ import {
   checkReceiptDocument,
   checkReceiptSchema,
   receiptSchemaOf,
-} from '../../../src/contract/audit/check-receipt-schemas.js';
+} from '../../../src/audit/check-receipt-schemas.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
 import { projectValidationReport } from '../../../src/projections/validation-report.js';
 import { AUDIT_DS, stage, validation } from '../../support/audit-history.js';

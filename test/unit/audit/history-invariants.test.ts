@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AuditFailure } from '../../../src/contract/audit/audit-failure.js';
+import { checkReplayInvariants } from '../../../src/audit/replay-invariants.js';
+import { nobleSha256Hex } from '../../../src/ledger/pure/event-hash.js';
+import type { AuditFailure } from '../../../src/projections/audit-failure.js';
 import {
   checkHistory,
   DatasetHistories,
   HistoryChecker,
-} from '../../../src/contract/audit/history-invariants.js';
-import { checkReplayInvariants } from '../../../src/contract/audit/replay-invariants.js';
-import { nobleSha256Hex } from '../../../src/ledger/pure/event-hash.js';
+} from '../../../src/projections/history-invariants.js';
 import type { LedgerEvent } from '../../../src/projections/ledger-event.js';
 import {
   AUDIT_DS,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar } from '../../../src/contract/audit/progress-bar.js';
+import { progressBar } from '../../../src/audit/progress-bar.js';
 
 /** A bar on a fake clock, recording what it writes. */
 function fakeBar(options: { delayMs?: number; intervalMs?: number; columns?: number } = {}) {

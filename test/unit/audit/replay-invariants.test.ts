@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AuditFailure } from '../../../src/contract/audit/audit-failure.js';
-import { checkReplayInvariants, InvariantChecker } from '../../../src/contract/audit/replay-invariants.js';
+import { checkReplayInvariants, InvariantChecker } from '../../../src/audit/replay-invariants.js';
 import { nobleSha256Hex } from '../../../src/ledger/pure/event-hash.js';
+import type { AuditFailure } from '../../../src/projections/audit-failure.js';
 import type { LedgerEvent } from '../../../src/projections/ledger-event.js';
 import {
   AUDIT_DS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lineageEndpoint, postLineageEvent } from '../../../src/contract/openlineage/post-lineage.js';
-import { resolveRetryPolicy } from '../../../src/contract/upstream/retry-policy.js';
+import { resolveRetryPolicy } from '../../../src/upstream/retry-policy.js';
 
 /** A fetch that answers from a list of statuses (the last repeats) and records every call. */
 function scriptedFetch(statuses: (number | 'refused')[], headers: Record<string, string> = {}) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { checkReceiptSchema, receiptSchemaOf } from '../../../src/contract/audit/check-receipt-schemas.js';
+import { checkReceiptSchema, receiptSchemaOf } from '../../../src/audit/check-receipt-schemas.js';
 import { projectAllFiles } from '../../../src/contract/projected-files.js';
 import {
   RECEIPT_SCHEMA_NAMES,

@@ -12,7 +12,7 @@ import {
 } from '../../../src/ledger/pure/verify-chain.js';
 import { copyRows, extensionDraft, memoryLedger, reseal } from './chain-fixtures.js';
 
-// A ledger verified in seq segments (one per thread, src/ledger/parallel-verify.ts) must give the
+// A ledger verified in seq segments (one per thread, src/ledger/sqlite/parallel-verify.ts) must give the
 // report of one pass, for intact and tampered ledgers alike. Rows here are what SQLite returns for
 // `ORDER BY seq` on a primary key: sorted, each seq once.
 

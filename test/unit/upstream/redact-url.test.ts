@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSecretParamName, redactUrl, scrubUrl } from '../../../src/contract/upstream/redact-url.js';
+import { isSecretParamName, redactUrl, scrubUrl } from '../../../src/upstream/redact-url.js';
 
 describe('redactUrl', () => {
   it('replaces the userinfo password and keeps the user name', () => {

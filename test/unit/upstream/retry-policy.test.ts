@@ -6,7 +6,7 @@ import {
   type RetryPolicy,
   resolveRetryPolicy,
   retryAfterMs,
-} from '../../../src/contract/upstream/retry-policy.js';
+} from '../../../src/upstream/retry-policy.js';
 import { mulberry32 } from '../../support/prng.js';
 
 const policy: RetryPolicy = {

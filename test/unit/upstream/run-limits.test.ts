@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRunUpstream, upstreamSettings } from '../../../src/contract/upstream/run-upstream.js';
-import { tokenBucket } from '../../../src/contract/upstream/token-bucket.js';
+import { createRunUpstream, upstreamSettings } from '../../../src/upstream/run-upstream.js';
+import { tokenBucket } from '../../../src/upstream/token-bucket.js';
 
 /** A fake clock: sleeping advances time at once, and every sleep is remembered. */
 function fakeClock(start = 0) {

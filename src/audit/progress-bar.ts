@@ -1,4 +1,9 @@
-import { etaSeconds, fitLine, formatDuration, windowsPerSecond as perSecond } from '../backfill/progress.js';
+import {
+  etaSeconds,
+  fitLine,
+  formatDuration,
+  windowsPerSecond as perSecond,
+} from '../contract/backfill/progress.js';
 import type { Progress } from './deep-verify.js';
 
 export interface ProgressBarOptions {

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Migration, MigrationResultSet } from 'kysely';
-import { MIGRATIONS } from '../../migrations/index.js';
-import { KfmError } from '../errors.js';
+import { MIGRATIONS } from '../../../migrations/index.js';
+import { KfmError } from '../../errors.js';
 
 const MIGRATION_TABLE = 'kysely_migration';
 

@@ -1,6 +1,6 @@
-import { isKnownEventType, type KnownEventType, type PayloadOf } from '../../events/index.js';
-import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
+import { isKnownEventType, type KnownEventType, type PayloadOf } from '../events/index.js';
 import type { AuditFailure, HistoryCode } from './audit-failure.js';
+import { isType, type LedgerEvent } from './ledger-event.js';
 
 type StageName = PayloadOf<'run.started'>['stage'];
 

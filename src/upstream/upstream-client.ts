@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { KfmError } from '../../errors.js';
+import { KfmError } from '../errors.js';
 import { fetchFile, statFile } from './file-source.js';
 import { type Attempt, attemptHttp, type BodySink, type ResponseMeta } from './http-attempt.js';
 import { redactUrl } from './redact-url.js';

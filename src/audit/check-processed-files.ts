@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import { renderChecksums } from '../../zones/checksums.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
-import { isStagingFolder } from '../promotion/publish-version.js';
-import type { AuditFailure } from './audit-failure.js';
+import { isStagingFolder } from '../contract/promotion/publish-version.js';
+import { nodeSha256Hex } from '../ledger/node-hasher.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
+import { renderChecksums } from '../zones/checksums.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
 import type { RecordedVersion } from './file-expectations.js';
 import { type Digest, datasetFolders, digestOf, listChildren, listTree, shownPath } from './list-tree.js';
 

@@ -1,7 +1,7 @@
 import { createReadStream, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { KfmError } from '../../errors.js';
+import { KfmError } from '../errors.js';
 import type { BodySink, ResponseMeta } from './http-attempt.js';
 import { redactUrl } from './redact-url.js';
 

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { KfmError } from '../errors.js';
-import { GENESIS_HASH } from '../events/index.js';
-import { nodeEventHasher } from './node-hasher.js';
-import type { ChainHead } from './pure/seal-events.js';
-import { type ChainReport, ChainVerifier, mergeChainReports, segmentRanges } from './pure/verify-chain.js';
+import { KfmError } from '../../errors.js';
+import { GENESIS_HASH } from '../../events/index.js';
+import { nodeEventHasher } from '../node-hasher.js';
+import type { ChainHead } from '../pure/seal-events.js';
+import { type ChainReport, ChainVerifier, mergeChainReports, segmentRanges } from '../pure/verify-chain.js';
 
 /** One seq range of the chain, verified on its own connection; see ChainVerifier's `segment`. */
 export interface SegmentTask {

@@ -1,22 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { checkEnvelope } from '../../events/index.js';
-import { nodeEventHasher, nodeSha256Hex } from '../../ledger/node-hasher.js';
-import type { ProjectionRows } from '../../ledger/pure/projection-columns.js';
-import type { RowDrift } from '../../ledger/pure/projection-drift.js';
-import type { ChainHead } from '../../ledger/pure/seal-events.js';
+import { displayPath, findDrift, findRowDrift, sortRowDrift } from '../contract/check-projections.js';
+import { LedgerProjection, type ProjectedFile, sortFiles } from '../contract/projected-files.js';
+import { recordedZones } from '../contract/zone-record.js';
+import { checkEnvelope } from '../events/index.js';
+import { nodeEventHasher, nodeSha256Hex } from '../ledger/node-hasher.js';
+import type { ProjectionRows } from '../ledger/pure/projection-columns.js';
+import type { RowDrift } from '../ledger/pure/projection-drift.js';
+import type { ChainHead } from '../ledger/pure/seal-events.js';
 import {
   type ChainFailure,
   type ChainReport,
   ChainVerifier,
   type StoredRow,
-} from '../../ledger/pure/verify-chain.js';
-import type { LedgerEvent } from '../../projections/ledger-event.js';
-import { ZONES, type ZoneLayout } from '../../zones/zone-layout.js';
-import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { displayPath, findDrift, findRowDrift, sortRowDrift } from '../replay/check-projections.js';
-import { recordedZones } from '../zone-record.js';
-import type { AuditFailure } from './audit-failure.js';
+} from '../ledger/pure/verify-chain.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
+import type { LedgerEvent } from '../projections/ledger-event.js';
+import { ZONES, type ZoneLayout } from '../zones/zone-layout.js';
 import { checkCatalogFiles } from './check-catalog-files.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';
 import { checkRawDataset, checkRawZone } from './check-raw-files.js';

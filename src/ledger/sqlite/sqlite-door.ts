@@ -1,5 +1,5 @@
-import { KfmError } from '../errors.js';
-import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
+import { KfmError } from '../../errors.js';
+import type { DatasetLock, DatasetLockRequest } from '../dataset-lock.js';
 import {
   decodedRows,
   type LedgerDoor,
@@ -10,15 +10,15 @@ import {
   type SchemaStatus,
   type StorageFailure,
   type VerifyRange,
-} from './ledger-door.js';
-import { type AppendResult, eventRowValues, type ReadFilter } from './ledger-store.js';
+} from '../ledger-door.js';
+import { type AppendResult, eventRowValues, type ReadFilter } from '../ledger-store.js';
+import type { ProjectionRows } from '../pure/projection-columns.js';
+import type { ChainHead } from '../pure/seal-events.js';
+import type { ChainReport, StoredRow } from '../pure/verify-chain.js';
+import { acquireFileLock } from './dataset-lock-file.js';
 import { appliedMigrations } from './migrate.js';
 import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
-import type { ProjectionRows } from './pure/projection-columns.js';
-import type { ChainHead } from './pure/seal-events.js';
-import type { ChainReport, StoredRow } from './pure/verify-chain.js';
-import { acquireFileLock } from './sqlite/dataset-lock-file.js';
 import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
 import { checkStorage } from './storage-check.js';
 

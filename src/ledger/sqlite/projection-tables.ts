@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { GENESIS_HASH } from '../events/constants.js';
-import type { SealedEvent } from '../events/index.js';
+import { GENESIS_HASH } from '../../events/constants.js';
+import type { SealedEvent } from '../../events/index.js';
 import {
   type Columns,
   decodeRun,
@@ -12,7 +12,7 @@ import {
   type ProjectionRows,
   type ProjectionTable,
   rowKey,
-} from './pure/projection-columns.js';
+} from '../pure/projection-columns.js';
 import {
   type CaptureRow,
   PROJECTED_TYPES,
@@ -22,7 +22,7 @@ import {
   type RowEvent,
   type RunRow,
   type VersionRow,
-} from './pure/projection-rows.js';
+} from '../pure/projection-rows.js';
 
 /**
  * The projection tables in SQLite (migrations/0003_projection_tables.ts): the store the pure

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { nodeSha256Hex } from '../../ledger/node-hasher.js';
+import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import {
   PROJECTION_TABLE_NAMES,
   type ProjectionRows,
   projectRows,
-} from '../../ledger/pure/projection-columns.js';
-import { countRows, diffProjectionRows, type RowDrift } from '../../ledger/pure/projection-drift.js';
-import type { LedgerEvent } from '../../projections/ledger-event.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
-import type { ProjectedFile } from '../projected-files.js';
+} from '../ledger/pure/projection-columns.js';
+import { countRows, diffProjectionRows, type RowDrift } from '../ledger/pure/projection-drift.js';
+import type { LedgerEvent } from '../projections/ledger-event.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
+import type { ProjectedFile } from './projected-files.js';
 
 export interface Drift {
   /** Relative to the root, e.g. data/work/<id>/runs/<run_id>/run_record.json. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { type Columns, decodeCapture, decodeRun, decodeVersion } from './pure/projection-columns.js';
-import type { CaptureRow, RunRow, VersionRow } from './pure/projection-rows.js';
+import { type Columns, decodeCapture, decodeRun, decodeVersion } from '../pure/projection-columns.js';
+import type { CaptureRow, RunRow, VersionRow } from '../pure/projection-rows.js';
 
 /**
  * Reads of the projection tables and point reads of `events`, for the query commands. Every query

@@ -1,5 +1,5 @@
-import type { ZoneLayout } from '../../zones/zone-layout.js';
-import type { AuditFailure } from './audit-failure.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
 import { listTree, shownPath } from './list-tree.js';
 
 /**

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { StorageFailure } from './ledger-door.js';
+import type { StorageFailure } from '../ledger-door.js';
 import { storageDamage } from './read-only-open.js';
 
 /** SQLite stops listing problems after this many; one is enough to fail, a few help to diagnose. */

@@ -1,8 +1,8 @@
-import type { PayloadOf } from '../../events/index.js';
-import type { Sha256Hex } from '../../ledger/pure/event-hash.js';
-import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
-import { contentHash, versionIdOf } from '../promotion/content-hash.js';
-import type { AuditFailure, InvariantCode } from './audit-failure.js';
+import { contentHash, versionIdOf } from '../contract/promotion/content-hash.js';
+import type { PayloadOf } from '../events/index.js';
+import type { Sha256Hex } from '../ledger/pure/event-hash.js';
+import type { AuditFailure, InvariantCode } from '../projections/audit-failure.js';
+import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 
 /** One stage of a run: the events between a run.started and its run.completed. */
 interface OpenStage {

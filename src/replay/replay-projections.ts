@@ -1,13 +1,13 @@
-import type { LedgerDoor } from '../../ledger/ledger-door.js';
-import { nodeSha256Hex } from '../../ledger/node-hasher.js';
-import type { RowDrift } from '../../ledger/pure/projection-drift.js';
-import type { LedgerEvent } from '../../projections/ledger-event.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
-import { createZoneWriter } from '../../zones/zone-writer.js';
-import { LedgerProjection, type ProjectedFile, sortFiles } from '../projected-files.js';
-import { readEvents } from '../stage-scope.js';
-import { recordedZones } from '../zone-record.js';
-import { type Drift, findDrift, findRowDrift, sortRowDrift } from './check-projections.js';
+import { type Drift, findDrift, findRowDrift, sortRowDrift } from '../contract/check-projections.js';
+import { LedgerProjection, type ProjectedFile, sortFiles } from '../contract/projected-files.js';
+import { readEvents } from '../contract/stage-scope.js';
+import { recordedZones } from '../contract/zone-record.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
+import { nodeSha256Hex } from '../ledger/node-hasher.js';
+import type { RowDrift } from '../ledger/pure/projection-drift.js';
+import type { LedgerEvent } from '../projections/ledger-event.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
+import { createZoneWriter } from '../zones/zone-writer.js';
 
 export interface ReplayReport {
   ok: boolean;

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { RECEIPT_SCHEMAS, type ReceiptSchemaName, schemaId } from '../receipt-schemas.js';
-import type { AuditFailure } from './audit-failure.js';
+import { RECEIPT_SCHEMAS, type ReceiptSchemaName, schemaId } from '../contract/receipt-schemas.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
 
 /** The receipts a stage writes, by where they live: name in its zone → its schema. */
 const RECEIPT_FILES: Readonly<Record<string, { zone: 'raw' | 'work'; schema: ReceiptSchemaName }>> = {

@@ -1,10 +1,10 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempFileName } from '../../zones/atomic-write.js';
-import { sha256File } from '../../zones/file-digest.js';
-import type { Zone, ZoneLayout } from '../../zones/zone-layout.js';
-import type { AuditCode, AuditFailure } from './audit-failure.js';
+import type { AuditCode, AuditFailure } from '../projections/audit-failure.js';
+import { isTempFileName } from '../zones/atomic-write.js';
+import { sha256File } from '../zones/file-digest.js';
+import type { Zone, ZoneLayout } from '../zones/zone-layout.js';
 
 /**
  * A zone path as findings show it: relative to the root (data/raw/…) when the zone lies inside it.

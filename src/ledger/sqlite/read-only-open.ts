@@ -1,6 +1,6 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { KfmError } from '../errors.js';
+import { KfmError } from '../../errors.js';
 
 /** The first 16 bytes of every SQLite 3 database file (https://sqlite.org/fileformat.html §1.3). */
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');

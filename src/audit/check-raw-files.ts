@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { unsafePathReason } from '../../zones/relative-path.js';
-import type { ZoneLayout } from '../../zones/zone-layout.js';
-import type { AuditFailure } from './audit-failure.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
+import { unsafePathReason } from '../zones/relative-path.js';
+import type { ZoneLayout } from '../zones/zone-layout.js';
 import type { RecordedFile } from './file-expectations.js';
 import { type Digest, datasetFolders, digestOf, listTree, shownPath } from './list-tree.js';
 

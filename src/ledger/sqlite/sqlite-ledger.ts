@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { KfmError } from '../errors.js';
-import { GENESIS_HASH } from '../events/constants.js';
-import type { SealedEvent } from '../events/index.js';
+import { KfmError } from '../../errors.js';
+import { GENESIS_HASH } from '../../events/constants.js';
+import type { SealedEvent } from '../../events/index.js';
 import {
   type AppendResult,
   EVENT_COLUMNS,
@@ -11,13 +11,13 @@ import {
   type LedgerStore,
   type ReadFilter,
   rowFromSealed,
-} from './ledger-store.js';
+} from '../ledger-store.js';
+import type { ChainHead } from '../pure/seal-events.js';
+import type { StoredRow } from '../pure/verify-chain.js';
+import type { SealDefaults } from '../seal-context.js';
 import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
-import type { ChainHead } from './pure/seal-events.js';
-import type { StoredRow } from './pure/verify-chain.js';
 import { openReadOnlyDatabase, storageDamage, unreadable } from './read-only-open.js';
-import type { SealDefaults } from './seal-context.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
   /** Create the file if it does not exist (only `kfm init` and tests do). */
@@ -145,8 +145,8 @@ const refuseAppends: Seal = () => {
 
 async function loadSeal(defaults: SealDefaults): Promise<Seal> {
   const [{ sealEvents }, { sealContextFactory }] = await Promise.all([
-    import('./pure/seal-events.js'),
-    import('./seal-context.js'),
+    import('../pure/seal-events.js'),
+    import('../seal-context.js'),
   ]);
   const context = sealContextFactory(defaults);
   return (drafts, head) => sealEvents(drafts, context(head));

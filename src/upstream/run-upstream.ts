@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { KfmError } from '../../errors.js';
-import type { DatasetEntry } from '../../registry/dataset-entry.js';
+import { KfmError } from '../errors.js';
+import type { DatasetEntry } from '../registry/dataset-entry.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { tokenBucket } from './token-bucket.js';
 import {

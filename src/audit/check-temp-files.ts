@@ -1,10 +1,10 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isTempFileName } from '../../zones/atomic-write.js';
-import { ZONES, type Zone, type ZoneLayout } from '../../zones/zone-layout.js';
-import { isStagingFolder } from '../promotion/publish-version.js';
-import type { AuditFailure } from './audit-failure.js';
+import { isStagingFolder } from '../contract/promotion/publish-version.js';
+import type { AuditFailure } from '../projections/audit-failure.js';
+import { isTempFileName } from '../zones/atomic-write.js';
+import { ZONES, type Zone, type ZoneLayout } from '../zones/zone-layout.js';
 import { shownPath } from './list-tree.js';
 
 /**

@@ -1,5 +1,5 @@
-import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
-import type { VersionArtifact } from '../promotion/content-hash.js';
+import type { VersionArtifact } from '../contract/promotion/content-hash.js';
+import { isType, type LedgerEvent } from '../projections/ledger-event.js';
 
 /** A file as an event recorded it. */
 export interface RecordedFile {
