@@ -2,6 +2,7 @@
  * The files `kfm connector new` writes (issue 15): a runtime connector module, its registry entry
  * and a small fixture. Pure: paths relative to the root and their text; the command writes them.
  */
+import { SENSITIVITY_CLASSES } from '../events/ids.js';
 
 export const SCAFFOLD_KINDS = ['csv', 'geojson', 'http'] as const;
 export type ScaffoldKind = (typeof SCAFFOLD_KINDS)[number];
@@ -111,7 +112,7 @@ function registryEntry(
       : `license: ${declared.license}`;
   const sensitivity =
     declared.sensitivity === undefined
-      ? '# sensitivity: EDIT public | restricted | sensitive-location | aggregate-only (or --sensitivity): promotion is denied SENSITIVITY_MISSING until it is set'
+      ? `# sensitivity: EDIT ${SENSITIVITY_CLASSES.join(' | ')} (or --sensitivity): promotion is denied SENSITIVITY_MISSING until it is set`
       : `sensitivity: ${declared.sensitivity}`;
   return `# Registry entry scaffolded by \`kfm connector new ${datasetId} --from ${kind}\` (README.md,
 # "Write a connector"). Every field below is one the Promotion Contract requires. Replace each line

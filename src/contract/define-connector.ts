@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { DATASET_ID_PATTERN } from '../events/index.js';
+import { DATASET_ID_PATTERN, DATASET_ID_RULE } from '../events/index.js';
 
 /** How a connector's outputs are read back for validation. */
 export type ArtifactFormat = 'geojson' | 'csv';
@@ -124,7 +124,7 @@ export interface ConnectorDefinition {
 export function defineConnector(definition: ConnectorDefinition): ConnectorDefinition {
   if (!DATASET_ID_PATTERN.test(definition.dataset_id)) {
     throw new Error(
-      `defineConnector: dataset_id ${JSON.stringify(definition.dataset_id)} must match ^[a-z][a-z0-9_]*$`,
+      `defineConnector: dataset_id ${JSON.stringify(definition.dataset_id)} must be ${DATASET_ID_RULE}`,
     );
   }
   return definition;

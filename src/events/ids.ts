@@ -1,14 +1,22 @@
 import { z } from 'zod';
 import { ULID_PATTERN } from './constants.js';
 
-/** A dataset id becomes a folder name under every zone, so it admits no path syntax at all. */
-export const DATASET_ID_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-export const DatasetId = z
-  .string()
-  .regex(
-    DATASET_ID_PATTERN,
-    'dataset_id must match ^[a-z][a-z0-9_]*$ (lowercase snake_case, at most 64 characters)',
-  );
+/**
+ * A dataset id becomes a folder name under every zone, so it admits no path syntax at all. The one
+ * definition: the registry, the connectors, the CLI and the API's OpenAPI document all use it.
+ */
+export const DATASET_ID = '[a-z][a-z0-9_]{0,63}';
+export const DATASET_ID_PATTERN = new RegExp(`^${DATASET_ID}$`);
+/** What a refused dataset id is told, wherever it is refused. */
+export const DATASET_ID_RULE = `lowercase snake_case, at most 64 characters (${DATASET_ID_PATTERN.source})`;
+export const DatasetId = z.string().regex(DATASET_ID_PATTERN, `dataset_id must be ${DATASET_ID_RULE}`);
+
+/** A published version's id: `v` and 16 hex digits of its content hash. */
+export const VERSION_ID = 'v[0-9a-f]{16}';
+export const VERSION_ID_PATTERN = new RegExp(`^${VERSION_ID}$`);
+
+/** The sensitivity classes of the connector contract: every dataset is exactly one of them. */
+export const SENSITIVITY_CLASSES = ['public', 'restricted', 'sensitive-location', 'aggregate-only'] as const;
 
 /**
  * A run id is a ULID or a caller-given id (the seed's `run_2026-02-16T00:00:00Z` style). It becomes a

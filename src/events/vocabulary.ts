@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunId, Sha256Hex, Timestamp } from './ids.js';
+import { RunId, SENSITIVITY_CLASSES, Sha256Hex, Timestamp } from './ids.js';
 
 /**
  * The event vocabulary (docs/design.md, "Event vocabulary"). Extend, never repurpose: a type's meaning is
@@ -43,7 +43,7 @@ const VersionId = z.string().regex(/^v[0-9a-f]{16}$/);
 const RegistrySnapshot = z.looseObject({
   dataset_id: z.string(),
   license: z.string(),
-  sensitivity: z.enum(['public', 'restricted', 'sensitive-location', 'aggregate-only']),
+  sensitivity: z.enum(SENSITIVITY_CLASSES),
   policy_labels: z.array(z.string()).min(1),
 });
 

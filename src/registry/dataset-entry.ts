@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DATASET_ID_PATTERN } from '../events/ids.js';
+import { DATASET_ID_PATTERN, DATASET_ID_RULE, SENSITIVITY_CLASSES } from '../events/ids.js';
 import { describeIssues, type RegistryProblem } from './describe-issues.js';
 import { checkSpdxLicense } from './spdx.js';
 import { upstreamUriProblem } from './upstream-uri.js';
@@ -12,7 +12,7 @@ import { upstreamUriProblem } from './upstream-uri.js';
  * unknown fields are refused, so a typo (`licence:`) cannot silently leave a dataset unlicensed.
  */
 
-export const SENSITIVITY_CLASSES = ['public', 'restricted', 'sensitive-location', 'aggregate-only'] as const;
+export { SENSITIVITY_CLASSES };
 export const Sensitivity = z.enum(SENSITIVITY_CLASSES);
 export type Sensitivity = z.infer<typeof Sensitivity>;
 
@@ -99,7 +99,7 @@ export const Temporal = TemporalShape.refine(
 
 export const DatasetEntry = z.strictObject({
   dataset_id: z.string().regex(DATASET_ID_PATTERN, {
-    error: 'is not lowercase snake_case (^[a-z][a-z0-9_]*$, at most 64 characters)',
+    error: `is not ${DATASET_ID_RULE}`,
   }),
   title: Text.optional(),
   description: Text.optional(),

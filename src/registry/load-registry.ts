@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KfmError } from '../errors.js';
-import { DATASET_ID_PATTERN } from '../events/ids.js';
+import { DATASET_ID_PATTERN, DATASET_ID_RULE } from '../events/ids.js';
 import { decodeUtf8Strict, describeMalformedByte } from '../events/utf8.js';
 import { type DatasetEntry, parseDatasetEntry } from './dataset-entry.js';
 import type { RegistryProblem } from './describe-issues.js';
@@ -43,11 +43,9 @@ export async function checkDatasetFile(
 ): Promise<RegistryFileResult> {
   // The id becomes a path: refuse anything that could name a file outside the registry.
   if (!DATASET_ID_PATTERN.test(datasetId)) {
-    throw new KfmError(
-      'INVALID_INPUT',
-      `'${datasetId}' is not a dataset id: use lowercase snake_case (^[a-z][a-z0-9_]*$)`,
-      { details: { dataset_id: datasetId } },
-    );
+    throw new KfmError('INVALID_INPUT', `'${datasetId}' is not a dataset id: use ${DATASET_ID_RULE}`, {
+      details: { dataset_id: datasetId },
+    });
   }
   const path = join(registryDir, `${datasetId}.yml`);
   const file = display(registryDir, path, options);

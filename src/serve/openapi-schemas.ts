@@ -1,17 +1,19 @@
+import { DATASET_ID_PATTERN, SENSITIVITY_CLASSES, VERSION_ID_PATTERN } from '../events/ids.js';
+
 /**
  * JSON Schemas (2020-12, the dialect of OpenAPI 3.1) of every answer of the API: the contract tests
  * validate real responses against these, so the document cannot drift from the server.
  */
 const sha256 = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
-const versionId = { type: 'string', pattern: '^v[0-9a-f]{16}$' } as const;
-const datasetId = { type: 'string', pattern: '^[a-z][a-z0-9_]{0,63}$' } as const;
+const versionId = { type: 'string', pattern: VERSION_ID_PATTERN.source } as const;
+const datasetId = { type: 'string', pattern: DATASET_ID_PATTERN.source } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 const head = {
   type: 'object',
   required: ['seq', 'hash'],
   properties: { seq: { type: 'integer', minimum: 0 }, hash: sha256 },
 } as const;
-const sensitivity = { enum: ['public', 'restricted', 'sensitive-location', 'aggregate-only'] } as const;
+const sensitivity = { enum: SENSITIVITY_CLASSES } as const;
 const labels = { type: 'array', items: { type: 'string' }, minItems: 1 } as const;
 const bbox = { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 } as const;
 const links = { type: 'object', additionalProperties: { type: 'string', pattern: '^/' } } as const;

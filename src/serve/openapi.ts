@@ -1,5 +1,7 @@
+import { DATASET_ID_PATTERN, VERSION_ID_PATTERN } from '../events/ids.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import { API_ERRORS, type ApiErrorCode } from './api-error.js';
+import { LINEAGE_TARGET } from './handlers/lineage.js';
 import { SCHEMAS } from './openapi-schemas.js';
 import { jsonReply } from './reply.js';
 import type { Handler } from './serve-app.js';
@@ -18,8 +20,8 @@ const param = (name: string, description: string, pattern?: string) => ({
   description,
   schema: pattern === undefined ? { type: 'string' } : { type: 'string', pattern },
 });
-const DATASET = param('dataset_id', 'registry id of the dataset', '^[a-z][a-z0-9_]{0,63}$');
-const VERSION = param('version_id', 'content-addressed version id', '^v[0-9a-f]{16}$');
+const DATASET = param('dataset_id', 'registry id of the dataset', DATASET_ID_PATTERN.source);
+const VERSION = param('version_id', 'content-addressed version id', VERSION_ID_PATTERN.source);
 
 /** What any request may be refused with before it reaches a route (request-target.ts, router.ts). */
 const ANY_REQUEST = {
@@ -124,13 +126,7 @@ export const OPENAPI = {
       'getLineage',
       'the lineage graph, as `kfm lineage <target> --format json`',
       json('Lineage', 'the lineage'),
-      [
-        param(
-          'target',
-          '<dataset_id> or <dataset_id>@<version_id>',
-          '^[a-z][a-z0-9_]{0,63}(@v[0-9a-f]{16})?$',
-        ),
-      ],
+      [param('target', '<dataset_id> or <dataset_id>@<version_id>', LINEAGE_TARGET.source)],
     ),
     '/healthz': {
       get: {

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { SCAFFOLD_KINDS, type ScaffoldKind, scaffoldFiles } from '../../contract/connector-scaffold.js';
 import { EXIT, KfmError } from '../../errors.js';
-import { DATASET_ID_PATTERN } from '../../events/ids.js';
+import { DATASET_ID_PATTERN, DATASET_ID_RULE, SENSITIVITY_CLASSES } from '../../events/ids.js';
 import { parseDatasetEntry } from '../../registry/dataset-entry.js';
 import { readRegistryYaml } from '../../registry/read-registry-yaml.js';
 import { upstreamUriProblem } from '../../registry/upstream-uri.js';
@@ -20,11 +20,9 @@ interface NewOptions {
 export function newConnector(datasetId: string, flags: NewOptions, options: GlobalOptions): CommandRun {
   return async (io) => {
     if (!DATASET_ID_PATTERN.test(datasetId)) {
-      throw new KfmError(
-        'USAGE',
-        `dataset_id ${JSON.stringify(datasetId)} is not lowercase snake_case (^[a-z][a-z0-9_]*$, at most 64 characters)`,
-        { details: { field: 'dataset_id' } },
-      );
+      throw new KfmError('USAGE', `dataset_id ${JSON.stringify(datasetId)} is not ${DATASET_ID_RULE}`, {
+        details: { field: 'dataset_id' },
+      });
     }
     if (flags.upstream !== undefined) {
       const problem = upstreamUriProblem(flags.upstream);
@@ -106,7 +104,7 @@ export function registerConnector(program: Command, cli: Cli): void {
     )
     .option(
       '--sensitivity <class>',
-      'public | restricted | sensitive-location | aggregate-only; without it promotion is denied SENSITIVITY_MISSING',
+      `${SENSITIVITY_CLASSES.join(' | ')}; without it promotion is denied SENSITIVITY_MISSING`,
     )
     .action((id: string, flags: NewOptions) => cli.run(newConnector(id, flags, cli.globals())));
 }

@@ -1,3 +1,4 @@
+import { DATASET_ID, VERSION_ID } from '../../events/ids.js';
 import { isType } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
 import { lineageGraph } from '../../projections/lineage-graph.js';
@@ -6,7 +7,8 @@ import { jsonReply } from '../reply.js';
 import { cacheControl, type Handler } from '../serve-app.js';
 import { classesOf } from './datasets.js';
 
-const TARGET = /^([a-z][a-z0-9_]{0,63})(?:@(v[0-9a-f]{16}))?$/;
+/** `<dataset_id>` or `<dataset_id>@<version_id>`, as `kfm lineage` takes it. */
+export const LINEAGE_TARGET = new RegExp(`^(${DATASET_ID})(?:@(${VERSION_ID}))?$`);
 
 /**
  * GET /lineage/{dataset_id} or /lineage/{dataset_id}@{version_id}: the lineage graph, the same JSON
@@ -16,7 +18,7 @@ const TARGET = /^([a-z][a-z0-9_]{0,63})(?:@(v[0-9a-f]{16}))?$/;
  */
 export const showLineage: Handler = async (app, request) => {
   const { snapshot, caller } = request;
-  const match = TARGET.exec(request.params.id!);
+  const match = LINEAGE_TARGET.exec(request.params.id!);
   if (match === null) throw hidden(caller, 'lineage target is not <dataset_id>[@<version_id>]');
   const datasetId = match[1]!;
   const versionId = match[2] ?? null;
