@@ -5,7 +5,7 @@ import type { Stage } from '../contract/stage-request.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import { addStageOptions, runStageCommand } from './commands/stage.js';
 import type { GlobalOptions } from './io.js';
-import { processIo } from './io.js';
+import { LEDGER_OPTION, processIo, ROOT_OPTION } from './io.js';
 import { runCli } from './main.js';
 import { EXIT_CODES_HELP } from './program.js';
 
@@ -21,11 +21,8 @@ export async function runConnectorStage(stage: Stage, runnerUrl: string): Promis
         `KFM connector runner: ${stage} for dataset ${datasetId} (same as \`kfm ${stage} ${datasetId}\`)`,
       )
       .version(TOOL_VERSION)
-      .option(
-        '--root <dir>',
-        'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
-      )
-      .option('--ledger <path>', 'the ledger file (default: <root>/ledger/kfm.sqlite)')
+      .option(...ROOT_OPTION)
+      .option(...LEDGER_OPTION)
       .option('--json', 'machine-readable output on stdout')
       .option('--debug', 'show stack traces of errors')
       .addHelpText('after', EXIT_CODES_HELP);

@@ -25,6 +25,16 @@ export interface GlobalOptions {
   wide?: boolean;
 }
 
+/** The global options every entry point takes (`kfm`, the connector runners), as commander adds them. */
+export const ROOT_OPTION = [
+  '--root <dir>',
+  'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
+] as const;
+export const LEDGER_OPTION = [
+  '--ledger <path|url>',
+  'the ledger: an SQLite file, sqlite:<path> or postgres://… (default: $KFM_LEDGER_URL, else <root>/ledger/kfm.sqlite)',
+] as const;
+
 export interface Paths {
   root: string;
   /** The ledger as openLedger takes it: an SQLite file's absolute path, or a URL as given. */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { TOOL_VERSION } from '../tool-info.js';
-import type { Cli, CommandRun, GlobalOptions } from './io.js';
+import { type Cli, type CommandRun, type GlobalOptions, LEDGER_OPTION, ROOT_OPTION } from './io.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -86,14 +86,8 @@ export async function buildProgram(
   const program = new Command('kfm')
     .description('kfm-ledger: hash-chained lineage ledger for governed dataset connectors')
     .version(TOOL_VERSION)
-    .option(
-      '--root <dir>',
-      'the KFM root holding data/ and ledger/ (default: the nearest folder up from here with data/registry/ or ledger/kfm.sqlite, else $KFM_ROOT, else the current folder)',
-    )
-    .option(
-      '--ledger <path>',
-      'the ledger file (default: <root>/ledger/kfm.sqlite); export and import also take sqlite:<path> or postgres://…',
-    )
+    .option(...ROOT_OPTION)
+    .option(...LEDGER_OPTION)
     .option('--json', 'machine-readable output on stdout')
     .option(
       '--wide',
