@@ -23,7 +23,7 @@ function datasetKey(datasetId: string): number {
 /**
  * Dataset locks of a PostgreSQL ledger, shared by every host writing to it: each is a session
  * advisory lock on one connection kept for the locks, so a holder that dies (its connection ends)
- * frees it at once, with no pid to probe across hosts. Its `dataset_locks` row (migration 0005)
+ * frees it at once, with no pid to probe across hosts. Its `dataset_locks` row (migration 0006)
  * names the holder while it lives; a row still there when the next process takes the lock is the
  * mark of a holder that died, which makes that acquisition stale and the recovery thorough.
  */
