@@ -120,12 +120,18 @@ describe('a root whose ledger is PostgreSQL', () => {
   });
 });
 
+/** A copy of the demo root and of its ledger, in a database of its own, for a case that writes. */
+async function demoCopy(): Promise<{ root: string; url: string }> {
+  const { root: pristine, url: demoUrl } = await demo();
+  const url = await database();
+  const root = roots.copy(pristine);
+  expect((await runKfm(['--root', root, '--ledger', demoUrl, 'export', '--to', url])).status).toBe(0);
+  return { root, url };
+}
+
 describe('stages on a PostgreSQL ledger', () => {
   it('recover what a killed stage left: the next stage closes its run and the root verifies', async () => {
-    const { root: pristine, url: demoUrl } = await demo();
-    const url = await database();
-    const root = roots.copy(pristine);
-    expect((await runKfm(['--root', root, '--ledger', demoUrl, 'export', '--to', url])).status).toBe(0);
+    const { root, url } = await demoCopy();
     const ingest = await runKfmJson<{ run_id: string }>([
       '--root',
       root,
@@ -159,10 +165,7 @@ describe('stages on a PostgreSQL ledger', () => {
   });
 
   it('wait for the dataset lock another process holds (DATASET_BUSY), and take it once released', async () => {
-    const { root: pristine, url: demoUrl } = await demo();
-    const url = await database();
-    const root = roots.copy(pristine);
-    expect((await runKfm(['--root', root, '--ledger', demoUrl, 'export', '--to', url])).status).toBe(0);
+    const { root, url } = await demoCopy();
     const holder = await openLedger(url, { actor });
     try {
       const lock = await holder.lockDataset({
@@ -205,10 +208,7 @@ describe('stages on a PostgreSQL ledger', () => {
   });
 
   it('free the lock of a holder killed while holding it, and say the lock was stale', async () => {
-    const { root: pristine, url: demoUrl } = await demo();
-    const url = await database();
-    const root = roots.copy(pristine);
-    expect((await runKfm(['--root', root, '--ledger', demoUrl, 'export', '--to', url])).status).toBe(0);
+    const { root, url } = await demoCopy();
     const killed = await runKfm(['--root', root, '--ledger', url, 'ingest', 'ks_mesonet_stations'], {
       env: { KFM_FAILPOINT: 'lock/taken' },
     });
