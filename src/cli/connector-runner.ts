@@ -1,7 +1,7 @@
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import type { Stage } from '../contract/stage-request.js';
+import type { Stage } from '../contract/stage-types.js';
 import { TOOL_VERSION } from '../tool-info.js';
 import { addStageOptions, runStageCommand } from './commands/stage.js';
 import type { GlobalOptions } from './io.js';

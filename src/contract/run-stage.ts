@@ -29,17 +29,19 @@ import { recoverDataset } from './recover-dataset.js';
 import { runClosedError, runClosure } from './run-closed.js';
 import { secretScrubber } from './scrub-secrets.js';
 import { createStageLog, type StageLog } from './stage-log.js';
-import { DEFAULT_WAIT_SECONDS, flagName, SEED_FLAGS, type StageRequest } from './stage-request.js';
+import { DEFAULT_WAIT_SECONDS } from './stage-request.js';
 import {
   readDatasetEvents,
   readEvents,
   readEventsOfType,
   readRunEvents,
   recordEvent,
+  type StageResult,
   type StageScope,
 } from './stage-scope.js';
-import { planStage, runStageBody, STAGE_ZONES } from './stages/index.js';
-import { checkWriteTargets, runReceiptTarget, stageWriteTargets } from './stages/write-targets.js';
+import { flagName, SEED_FLAGS, type StageRequest } from './stage-types.js';
+import { STAGES } from './stages/index.js';
+import { checkWriteTargets, runReceiptTarget } from './stages/write-targets.js';
 import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {
@@ -305,7 +307,7 @@ async function runLocked(
     connector: prepared.connector,
     layout: prepared.layout,
     // A dry run may write only the work zone, whatever its stage.
-    writer: createZoneWriter(prepared.layout, dryRun ? ['work'] : STAGE_ZONES[request.stage]),
+    writer: createZoneWriter(prepared.layout, dryRun ? ['work'] : STAGES[request.stage].zones),
     upstream: upstream.client,
     limits: upstream.limits,
     upstream_uri: prepared.upstream_uri,
@@ -339,7 +341,7 @@ async function runLocked(
       spec_hash: prepared.spec_hash,
       args: prepared.args,
       window: request.window,
-      plan: await planStage(scope),
+      plan: await STAGES[request.stage].plan(scope),
     });
     await receiptWriter.writeFile('work', path, renderReceipt(plan));
     return { ...plan, ...base, status: 'planned', seq: null, exit: EXIT.ok, receipts: [path] };
@@ -350,7 +352,7 @@ async function runLocked(
     run_id: runId,
     spatial: prepared.entry?.spatial === true,
   };
-  checkWriteTargets(scope.writer, prepared.layout, stageWriteTargets(place));
+  checkWriteTargets(scope.writer, prepared.layout, STAGES[request.stage].writeTargets(place));
   checkWriteTargets(receiptWriter, prepared.layout, [runReceiptTarget(ds, runId)]);
   const firstSeq = await recordEvent(recorder, 'run.started', {
     stage: request.stage,
@@ -363,9 +365,9 @@ async function runLocked(
   });
   scope.started_seq = firstSeq;
   log.info(`run ${runId} started, spec_hash ${prepared.spec_hash.slice(0, 12)}`, { seq: firstSeq });
-  let result: Awaited<ReturnType<typeof runStageBody>>;
+  let result: StageResult;
   try {
-    result = await runStageBody(scope);
+    result = await STAGES[request.stage].run(scope);
   } catch (error) {
     const failure = asKfmError(error);
     // Captures made before the failure stay recorded; the raw manifest must list them too. If it

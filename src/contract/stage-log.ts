@@ -1,4 +1,4 @@
-import type { Stage } from './stage-request.js';
+import type { Stage } from './stage-types.js';
 
 export interface StageLog {
   info(msg: string, fields?: { seq?: number } & Record<string, unknown>): void;

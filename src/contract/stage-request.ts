@@ -2,49 +2,8 @@ import { z } from 'zod';
 import { KfmError } from '../errors.js';
 import { DatasetId, RunId } from '../events/index.js';
 import { countWindows, parseBatch } from '../projections/backfill-windows.js';
-
-/** The contract steps this version runs; backfill runs ingest + validate per window as child runs. */
-export type Stage = 'ingest' | 'transform' | 'validate' | 'promote' | 'backfill';
-
-/** The seed's baseline flags ("Common CLI contract"), as commander hands them to us. */
-export interface SeedFlags {
-  dataset_id?: string;
-  run_id?: string;
-  spec?: string;
-  since?: string;
-  until?: string;
-  config?: string;
-  raw_dir?: string;
-  work_dir?: string;
-  processed_dir?: string;
-  emit_catalogs?: boolean;
-  dryRun?: boolean;
-  log_json?: boolean;
-  /** Not a seed flag: backfill's window length, an ISO-8601 duration (P1D, PT6H …). */
-  batch?: string;
-  /** Not a seed flag: the public URL of the governed API, for the catalogs promote publishes. */
-  baseUrl?: string;
-  /** Not a seed flag: seconds to wait for another stage of the dataset to release its lock. */
-  wait?: string;
-}
-
-export const SEED_FLAGS = [
-  'dataset_id',
-  'run_id',
-  'spec',
-  'since',
-  'until',
-  'config',
-  'raw_dir',
-  'work_dir',
-  'processed_dir',
-  'emit_catalogs',
-  'dryRun',
-  'log_json',
-  'batch',
-  'baseUrl',
-  'wait',
-] as const satisfies readonly (keyof SeedFlags)[];
+import { flagName, SEED_FLAGS, type SeedFlags, type Stage, type StageRequest } from './stage-types.js';
+import { STAGE_NAMES, STAGES } from './stages/index.js';
 
 /** The most windows one backfill may plan: a typo such as PT1S over ten years is refused, not run. */
 export const MAX_BACKFILL_WINDOWS = 100_000;
@@ -53,66 +12,13 @@ export const DEFAULT_BATCH = 'P1D';
 /** How long a stage waits for the dataset's lock when --wait is not given. */
 export const DEFAULT_WAIT_SECONDS = 30;
 
-const INGEST_FLAGS: readonly (keyof SeedFlags)[] = [
-  'dataset_id',
-  'run_id',
-  'spec',
-  'since',
-  'until',
-  'config',
-  'raw_dir',
-  'work_dir',
-  'dryRun',
-  'log_json',
-  'wait',
-];
-
-/** Which seed flags each stage accepts; any other is refused (exit 2), never silently ignored. */
-export const STAGE_FLAGS: Record<Stage, readonly (keyof SeedFlags)[]> = {
-  ingest: INGEST_FLAGS,
-  transform: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json', 'wait'],
-  validate: ['dataset_id', 'run_id', 'spec', 'raw_dir', 'work_dir', 'dryRun', 'log_json', 'wait'],
-  promote: [
-    'dataset_id',
-    'run_id',
-    'spec',
-    'raw_dir',
-    'work_dir',
-    'processed_dir',
-    'emit_catalogs',
-    'dryRun',
-    'log_json',
-    'baseUrl',
-    'wait',
-  ],
-  // A backfill is windowed ingests: the ingest flags, and the window length.
-  backfill: [...INGEST_FLAGS, 'batch'],
-};
-
-/** Commander's camelCase keys back to the flag as typed: dryRun is --dry-run, baseUrl --base-url. */
-export function flagName(flag: keyof SeedFlags): string {
-  return `--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-export interface StageRequest {
-  stage: Stage;
-  dataset_id: string;
-  run_id?: string;
-  flags: SeedFlags;
-  window: { since?: string; until?: string };
-  /** A backfill's child run names its parent in run.started. */
-  parent_run_id?: string;
-  /** --wait: how long to wait for the dataset's lock (a child run holds its parent's). */
-  wait_seconds?: number;
-}
-
 const Iso = z.iso.datetime({ offset: true }).or(z.iso.date());
 
 /** Checks flags against the stage before anything is read or written. */
 export function stageRequest(stage: Stage, positional: string | undefined, flags: SeedFlags): StageRequest {
   for (const flag of SEED_FLAGS) {
-    if (flags[flag] !== undefined && !STAGE_FLAGS[stage].includes(flag)) {
-      const users = (Object.keys(STAGE_FLAGS) as Stage[]).filter((s) => STAGE_FLAGS[s].includes(flag));
+    if (flags[flag] !== undefined && !STAGES[stage].flags.includes(flag)) {
+      const users = STAGE_NAMES.filter((s) => STAGES[s].flags.includes(flag));
       const where =
         users.length > 0 ? `it applies to: ${users.join(', ')}` : 'no stage of this version accepts it';
       throw new KfmError('USAGE', `${flagName(flag)} does not apply to ${stage} (${where})`);

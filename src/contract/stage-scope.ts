@@ -10,7 +10,7 @@ import type { ZoneLayout } from '../zones/zone-layout.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
 import type { ConnectorDefinition } from './define-connector.js';
 import type { StageLog } from './stage-log.js';
-import type { StageRequest } from './stage-request.js';
+import type { StageRequest } from './stage-types.js';
 
 /** How a child run ended (backfill runs ingest and validate per window as child runs). */
 export interface ChildOutcome {

@@ -4,7 +4,8 @@ import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { decodeEvent, isType, type LedgerEvent } from '../projections/ledger-event.js';
 import { unsafePathReason } from '../zones/relative-path.js';
 import { type Zone, type ZoneLayout, type ZoneOverrides, zoneLayout } from '../zones/zone-layout.js';
-import { STAGE_FLAGS, type Stage } from './stage-request.js';
+import type { Stage } from './stage-types.js';
+import { STAGES } from './stages/index.js';
 
 /**
  * Where a dataset's zones are, in its own ledger (issue 10, item 11). The seed's --raw_dir,
@@ -64,7 +65,7 @@ function fixedZones(events: Iterable<LedgerEvent>): Map<ZoneFlag, string | undef
 function fixZones(fixed: Map<ZoneFlag, string | undefined>, event: LedgerEvent): boolean {
   if (fixed.size === ZONE_FLAGS.length) return false;
   if (!isType(event, 'run.started')) return true;
-  const takes = STAGE_FLAGS[event.payload.stage as Stage] ?? [];
+  const takes = STAGES[event.payload.stage as Stage]?.flags ?? [];
   // Untrusted: replay decodes events without the schema check verify makes first.
   const args: unknown = event.payload.args;
   for (const [flag] of ZONE_FLAGS) {
@@ -120,7 +121,7 @@ export async function checkDatasetZones(
   const fixed = await datasetFixedZones(ledger, datasetId);
   const recorded = layoutOf(layout.root, fixed);
   for (const [flag, zone] of ZONE_FLAGS) {
-    if (!fixed.has(flag) || !STAGE_FLAGS[stage].includes(flag) || recorded[zone] === layout[zone]) continue;
+    if (!fixed.has(flag) || !STAGES[stage].flags.includes(flag) || recorded[zone] === layout[zone]) continue;
     const where = relative(layout.root, recorded[zone]).split(sep).join('/');
     const isDefault = recorded[zone] === zoneLayout(layout.root)[zone];
     throw new KfmError(

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flagName, SEED_FLAGS, STAGE_FLAGS, type Stage } from '../../src/contract/stage-request.js';
+import { flagName, SEED_FLAGS, type Stage } from '../../src/contract/stage-types.js';
+import { STAGES } from '../../src/contract/stages/index.js';
 import {
   EXAMPLES,
   kfm,
@@ -39,7 +40,7 @@ describe('the thin runners', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`${stage} for dataset ${id}`);
     const listed = helpFlags(run.stdout);
-    const accepted = STAGE_FLAGS[stage].map(flagName);
+    const accepted = STAGES[stage].flags.map(flagName);
     for (const flag of accepted) expect(listed, flag).toContain(flag);
     for (const flag of SEED_FLAGS.map(flagName).filter((f) => !accepted.includes(f))) {
       expect(listed, flag).not.toContain(flag);

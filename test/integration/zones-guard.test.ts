@@ -5,9 +5,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRoot } from '../../src/cli/commands/init.js';
 import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
-import { type Stage, stageRequest } from '../../src/contract/stage-request.js';
+import { stageRequest } from '../../src/contract/stage-request.js';
 import { readEvents } from '../../src/contract/stage-scope.js';
-import { STAGE_ZONES } from '../../src/contract/stages/index.js';
+import type { Stage } from '../../src/contract/stage-types.js';
+import { STAGES } from '../../src/contract/stages/index.js';
 import { KfmError } from '../../src/errors.js';
 import { openLedger } from '../../src/ledger/ledger-door.js';
 import { replayProjections } from '../../src/replay/replay-projections.js';
@@ -15,7 +16,7 @@ import { ZONES, type Zone, zoneLayout } from '../../src/zones/zone-layout.js';
 import { createZoneWriter } from '../../src/zones/zone-writer.js';
 import { listFiles } from '../support/stage-root.js';
 
-// The zone guard as the stages use it: the writer each contract step gets (STAGE_ZONES), and a
+// The zone guard as the stages use it: the writer each contract step gets (STAGES[stage].zones), and a
 // hostile connector (test/support/connectors/zz_escape) run through the real stage runtime,
 // trying to name its files with `..` or an absolute path.
 
@@ -45,9 +46,9 @@ const SCOPE: Partial<Record<Stage, Zone[]>> = {
   validate: ['work'],
 };
 
-describe('the writer of each stage (STAGE_ZONES)', () => {
+describe('the writer of each stage (STAGES[stage].zones)', () => {
   it.each(Object.entries(SCOPE))('%s may write exactly %j', (stage, zones) => {
-    expect([...STAGE_ZONES[stage as Stage]].sort()).toEqual([...zones].sort());
+    expect([...STAGES[stage as Stage].zones].sort()).toEqual([...zones].sort());
   });
 
   const refused = Object.entries(SCOPE).flatMap(([stage, zones]) =>
@@ -57,7 +58,7 @@ describe('the writer of each stage (STAGE_ZONES)', () => {
     'the %s writer refuses the %s zone with ZONE_VIOLATION, creating nothing',
     async (stage, zone) => {
       const layout = zoneLayout(tempDir());
-      const writer = createZoneWriter(layout, STAGE_ZONES[stage]);
+      const writer = createZoneWriter(layout, STAGES[stage].zones);
       const attempts = [
         () => writer.writeFile(zone, 'ds/file.json', '{}\n'),
         () => writer.captureStream(zone, 'ds/file.json', (async function* () {})()),
@@ -74,7 +75,7 @@ describe('the writer of each stage (STAGE_ZONES)', () => {
 
   it.each(Object.entries(SCOPE))('the %s writer writes its own zones %j', async (stage, zones) => {
     const layout = zoneLayout(tempDir());
-    const writer = createZoneWriter(layout, STAGE_ZONES[stage as Stage]);
+    const writer = createZoneWriter(layout, STAGES[stage as Stage].zones);
     for (const zone of zones) {
       await writer.writeFile(zone, 'ds/file.json', '{}\n');
       expect(readdirSync(join(layout[zone], 'ds'))).toEqual(['file.json']);

@@ -3,13 +3,9 @@ import { Option } from 'commander';
 import type { UpToDate } from '../../contract/backfill/ingest-window.js';
 import { formatDuration } from '../../contract/backfill/progress.js';
 import { runStage, type StageOutcome } from '../../contract/run-stage.js';
-import {
-  SEED_FLAGS,
-  type SeedFlags,
-  STAGE_FLAGS,
-  type Stage,
-  stageRequest,
-} from '../../contract/stage-request.js';
+import { stageRequest } from '../../contract/stage-request.js';
+import { SEED_FLAGS, type SeedFlags, type Stage } from '../../contract/stage-types.js';
+import { STAGE_NAMES, STAGES } from '../../contract/stages/index.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
@@ -55,25 +51,12 @@ const FLAG_HELP: Record<keyof SeedFlags, [string, string]> = {
   ],
 };
 
-const DESCRIPTIONS: Record<Stage, string> = {
-  ingest:
-    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
-  transform:
-    "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
-  validate:
-    "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
-  promote:
-    'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
-  backfill:
-    'explicit historical windows: cut --since..--until into --batch windows, each acquired and validated as a child run; rerun the same command to resume (completed windows are never captured again)',
-};
-
 /** Adds the seed's flags: the stage's own visibly, the others hidden so they are refused by name. */
 export function addStageOptions(command: Command, stage: Stage): Command {
   for (const flag of SEED_FLAGS) {
     const [flags, description] = FLAG_HELP[flag];
     const option = new Option(flags, description);
-    if (!STAGE_FLAGS[stage].includes(flag)) option.hideHelp();
+    if (!STAGES[stage].flags.includes(flag)) option.hideHelp();
     command.addOption(option);
   }
   return command;
@@ -170,10 +153,10 @@ export function backfillPlanLine(o: StageOutcome): string {
 }
 
 export function registerStages(program: Command, cli: Cli): void {
-  for (const stage of Object.keys(STAGE_FLAGS) as Stage[]) {
+  for (const stage of STAGE_NAMES) {
     const command = program
       .command(stage)
-      .description(DESCRIPTIONS[stage])
+      .description(STAGES[stage].summary)
       .argument('[dataset_id]', 'dataset registry key (data/registry/<dataset_id>.yml)');
     addStageOptions(command, stage).action((datasetId: string | undefined, flags: SeedFlags) =>
       cli.run(runStageCommand(stage, datasetId, flags, cli.globals())),

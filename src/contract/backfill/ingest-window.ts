@@ -4,7 +4,7 @@ import { floorToGrid, ingestCursor, parseBatch } from '../../projections/backfil
 import type { LedgerEvent } from '../../projections/ledger-event.js';
 import type { DatasetEntry } from '../../registry/dataset-entry.js';
 import type { ConnectorDefinition } from '../define-connector.js';
-import type { StageRequest } from '../stage-request.js';
+import type { StageRequest } from '../stage-types.js';
 
 /** The events that say which windows are complete (see completedWindows), merged in seq order. */
 export async function windowEvents(

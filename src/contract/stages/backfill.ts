@@ -12,8 +12,8 @@ import {
 import { windowEvents } from '../backfill/ingest-window.js';
 import { etaSeconds, formatDuration, progressLine, windowsPerSecond } from '../backfill/progress.js';
 import { type WindowDigest, windowDigest } from '../backfill/window-digest.js';
-import type { SeedFlags } from '../stage-request.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
+import type { SeedFlags } from '../stage-types.js';
 
 /** Requests per window when the connector does not say: one discovery (HEAD) and one page. */
 const DEFAULT_REQUESTS_PER_WINDOW = 2;

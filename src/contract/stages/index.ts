@@ -1,47 +1,77 @@
 import { projectRunOutputs } from '../../projections/run-outputs.js';
 import type { Zone } from '../../zones/zone-layout.js';
-import type { Stage } from '../stage-request.js';
+import {
+  DATA_CATALOG_PATH,
+  dcatDatasetPath,
+  provPath,
+  stacCollectionPath,
+} from '../promotion/catalog-files.js';
+import { stagingPath } from '../promotion/publish-version.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
+import type { SeedFlags, Stage } from '../stage-types.js';
 import { backfill, planBackfill } from './backfill.js';
 import { discoverSources, ingest } from './ingest.js';
 import { promote } from './promote.js';
 import { transform, transformInputs } from './transform.js';
 import { validate } from './validate.js';
+import type { RunPlace, WriteTarget } from './write-targets.js';
 
-/** The seed's "Zone write scope" per contract step. */
-export const STAGE_ZONES: Record<Stage, Zone[]> = {
-  ingest: ['raw', 'work'],
-  transform: ['work'],
-  validate: ['work'],
-  promote: ['processed', 'catalog'],
-  // A backfill is acquire + validate per window, run as child runs: raw + work, like ingest.
-  backfill: ['raw', 'work'],
-};
-
-export async function runStageBody(scope: StageScope): Promise<StageResult> {
-  switch (scope.request.stage) {
-    case 'ingest':
-      return { status: 'succeeded', summary: { ...(await ingest(scope)) } };
-    case 'transform':
-      return { status: 'succeeded', summary: { ...(await transform(scope)) } };
-    case 'validate': {
-      const summary = await validate(scope);
-      if (summary.passed) return { status: 'succeeded', summary: { ...summary } };
-      const message = `validation failed: ${summary.failed.join(', ')} (see validation_report.json)`;
-      return { status: 'failed', error: { code: 'VALIDATION_FAILED', message }, summary: { ...summary } };
-    }
-    case 'promote':
-      return promote(scope);
-    case 'backfill':
-      return backfill(scope);
-  }
+/** Everything about one contract step, in one place: what the CLI, the runtime and the guards use. */
+export interface StageDefinition {
+  /** Its line in `kfm --help` and `kfm <stage> --help`. */
+  summary: string;
+  /** The seed flags it accepts; any other is refused by name (exit 2), never silently ignored. */
+  flags: readonly (keyof SeedFlags)[];
+  /** The seed's "Zone write scope": the zones its writer may write. */
+  zones: readonly Zone[];
+  /**
+   * Where its body writes for a run, checked with the zone guard before run.started (write-targets.ts):
+   * names decided mid-run (a capture, an artifact, a version id) are covered by their folder.
+   */
+  writeTargets(place: RunPlace): WriteTarget[];
+  run(scope: StageScope): Promise<StageResult>;
+  /** What it would do, for --dry-run: read-only (discovery may ask the upstream, never writes). */
+  plan(scope: StageScope): Promise<Record<string, unknown>>;
 }
 
-/** What a stage would do, for --dry-run: read-only (discovery may ask the upstream, never writes). */
-export async function planStage(scope: StageScope): Promise<Record<string, unknown>> {
-  const ds = scope.request.dataset_id;
-  switch (scope.request.stage) {
-    case 'ingest': {
+const INGEST_FLAGS: readonly (keyof SeedFlags)[] = [
+  'dataset_id',
+  'run_id',
+  'spec',
+  'since',
+  'until',
+  'config',
+  'raw_dir',
+  'work_dir',
+  'dryRun',
+  'log_json',
+  'wait',
+];
+const RUN_FLAGS: readonly (keyof SeedFlags)[] = [
+  'dataset_id',
+  'run_id',
+  'spec',
+  'raw_dir',
+  'work_dir',
+  'dryRun',
+  'log_json',
+  'wait',
+];
+/** A run's raw captures: data/raw/<id>/<run_id>/, beside the raw manifest (ingest.ts, receipts.ts). */
+const captures = ({ dataset_id, run_id }: RunPlace): WriteTarget[] => [
+  { zone: 'raw', path: `${dataset_id}/${run_id}` },
+];
+
+export const STAGES: { readonly [S in Stage]: StageDefinition } = {
+  ingest: {
+    summary:
+      'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
+    flags: INGEST_FLAGS,
+    zones: ['raw', 'work'],
+    writeTargets: captures,
+    run: async (scope) => ({ status: 'succeeded', summary: { ...(await ingest(scope)) } }),
+    plan: async (scope) => {
+      const ds = scope.request.dataset_id;
       const sources = await discoverSources(scope);
       const discovered = await Promise.all(sources.map((s) => scope.upstream.discover(s.uri)));
       return {
@@ -56,18 +86,55 @@ export async function planStage(scope: StageScope): Promise<Record<string, unkno
           `data/work/${ds}/runs/${scope.run_id}/run_record.json`,
         ],
       };
-    }
-    case 'transform':
-      return {
-        transform: scope.connector.transform === undefined ? null : 'connector transform',
-        inputs: (await transformInputs(scope)).map((i) => ({ path: i.path, sha256: i.sha256 })),
-      };
-    case 'validate':
-      return {
-        outputs: projectRunOutputs(await scope.runEvents()),
-        would_write: [`data/work/${ds}/runs/${scope.run_id}/validation_report.json`],
-      };
-    case 'promote':
+    },
+  },
+  transform: {
+    summary:
+      "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
+    flags: RUN_FLAGS,
+    zones: ['work'],
+    writeTargets: ({ dataset_id, run_id }) => [
+      { zone: 'work', path: `${dataset_id}/runs/${run_id}/artifacts` },
+    ],
+    run: async (scope) => ({ status: 'succeeded', summary: { ...(await transform(scope)) } }),
+    plan: async (scope) => ({
+      transform: scope.connector.transform === undefined ? null : 'connector transform',
+      inputs: (await transformInputs(scope)).map((i) => ({ path: i.path, sha256: i.sha256 })),
+    }),
+  },
+  validate: {
+    summary:
+      "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
+    flags: RUN_FLAGS,
+    zones: ['work'],
+    writeTargets: () => [],
+    run: async (scope) => {
+      const summary = await validate(scope);
+      if (summary.passed) return { status: 'succeeded', summary: { ...summary } };
+      const message = `validation failed: ${summary.failed.join(', ')} (see validation_report.json)`;
+      return { status: 'failed', error: { code: 'VALIDATION_FAILED', message }, summary: { ...summary } };
+    },
+    plan: async (scope) => ({
+      outputs: projectRunOutputs(await scope.runEvents()),
+      would_write: [`data/work/${scope.request.dataset_id}/runs/${scope.run_id}/validation_report.json`],
+    }),
+  },
+  promote: {
+    summary:
+      'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
+    flags: [...RUN_FLAGS, 'processed_dir', 'emit_catalogs', 'baseUrl'],
+    zones: ['processed', 'catalog'],
+    // The staging folder renamed into the version, and the catalogs (publish-version.ts, promote.ts).
+    writeTargets: ({ dataset_id: ds, run_id, spatial }) => [
+      { zone: 'processed', path: stagingPath(ds, run_id) },
+      { zone: 'catalog', path: DATA_CATALOG_PATH },
+      { zone: 'catalog', path: dcatDatasetPath(ds) },
+      { zone: 'catalog', path: provPath(ds, run_id) },
+      ...(spatial ? [{ zone: 'catalog' as const, path: stacCollectionPath(ds) }] : []),
+    ],
+    run: promote,
+    plan: async (scope) => {
+      const ds = scope.request.dataset_id;
       return {
         outputs: projectRunOutputs(await scope.runEvents()),
         gate: 'every Promotion Contract rule is evaluated when promoting for real',
@@ -77,7 +144,22 @@ export async function planStage(scope: StageScope): Promise<Record<string, unkno
           `data/work/${ds}/runs/${scope.run_id}/run_manifest.json`,
         ],
       };
-    case 'backfill':
-      return planBackfill(scope);
-  }
-}
+    },
+  },
+  backfill: {
+    summary:
+      'explicit historical windows: cut --since..--until into --batch windows, each acquired and validated as a child run; rerun the same command to resume (completed windows are never captured again)',
+    // Windowed ingests: the ingest flags, and the window length.
+    flags: [...INGEST_FLAGS, 'batch'],
+    // Acquire + validate per window, run as child runs: raw + work, like ingest.
+    zones: ['raw', 'work'],
+    // Each window is a child ingest, checked when it starts; the raw zone is checked here too so a
+    // bad zone stops the backfill before its own run.started.
+    writeTargets: captures,
+    run: backfill,
+    plan: planBackfill,
+  },
+};
+
+/** The stages in the order `kfm --help` lists them. */
+export const STAGE_NAMES = Object.keys(STAGES) as Stage[];

@@ -1,14 +1,7 @@
 import { KfmError } from '../../errors.js';
 import type { Zone, ZoneLayout } from '../../zones/zone-layout.js';
 import type { ZoneWriter } from '../../zones/zone-writer.js';
-import {
-  DATA_CATALOG_PATH,
-  dcatDatasetPath,
-  provPath,
-  stacCollectionPath,
-} from '../promotion/catalog-files.js';
-import { stagingPath } from '../promotion/publish-version.js';
-import type { Stage } from '../stage-request.js';
+import type { Stage } from '../stage-types.js';
 
 /** A place a run writes, relative to its zone: a file, or the folder of files named only mid-run. */
 export interface WriteTarget {
@@ -22,39 +15,6 @@ export interface RunPlace {
   run_id: string;
   /** The registry entry's `spatial`: only a spatial dataset's promotion writes STAC. */
   spatial: boolean;
-}
-
-/**
- * Where the body of a run writes for its dataset and run: raw captures in data/raw/<id>/<run_id>/
- * beside the raw manifest (ingest.ts, receipts.ts), artifacts (transform.ts), the staging folder
- * renamed into the version and the catalogs (publish-version.ts, promote.ts). The runtime checks each with the zone writer's guard before run.started, so a stray
- * symlink is refused while the ledger is unchanged. Names decided mid-run (a capture, an artifact,
- * a version id) are covered by the folder they go in; the receipts are checked beside these
- * (runReceiptTarget).
- */
-export function stageWriteTargets(place: RunPlace): WriteTarget[] {
-  const { dataset_id: ds, run_id: runId } = place;
-  const captures: WriteTarget = { zone: 'raw', path: `${ds}/${runId}` };
-  switch (place.stage) {
-    case 'ingest':
-      return [captures];
-    case 'backfill':
-      // Each window is a child ingest, checked when it starts; the raw zone is checked here too so
-      // a bad zone stops the backfill before its own run.started.
-      return [captures];
-    case 'transform':
-      return [{ zone: 'work', path: `${ds}/runs/${runId}/artifacts` }];
-    case 'validate':
-      return [];
-    case 'promote':
-      return [
-        { zone: 'processed', path: stagingPath(ds, runId) },
-        { zone: 'catalog', path: DATA_CATALOG_PATH },
-        { zone: 'catalog', path: dcatDatasetPath(ds) },
-        { zone: 'catalog', path: provPath(ds, runId) },
-        ...(place.spatial ? [{ zone: 'catalog' as const, path: stacCollectionPath(ds) }] : []),
-      ];
-  }
 }
 
 /** The run record, written (work zone) after every run.completed; the other receipts share its folder. */
