@@ -42,13 +42,16 @@ function licenseLink(input: CatalogInput) {
 
 /**
  * The Collection. `bbox` is the union of the versions' extents (see `unionBbox`); the temporal
- * extent is the registry's `temporal`, else from the first publication, open-ended (null).
+ * extent is the registry's `temporal`, else from the earliest instant the versions' records cover,
+ * else from the first publication, open-ended (null) unless the registry closes it.
  */
 export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<string, unknown> {
   const { entry, dataset_id } = input;
   const temporal = entry.temporal;
   const start =
-    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utcDateTime(temporal.since, false);
+    temporal === undefined
+      ? (earliestDataStart(input) ?? input.versions[0]?.published_at ?? null)
+      : utcDateTime(temporal.since, false);
   const end = temporal?.until === undefined ? null : utcDateTime(temporal.until, true);
   const json = 'application/json';
   return definedOnly({
@@ -75,6 +78,11 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
   });
 }
 
+/** The earliest `time_span.start` of any version (ISO-8601 UTC strings order as instants). */
+function earliestDataStart(input: CatalogInput): string | undefined {
+  return input.versions.flatMap((v) => (v.time_span === undefined ? [] : [v.time_span.start])).sort()[0];
+}
+
 function asset(input: CatalogInput, version: PublishedVersion, artifact: PublishedArtifact) {
   return {
     href: artifactUrl(input, version, artifact),
@@ -87,9 +95,31 @@ function asset(input: CatalogInput, version: PublishedVersion, artifact: Publish
 }
 
 /**
+ * When an Item's data is (STAC Item `datetime`, or `start_datetime`–`end_datetime` with a null
+ * `datetime` for a range): the instants its records cover (version.published `time_span`), else the
+ * registry's temporal range (open-ended: up to the publication), else — nothing better being known —
+ * the publication time, which `created` also states.
+ */
+function itemTimes(input: CatalogInput, version: PublishedVersion) {
+  const span = version.time_span;
+  if (span !== undefined) {
+    return span.start === span.end
+      ? { datetime: span.start }
+      : { datetime: null, start_datetime: span.start, end_datetime: span.end };
+  }
+  const temporal = input.entry.temporal;
+  if (temporal === undefined) return { datetime: version.published_at };
+  return {
+    datetime: null,
+    start_datetime: utcDateTime(temporal.since, false),
+    end_datetime: temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
+  };
+}
+
+/**
  * The Item of one published version. `extent` must come from the published (generalized) features
- * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its datetime is the
- * registry's temporal range when known, else the publication time. It links to its predecessor,
+ * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its times are
+ * `itemTimes`. It links to its predecessor,
  * and once superseded to its successor and the latest version (IANA relations, RFC 5829), so an
  * older Item is rewritten when a newer version is published (it is a projection: replay agrees).
  */
@@ -99,16 +129,6 @@ export function renderStacItem(
   extent: GeoExtent,
 ): Record<string, unknown> {
   const { entry, dataset_id } = input;
-  const temporal = entry.temporal;
-  const times =
-    temporal === undefined
-      ? { datetime: version.published_at }
-      : {
-          datetime: null,
-          start_datetime: utcDateTime(temporal.since, false),
-          end_datetime:
-            temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
-        };
   const collection = '../../collection.json';
   const json = 'application/json';
   const links = [
@@ -128,7 +148,7 @@ export function renderStacItem(
     geometry: structuredClone(extent.geometry),
     properties: definedOnly({
       title: entry.title === undefined ? version.version_id : `${entry.title} (${version.version_id})`,
-      ...times,
+      ...itemTimes(input, version),
       created: version.published_at,
       license: entry.license,
       'kfm:version_id': version.version_id,

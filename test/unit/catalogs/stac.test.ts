@@ -86,6 +86,41 @@ describe('renderStacCollection and renderStacItem', () => {
     });
   });
 
+  it("dates an item by the instants its records cover, before the registry's range or the publication", () => {
+    const span = { start: '1987-05-01T00:00:00.000Z', end: '2003-09-30T00:00:00.000Z' };
+    const first = INPUTS.sites.versions[0]!;
+    const spanned: CatalogInput = { ...INPUTS.sites, versions: [{ ...first, time_span: span }] };
+    const { collection, items } = render(spanned);
+    expect(items[0]!.properties).toMatchObject({
+      datetime: null,
+      start_datetime: span.start,
+      end_datetime: span.end,
+      created: first.published_at,
+    });
+    expect(validateStacItem(items[0]!)).toEqual({ valid: true, errors: [] });
+    // The registry's temporal still bounds the collection.
+    expect(collection.extent).toMatchObject({ temporal: { interval: [['1950-01-01T06:00:00.000Z', null]] } });
+    // Records all at one instant: a single datetime, no range.
+    const instant = { start: span.start, end: span.start };
+    const single = render({ ...INPUTS.sites, versions: [{ ...first, time_span: instant }] }).items[0]!;
+    expect(single.properties).toMatchObject({ datetime: span.start });
+    expect(Object.keys(single.properties as object)).not.toContain('start_datetime');
+  });
+
+  it('starts the collection at the earliest record of any version when the registry has no temporal', () => {
+    const [v1, v2] = INPUTS.stations.versions;
+    const input: CatalogInput = {
+      ...INPUTS.stations,
+      versions: [
+        { ...v1!, time_span: { start: '2001-01-01T00:00:00.000Z', end: '2001-12-31T00:00:00.000Z' } },
+        { ...v2!, time_span: { start: '1999-03-01T00:00:00.000Z', end: '2002-12-31T00:00:00.000Z' } },
+      ],
+    };
+    const { collection } = render(input);
+    expect(collection.extent).toMatchObject({ temporal: { interval: [['1999-03-01T00:00:00.000Z', null]] } });
+    expect(validateStacCollection(collection)).toEqual({ valid: true, errors: [] });
+  });
+
   it('fails closed when the registry gives no description', () => {
     const { description: _, ...entry } = INPUTS.stations.entry;
     const result = validateStacCollection(render({ ...INPUTS.stations, entry }).collection);
