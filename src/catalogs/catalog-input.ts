@@ -68,15 +68,26 @@ export interface CatalogInput {
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
+/** The governed API's URL of `segments` (each percent-encoded) under the catalog's base URL. */
+export function apiUrl(input: CatalogInput, segments: readonly string[]): string {
+  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return `${base}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
 /** The governed API's URL of one artifact: `${base_url}/datasets/{id}/versions/{version_id}/artifacts/{name}`. */
 export function artifactUrl(
   input: CatalogInput,
   version: PublishedVersion,
   artifact: PublishedArtifact,
 ): string {
-  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const segments = ['datasets', input.dataset_id, 'versions', version.version_id, 'artifacts', artifact.path];
-  return `${base}/${segments.map(encodeURIComponent).join('/')}`;
+  return apiUrl(input, [
+    'datasets',
+    input.dataset_id,
+    'versions',
+    version.version_id,
+    'artifacts',
+    artifact.path,
+  ]);
 }
 
 /** Drops keys whose value is undefined: a rendered document is exactly the JSON that is written. */

@@ -1,9 +1,9 @@
 import type { Sensitivity } from '../registry/dataset-entry.js';
 import {
+  apiUrl,
   artifactUrl,
   type Bbox,
   type CatalogInput,
-  DEFAULT_BASE_URL,
   definedOnly,
   formatNameOf,
   type PublishedArtifact,
@@ -146,8 +146,7 @@ function temporalOf(input: CatalogInput): string | undefined {
  */
 export function renderDcatDataset(input: CatalogInput): DcatDataset {
   const { entry, versions } = input;
-  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const landingPage = `${base}/datasets/${encodeURIComponent(input.dataset_id)}`;
+  const landingPage = apiUrl(input, ['datasets', input.dataset_id]);
   const keywords =
     entry.keywords !== undefined && entry.keywords.length > 0 ? entry.keywords : entry.policy_labels;
   const contact =

@@ -1,4 +1,5 @@
 import {
+  apiUrl,
   artifactUrl,
   type Bbox,
   type CatalogInput,
@@ -13,10 +14,10 @@ import { utcDateTime } from './registry-time.js';
 /**
  * STAC 1.1.0 for spatial datasets: one Collection per dataset, one Item per published version,
  * laid out as `data/catalog/stac/<id>/collection.json` and `items/<version_id>/<item id>.json`.
- * The catalog is self-contained (STAC best practices, "Use of links"): links between its own files
- * are relative and there is no `self` link, because STAC 1.1.0 requires `self` to be absolute
- * (item.json: "Link with relationship `self` must be absolute URI") and the catalog's own URL is
- * not known here. Asset hrefs are absolute URLs of the governed API, the only serving path.
+ * It is a "relative published catalog" (STAC best practices, "Use of links"): links between its
+ * own files are relative, so the folder can be copied anywhere, and each document's `self` link is
+ * the absolute URL (STAC 1.1.0 requires `self` absolute) where the governed API serves it, the same
+ * layout under `<base-url>/datasets/<id>/stac/`. Asset hrefs are the API's artifact URLs.
  */
 export const STAC_VERSION = '1.1.0';
 /** STAC File Info extension: `file:checksum` (multihash, lowercase hex) and `file:size` on assets. */
@@ -29,6 +30,11 @@ export function stacItemId(datasetId: string, versionId: string): string {
 /** An Item's file, relative to the collection's folder data/catalog/stac/<dataset_id>/. */
 export function stacItemPath(datasetId: string, versionId: string): string {
   return `items/${versionId}/${stacItemId(datasetId, versionId)}.json`;
+}
+
+/** Where the governed API serves a document of the dataset's STAC catalog (`path` as in its folder). */
+export function stacUrl(input: CatalogInput, path: string): string {
+  return apiUrl(input, ['datasets', input.dataset_id, 'stac', ...path.split('/')]);
 }
 
 /** Multihash of a sha2-256 digest: code 0x12, length 0x20, then the digest (multiformats/multihash). */
@@ -66,6 +72,7 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
       entry.publisher === undefined ? undefined : [{ name: entry.publisher, roles: ['licensor', 'host'] }],
     extent: { spatial: { bbox: [[...bbox]] }, temporal: { interval: [[start, end]] } },
     links: [
+      { rel: 'self', href: stacUrl(input, 'collection.json'), type: json },
       { rel: 'root', href: './collection.json', type: json, title: entry.title },
       ...input.versions.map((v) => ({
         rel: 'item',
@@ -131,7 +138,9 @@ export function renderStacItem(
   const { entry, dataset_id } = input;
   const collection = '../../collection.json';
   const json = 'application/json';
+  const itemPath = stacItemPath(dataset_id, version.version_id);
   const links = [
+    { rel: 'self', href: stacUrl(input, itemPath), type: 'application/geo+json' },
     { rel: 'root', href: collection, type: json, title: entry.title },
     { rel: 'parent', href: collection, type: json, title: entry.title },
     { rel: 'collection', href: collection, type: json, title: entry.title },

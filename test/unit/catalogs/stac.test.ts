@@ -42,17 +42,20 @@ describe('renderStacCollection and renderStacItem', () => {
     });
   });
 
-  it('links relatively inside the catalog, with no self link, and to the predecessor version', () => {
+  it('links relatively inside the catalog, to itself where the API serves it, and to the predecessor version', () => {
     const { collection, items } = render(INPUTS.stations);
     const rels = (doc: Record<string, unknown>) =>
       (doc.links as { rel: string; href: string }[]).map((l) => `${l.rel} ${l.href}`);
+    const api = 'http://127.0.0.1:8080/datasets/ks_mesonet_stations/stac';
     expect(rels(collection)).toEqual([
+      `self ${api}/collection.json`,
       'root ./collection.json',
       `item ./${stacItemPath('ks_mesonet_stations', 'v1111111111111111')}`,
       `item ./${stacItemPath('ks_mesonet_stations', 'v2222222222222222')}`,
       'license https://spdx.org/licenses/CC-BY-4.0.html',
     ]);
     expect(rels(items[1]!)).toEqual([
+      `self ${api}/items/v2222222222222222/ks_mesonet_stations-v2222222222222222.json`,
       'root ../../collection.json',
       'parent ../../collection.json',
       'collection ../../collection.json',
@@ -60,6 +63,17 @@ describe('renderStacCollection and renderStacItem', () => {
       'license https://spdx.org/licenses/CC-BY-4.0.html',
     ]);
     expect(items[1]!.collection).toBe('ks_mesonet_stations');
+    // Each relative link, resolved against the document's own (self) URL, is the API URL of its target.
+    const self = (doc: Record<string, unknown>) => (doc.links as { rel: string; href: string }[])[0]!.href;
+    const item = (items[1]!.links as { rel: string; href: string }[]).find(
+      (l) => l.rel === 'predecessor-version',
+    )!;
+    expect(new URL(item.href, self(items[1]!)).href).toBe(self(items[0]!));
+    const up = (items[1]!.links as { rel: string; href: string }[]).find((l) => l.rel === 'collection')!;
+    expect(new URL(up.href, self(items[1]!)).href).toBe(self(collection));
+    // Under the base URL the dataset was published with.
+    const permits = render(INPUTS.permits).collection;
+    expect(self(permits)).toBe('https://kfm.example.org/api/datasets/ks_well_permits/stac/collection.json');
   });
 
   it('links a superseded item to its successor and to the latest version (RFC 5829)', () => {
