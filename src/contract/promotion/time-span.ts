@@ -1,6 +1,9 @@
 import type { TimeSpan } from '../../catalogs/catalog-input.js';
 import type { ParsedRecord } from '../define-connector.js';
 
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
 /**
  * The instants the published records cover, for the catalogs (a STAC Item's start/end_datetime, the
  * open end of DCAT `temporal`), not when they were published: the earliest and latest value of
@@ -19,7 +22,8 @@ export function publishedTimeSpan(
     for (const field of timeFields) {
       const value = record.fields[field];
       const t = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-      if (Number.isNaN(t)) continue;
+      // An instant outside years 0000-9999 in UTC (0000-01-01T00:00+01:00) has no ledger Timestamp form.
+      if (Number.isNaN(t) || t < FIRST_INSTANT || t > LAST_INSTANT) continue;
       min = Math.min(min, t);
       max = Math.max(max, t);
     }

@@ -38,6 +38,12 @@ describe('publishedTimeSpan', () => {
     });
     expect(publishedTimeSpan([], [], { since: window.since })).toBeUndefined();
     expect(publishedTimeSpan([record(0, { date: 20240101 })], ['date'], {})).toBeUndefined();
+    // An instant a ledger Timestamp cannot write (before year 0000 in UTC) is not part of a span.
+    const early = [record(0, { date: '0000-01-01T00:00:00+01:00' }), record(1, { date: '2024-01-01' })];
+    expect(publishedTimeSpan(early, ['date'], {})).toEqual({
+      start: '2024-01-01T00:00:00.000Z',
+      end: '2024-01-01T00:00:00.000Z',
+    });
   });
 
   it('contains every record time and is attained by some (property)', () => {
