@@ -19,6 +19,12 @@ export interface PublishedArtifact {
   media_type: string;
 }
 
+/** The instants a version's records cover (version.published `time_span`): ISO-8601 UTC, start ≤ end. */
+export interface TimeSpan {
+  start: string;
+  end: string;
+}
+
 export interface PublishedVersion {
   version_id: string;
   content_hash: string;
@@ -29,6 +35,10 @@ export interface PublishedVersion {
   artifacts: PublishedArtifact[];
   /** Extent of the published (generalized) geometry, as recorded in version.published. */
   bbox?: Bbox;
+  /** What the published records cover in time, as recorded in version.published (when known). */
+  time_span?: TimeSpan;
+  /** The connector's data dictionary, as recorded in version.published. */
+  data_dictionary?: { url: string; media_type: string };
 }
 
 /** The registry facts a catalog states; the gate has already required license, sensitivity, labels. */
@@ -58,15 +68,26 @@ export interface CatalogInput {
 
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
+/** The governed API's URL of `segments` (each percent-encoded) under the catalog's base URL. */
+export function apiUrl(input: CatalogInput, segments: readonly string[]): string {
+  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  return `${base}/${segments.map(encodeURIComponent).join('/')}`;
+}
+
 /** The governed API's URL of one artifact: `${base_url}/datasets/{id}/versions/{version_id}/artifacts/{name}`. */
 export function artifactUrl(
   input: CatalogInput,
   version: PublishedVersion,
   artifact: PublishedArtifact,
 ): string {
-  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const segments = ['datasets', input.dataset_id, 'versions', version.version_id, 'artifacts', artifact.path];
-  return `${base}/${segments.map(encodeURIComponent).join('/')}`;
+  return apiUrl(input, [
+    'datasets',
+    input.dataset_id,
+    'versions',
+    version.version_id,
+    'artifacts',
+    artifact.path,
+  ]);
 }
 
 /** Drops keys whose value is undefined: a rendered document is exactly the JSON that is written. */
@@ -79,20 +100,30 @@ export function spdxLicenseUrl(id: string): string {
   return `https://spdx.org/licenses/${encodeURIComponent(id)}.html`;
 }
 
-const MEDIA_TYPES: Readonly<Record<string, string>> = {
-  geojson: 'application/geo+json',
-  json: 'application/json',
-  csv: 'text/csv',
-  tsv: 'text/tab-separated-values',
-  parquet: 'application/vnd.apache.parquet',
-  txt: 'text/plain',
-  zip: 'application/zip',
+/** By file extension: the IANA media type (RFC 7946 §12 for GeoJSON) and the format's common name. */
+const FILE_TYPES: Readonly<Record<string, { media_type: string; format: string }>> = {
+  geojson: { media_type: 'application/geo+json', format: 'GeoJSON' },
+  json: { media_type: 'application/json', format: 'JSON' },
+  csv: { media_type: 'text/csv', format: 'CSV' },
+  tsv: { media_type: 'text/tab-separated-values', format: 'TSV' },
+  parquet: { media_type: 'application/vnd.apache.parquet', format: 'Apache Parquet' },
+  txt: { media_type: 'text/plain', format: 'Plain text' },
+  zip: { media_type: 'application/zip', format: 'ZIP archive' },
 };
 
-/** IANA media type by file extension (RFC 7946 §12 for GeoJSON); unknown ⇒ application/octet-stream. */
-export function mediaTypeOf(path: string): string {
+function fileTypeOf(path: string) {
   const ext = /\.([A-Za-z0-9]+)$/.exec(path)?.[1]?.toLowerCase();
-  return (ext === undefined ? undefined : MEDIA_TYPES[ext]) ?? 'application/octet-stream';
+  return ext === undefined ? undefined : FILE_TYPES[ext];
+}
+
+/** IANA media type by file extension; unknown ⇒ application/octet-stream. */
+export function mediaTypeOf(path: string): string {
+  return fileTypeOf(path)?.media_type ?? 'application/octet-stream';
+}
+
+/** The human-readable format name (DCAT-US distribution `format`) by extension; unknown ⇒ undefined. */
+export function formatNameOf(path: string): string | undefined {
+  return fileTypeOf(path)?.format;
 }
 
 type Published = LedgerEvent & { type: 'version.published'; payload: PayloadOf<'version.published'> };
@@ -126,5 +157,7 @@ export function publishedVersionOf(event: Published): PublishedVersion {
     supersedes: p.supersedes,
     artifacts: p.artifacts.map((a) => ({ ...a, media_type: mediaTypeOf(a.path) })),
     ...(p.bbox === undefined ? {} : { bbox: [...p.bbox] as Bbox }),
+    ...(p.time_span === undefined ? {} : { time_span: { ...p.time_span } }),
+    ...(p.data_dictionary === undefined ? {} : { data_dictionary: { ...p.data_dictionary } }),
   };
 }

@@ -1,10 +1,11 @@
 import type { Sensitivity } from '../registry/dataset-entry.js';
 import {
+  apiUrl,
   artifactUrl,
   type Bbox,
   type CatalogInput,
-  DEFAULT_BASE_URL,
   definedOnly,
+  formatNameOf,
   type PublishedArtifact,
   type PublishedVersion,
   spdxLicenseUrl,
@@ -77,14 +78,15 @@ function restrictedRights(input: CatalogInput): string {
 const SPDX = 'http://spdx.org/rdf/terms#';
 
 /**
- * One distribution per artifact of every published version (oldest first). DCAT-US v1.1 has no
+ * One distribution per artifact of every published version (oldest first), with its format's name
+ * and, when the connector declared a data dictionary, `describedBy` and its media type. DCAT-US v1.1 has no
  * checksum field, so the sha256 goes twice: in `description` (shown by every data.json consumer)
  * and as DCAT 2's spdx:checksum under full IRIs. The non-federal schema allows extra keys, and full
  * IRIs expand correctly under the POD @context, which defines no `spdx:` prefix.
  */
 function distribution(input: CatalogInput, version: PublishedVersion, artifact: PublishedArtifact) {
   const supersedes = version.supersedes === null ? '' : `; supersedes ${version.supersedes}`;
-  return {
+  return definedOnly({
     '@type': 'dcat:Distribution',
     title: `${artifact.path} (${version.version_id})`,
     description:
@@ -92,12 +94,15 @@ function distribution(input: CatalogInput, version: PublishedVersion, artifact: 
       `${version.published_at} by run ${version.run_id}. ${artifact.bytes} bytes, sha256:${artifact.sha256}.`,
     downloadURL: artifactUrl(input, version, artifact),
     mediaType: artifact.media_type,
+    format: formatNameOf(artifact.path),
+    describedBy: version.data_dictionary?.url,
+    describedByType: version.data_dictionary?.media_type,
     [`${SPDX}checksum`]: {
       '@type': `${SPDX}Checksum`,
       [`${SPDX}algorithm`]: { '@id': `${SPDX}checksumAlgorithm_sha256` },
       [`${SPDX}checksumValue`]: artifact.sha256,
     },
-  };
+  });
 }
 
 /** DCAT-US `spatial` as a bounding box: "minLon,minLat,maxLon,maxLat" in decimal degrees. */
@@ -108,17 +113,27 @@ function spatialOf(input: CatalogInput): string | undefined {
 
 /**
  * DCAT-US `temporal` is an ISO 8601 interval "start/end" whose ends share one form. The registry may
- * leave `until` open for a dataset still growing; the interval then ends at the latest publication
- * (an event's time, so replay reproduces it), the last instant the data is known to cover. Two dates
- * stay dates (the open end becomes its UTC day); otherwise both ends are date-times.
+ * leave `until` open for a dataset still growing; the interval then ends at the latest instant the
+ * published records cover (version.published `time_span`), else at the latest publication (an
+ * event's time, so replay reproduces it). Two dates stay dates (the open end becomes its UTC day);
+ * otherwise both ends are date-times. Without a registry `temporal`, the records' span is stated.
  */
 function temporalOf(input: CatalogInput): string | undefined {
+  const spans = input.versions.flatMap((v) => (v.time_span === undefined ? [] : [v.time_span]));
+  // ISO-8601 UTC strings of one form order as the instants they name.
+  const dataEnd = spans
+    .map((s) => s.end)
+    .sort()
+    .at(-1);
   const temporal = input.entry.temporal;
-  if (temporal === undefined) return undefined;
+  if (temporal === undefined) {
+    const dataStart = spans.map((s) => s.start).sort()[0];
+    return dataStart === undefined || dataEnd === undefined ? undefined : `${dataStart}/${dataEnd}`;
+  }
   const { since, until } = temporal;
-  const published = input.versions.at(-1)?.published_at ?? since;
-  // A `since` still ahead of the publication would make the interval run backwards: it starts and ends there.
-  const end = until ?? (Date.parse(published) < Date.parse(since) ? since : published);
+  const known = dataEnd ?? input.versions.at(-1)?.published_at ?? since;
+  // A `since` still ahead of the data would make the interval run backwards: it starts and ends there.
+  const end = until ?? (Date.parse(known) < Date.parse(since) ? since : known);
   if (isDateOnly(since) && (until === undefined || isDateOnly(until))) return `${since}/${end.slice(0, 10)}`;
   return `${asDateTime(since, false)}/${asDateTime(end, true)}`;
 }
@@ -131,8 +146,7 @@ function temporalOf(input: CatalogInput): string | undefined {
  */
 export function renderDcatDataset(input: CatalogInput): DcatDataset {
   const { entry, versions } = input;
-  const base = (input.base_url ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
-  const landingPage = `${base}/datasets/${encodeURIComponent(input.dataset_id)}`;
+  const landingPage = apiUrl(input, ['datasets', input.dataset_id]);
   const keywords =
     entry.keywords !== undefined && entry.keywords.length > 0 ? entry.keywords : entry.policy_labels;
   const contact =

@@ -1,5 +1,8 @@
 import type { KnownEventType } from '../events/index.js';
+import { nobleSha256Hex, utf8 } from '../ledger/pure/event-hash.js';
 import type { LedgerEvent, LedgerEventOf } from '../projections/ledger-event.js';
+import { renderReceipt } from '../projections/render-receipt.js';
+import { projectValidationReport } from '../projections/validation-report.js';
 import {
   associate,
   fileId,
@@ -183,6 +186,8 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
   },
   'validation.reported': (ctx, event) => {
     const failed = event.payload.checks.filter((c) => !c.passed).map((c) => c.name);
+    // The bytes validation_report.json held after this event (run_manifest.json's report_sha256).
+    const receipt = projectValidationReport(ctx.events.filter((e) => e.seq <= event.seq));
     const id = ctx.b.add(
       'entity',
       qname('kfm', 'validation', ctx.dataset_id, event.run_id, String(event.seq)),
@@ -190,6 +195,7 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
         'prov:type': qualified('kfm:ValidationReport'),
         'prov:label': `validation report of run ${event.run_id} (${event.payload.passed ? 'passed' : 'failed'})`,
         'kfm:passed': event.payload.passed,
+        'kfm:sha256': nobleSha256Hex(utf8(renderReceipt(receipt))),
         ...(failed.length === 0 ? {} : { 'kfm:failed_checks': failed }),
       },
     );
@@ -207,8 +213,19 @@ const HANDLERS: { [T in KnownEventType]?: Handler<T> } = {
     const version = versionEntity(ctx, event.payload.version_id, event.payload.content_hash);
     const role = qualified('kfm:reused');
     ctx.b.relate('used', withActivity({ 'prov:entity': version, 'prov:role': role }, ctx.stage?.id));
+    endPromotion(ctx, event);
   },
 };
+
+/**
+ * The document is rendered at publication, before the promote stage's run.completed exists (see
+ * `provEvents`), so promote ends, as far as it can know, when the version was published or reused;
+ * what follows is writing the catalogs themselves. A run.completed that is read later still wins.
+ */
+function endPromotion(ctx: ProvContext, event: LedgerEvent): void {
+  if (ctx.stage === undefined) return;
+  ctx.b.add('activity', ctx.stage.id, { 'prov:endTime': event.recorded_at });
+}
 
 /**
  * The gate read the run's latest validation report: promote used it (the seed's Promotion Contract
@@ -235,6 +252,7 @@ function publishVersion(ctx: ProvContext, event: LedgerEventOf<'version.publishe
   const at = event.recorded_at;
   const version = versionEntity(ctx, p.version_id, p.content_hash);
   ctx.b.relate('wasGeneratedBy', withActivity({ 'prov:entity': version, 'prov:time': at }, stage));
+  endPromotion(ctx, event);
   if (p.supersedes !== null) reviseVersion(ctx, version, p.supersedes);
   const outputs = outputsBefore(ctx, ctx.stage?.startedSeq ?? event.seq);
   for (const artifact of p.artifacts) {

@@ -1,4 +1,5 @@
 import {
+  apiUrl,
   artifactUrl,
   type Bbox,
   type CatalogInput,
@@ -13,10 +14,10 @@ import { utcDateTime } from './registry-time.js';
 /**
  * STAC 1.1.0 for spatial datasets: one Collection per dataset, one Item per published version,
  * laid out as `data/catalog/stac/<id>/collection.json` and `items/<version_id>/<item id>.json`.
- * The catalog is self-contained (STAC best practices, "Use of links"): links between its own files
- * are relative and there is no `self` link, because STAC 1.1.0 requires `self` to be absolute
- * (item.json: "Link with relationship `self` must be absolute URI") and the catalog's own URL is
- * not known here. Asset hrefs are absolute URLs of the governed API, the only serving path.
+ * It is a "relative published catalog" (STAC best practices, "Use of links"): links between its
+ * own files are relative, so the folder can be copied anywhere, and each document's `self` link is
+ * the absolute URL (STAC 1.1.0 requires `self` absolute) where the governed API serves it, the same
+ * layout under `<base-url>/datasets/<id>/stac/`. Asset hrefs are the API's artifact URLs.
  */
 export const STAC_VERSION = '1.1.0';
 /** STAC File Info extension: `file:checksum` (multihash, lowercase hex) and `file:size` on assets. */
@@ -31,6 +32,11 @@ export function stacItemPath(datasetId: string, versionId: string): string {
   return `items/${versionId}/${stacItemId(datasetId, versionId)}.json`;
 }
 
+/** Where the governed API serves a document of the dataset's STAC catalog (`path` as in its folder). */
+export function stacUrl(input: CatalogInput, path: string): string {
+  return apiUrl(input, ['datasets', input.dataset_id, 'stac', ...path.split('/')]);
+}
+
 /** Multihash of a sha2-256 digest: code 0x12, length 0x20, then the digest (multiformats/multihash). */
 export function sha256Multihash(sha256: string): string {
   return `1220${sha256}`;
@@ -42,13 +48,16 @@ function licenseLink(input: CatalogInput) {
 
 /**
  * The Collection. `bbox` is the union of the versions' extents (see `unionBbox`); the temporal
- * extent is the registry's `temporal`, else from the first publication, open-ended (null).
+ * extent is the registry's `temporal`, else from the earliest instant the versions' records cover,
+ * else from the first publication, open-ended (null) unless the registry closes it.
  */
 export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<string, unknown> {
   const { entry, dataset_id } = input;
   const temporal = entry.temporal;
   const start =
-    temporal === undefined ? (input.versions[0]?.published_at ?? null) : utcDateTime(temporal.since, false);
+    temporal === undefined
+      ? (earliestDataStart(input) ?? input.versions[0]?.published_at ?? null)
+      : utcDateTime(temporal.since, false);
   const end = temporal?.until === undefined ? null : utcDateTime(temporal.until, true);
   const json = 'application/json';
   return definedOnly({
@@ -63,6 +72,7 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
       entry.publisher === undefined ? undefined : [{ name: entry.publisher, roles: ['licensor', 'host'] }],
     extent: { spatial: { bbox: [[...bbox]] }, temporal: { interval: [[start, end]] } },
     links: [
+      { rel: 'self', href: stacUrl(input, 'collection.json'), type: json },
       { rel: 'root', href: './collection.json', type: json, title: entry.title },
       ...input.versions.map((v) => ({
         rel: 'item',
@@ -73,6 +83,11 @@ export function renderStacCollection(input: CatalogInput, bbox: Bbox): Record<st
       licenseLink(input),
     ],
   });
+}
+
+/** The earliest `time_span.start` of any version (ISO-8601 UTC strings order as instants). */
+function earliestDataStart(input: CatalogInput): string | undefined {
+  return input.versions.flatMap((v) => (v.time_span === undefined ? [] : [v.time_span.start])).sort()[0];
 }
 
 function asset(input: CatalogInput, version: PublishedVersion, artifact: PublishedArtifact) {
@@ -87,9 +102,31 @@ function asset(input: CatalogInput, version: PublishedVersion, artifact: Publish
 }
 
 /**
+ * When an Item's data is (STAC Item `datetime`, or `start_datetime`–`end_datetime` with a null
+ * `datetime` for a range): the instants its records cover (version.published `time_span`), else the
+ * registry's temporal range (open-ended: up to the publication), else — nothing better being known —
+ * the publication time, which `created` also states.
+ */
+function itemTimes(input: CatalogInput, version: PublishedVersion) {
+  const span = version.time_span;
+  if (span !== undefined) {
+    return span.start === span.end
+      ? { datetime: span.start }
+      : { datetime: null, start_datetime: span.start, end_datetime: span.end };
+  }
+  const temporal = input.entry.temporal;
+  if (temporal === undefined) return { datetime: version.published_at };
+  return {
+    datetime: null,
+    start_datetime: utcDateTime(temporal.since, false),
+    end_datetime: temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
+  };
+}
+
+/**
  * The Item of one published version. `extent` must come from the published (generalized) features
- * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its datetime is the
- * registry's temporal range when known, else the publication time. It links to its predecessor,
+ * (`geoExtent`) or the version.published bbox (`bboxGeometry`), never from raw. Its times are
+ * `itemTimes`. It links to its predecessor,
  * and once superseded to its successor and the latest version (IANA relations, RFC 5829), so an
  * older Item is rewritten when a newer version is published (it is a projection: replay agrees).
  */
@@ -99,19 +136,11 @@ export function renderStacItem(
   extent: GeoExtent,
 ): Record<string, unknown> {
   const { entry, dataset_id } = input;
-  const temporal = entry.temporal;
-  const times =
-    temporal === undefined
-      ? { datetime: version.published_at }
-      : {
-          datetime: null,
-          start_datetime: utcDateTime(temporal.since, false),
-          end_datetime:
-            temporal.until === undefined ? version.published_at : utcDateTime(temporal.until, true),
-        };
   const collection = '../../collection.json';
   const json = 'application/json';
+  const itemPath = stacItemPath(dataset_id, version.version_id);
   const links = [
+    { rel: 'self', href: stacUrl(input, itemPath), type: 'application/geo+json' },
     { rel: 'root', href: collection, type: json, title: entry.title },
     { rel: 'parent', href: collection, type: json, title: entry.title },
     { rel: 'collection', href: collection, type: json, title: entry.title },
@@ -128,7 +157,7 @@ export function renderStacItem(
     geometry: structuredClone(extent.geometry),
     properties: definedOnly({
       title: entry.title === undefined ? version.version_id : `${entry.title} (${version.version_id})`,
-      ...times,
+      ...itemTimes(input, version),
       created: version.published_at,
       license: entry.license,
       'kfm:version_id': version.version_id,

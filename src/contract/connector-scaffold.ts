@@ -66,7 +66,9 @@ export default ({ defineConnector, z }) =>
     dataset_id: '${datasetId}',
     format: '${geo ? 'geojson' : 'csv'}',
   ${record.replace(/\n/g, '\n  ')}
-    // Fields holding dates: they must parse (and lie in the run's window, when it has one).
+    // Fields holding dates: they must parse (and lie in the run's window, when it has one); the
+    // earliest and latest are the time span the catalogs state for each version.
+    // Have a data dictionary? Add data_dictionary: { url: 'https://…', media_type: 'application/json' }.
     time_fields: ['observed_on'],${discover.replace(/\n/g, '\n  ')}
     checks: [
       {

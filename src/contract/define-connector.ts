@@ -109,8 +109,16 @@ export interface ConnectorDefinition {
   format: ArtifactFormat;
   /** Schema of one record: a GeoJSON feature's properties, or a CSV row (strings; coerce as needed). */
   record: z.ZodType;
-  /** Fields holding dates or times: they must parse and lie in the run's window, if it has one. */
+  /**
+   * Fields holding dates or times: they must parse and lie in the run's window, if it has one; the
+   * earliest and latest of them are the time span the catalogs state for a published version.
+   */
   time_fields?: readonly string[];
+  /**
+   * Where the records' fields are described (e.g. a Frictionless Table Schema or a PDF codebook):
+   * recorded with each version and stated as DCAT-US `describedBy`/`describedByType`.
+   */
+  data_dictionary?: { url: string; media_type: string };
   /** Default: the upstream URI as one source named after its last path segment. */
   discover?(context: DiscoverContext): Promise<SourceRef[]> | SourceRef[];
   /** Default: capture every discovered source. */

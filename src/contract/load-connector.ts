@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { KfmError } from '../errors.js';
+import { DataDictionary } from '../events/index.js';
 import { type ConnectorDefinition, defineConnector } from './define-connector.js';
 
 /** File names a connector module may have under `<root>/connectors/<dataset_id>/`, in search order. */
@@ -34,6 +35,7 @@ const DefinitionShape = z.looseObject({
     { error: 'must be a zod schema (use the z the module is given)' },
   ),
   time_fields: z.array(z.string()).optional(),
+  data_dictionary: DataDictionary.optional(),
   discover: fn.optional(),
   acquire: fn.optional(),
   transform: fn.optional(),

@@ -132,6 +132,28 @@ async function prepare(request: StageRequest, env: StageEnv): Promise<Prepared> 
 }
 
 /**
+ * A run id is one run of one dataset: given with another dataset's id, any stage (a new ingest
+ * too, which would otherwise start a second run under the same id) says whose run it is.
+ */
+async function refuseOtherDatasetsRun(
+  request: StageRequest,
+  ledger: LedgerDoor,
+  runId: string,
+): Promise<void> {
+  const ds = request.dataset_id;
+  const [other] = await readEvents(ledger, { run_id: runId, limit: 1 });
+  if (other === undefined || other.dataset_id === ds) return;
+  const owning = other.dataset_id;
+  const starts = request.stage === 'ingest' || request.stage === 'backfill';
+  const fix = starts
+    ? `omit --run_id, or give ${ds} a run id no other run has`
+    : `run \`kfm ${request.stage} ${owning} --run_id ${runId}\`, or give a run of ${ds} (\`kfm runs ${ds}\`)`;
+  throw new KfmError('NOT_FOUND', `run ${runId} belongs to dataset ${owning}, not ${ds}: ${fix}`, {
+    details: { run_id: runId, dataset_id: ds, owner_dataset_id: owning },
+  });
+}
+
+/**
  * `checkClosed`: refuse a run whose promote completed (RUN_CLOSED). A stage that takes the lock checks
  * it only under the lock, after recovery: a promote killed after its run.completed then still gets
  * its receipts written by the rerun's recovery before the rerun is refused.
@@ -144,6 +166,7 @@ async function resolveRunId(
   const ds = request.dataset_id;
   if (request.stage === 'ingest' || request.stage === 'backfill') {
     const runId = request.run_id ?? monotonicFactory()();
+    if (request.run_id !== undefined) await refuseOtherDatasetsRun(request, ledger, runId);
     if (request.run_id !== undefined && (await readRunEvents(ledger, ds, runId)).length > 0) {
       throw new KfmError(
         'USAGE',
@@ -154,17 +177,7 @@ async function resolveRunId(
   }
   const runId = request.run_id!;
   const events = await readRunEvents(ledger, ds, runId);
-  if (events.length === 0) {
-    const [other] = await readEvents(ledger, { run_id: runId, limit: 1 });
-    if (other !== undefined) {
-      const owning = other.dataset_id;
-      throw new KfmError(
-        'NOT_FOUND',
-        `run ${runId} belongs to dataset ${owning}, not ${ds}: run \`kfm ${request.stage} ${owning} --run_id ${runId}\`, or give a run of ${ds} (\`kfm runs ${ds}\`)`,
-        { details: { run_id: runId, dataset_id: ds, owner_dataset_id: owning } },
-      );
-    }
-  }
+  if (events.length === 0) await refuseOtherDatasetsRun(request, ledger, runId);
   const closure = checkClosed ? runClosure(events) : null;
   if (closure !== null) throw runClosedError(ds, runId, request.stage, closure);
   const ingested = events.some((e) => isType(e, 'run.completed') && e.payload.status === 'succeeded');

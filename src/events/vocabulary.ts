@@ -35,6 +35,13 @@ const ArtifactRef = z.strictObject({
   bytes: z.number().int().nonnegative(),
 });
 const VersionId = z.string().regex(/^v[0-9a-f]{16}$/);
+/** A data dictionary a connector declares: an absolute http(s) URL and the media type served there. */
+export const DataDictionary = z.strictObject({
+  url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an absolute http:// or https:// URL'),
+  media_type: z
+    .string()
+    .regex(/^[-\w]+\/[-\w]+(\.[-\w]+)*([+][-\w]+)?$/, 'must be a media type, e.g. application/json'),
+});
 /**
  * The registry entry a version was published under (title, publisher, licence, sensitivity …): the
  * catalogs and the run manifest replay from the ledger alone, even after the registry file changes.
@@ -108,6 +115,13 @@ export const PAYLOADS = {
     registry: RegistrySnapshot,
     /** [west, south, east, north] of the published (generalized) geometry, for spatial datasets. */
     bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional(),
+    /**
+     * The instants the published records cover: the earliest and latest value of the connector's
+     * `time_fields`, else the run's ingest window. Absent when neither is known.
+     */
+    time_span: z.strictObject({ start: Timestamp, end: Timestamp }).optional(),
+    /** The connector's `data_dictionary`: where the records' fields are described (DCAT describedBy). */
+    data_dictionary: DataDictionary.optional(),
     /** promote --base-url: the governed API's public URL the catalogs link to (absent: the default). */
     base_url: z
       .string()

@@ -304,6 +304,25 @@ export const SCHEMAS = {
       verify_with: { type: 'string' },
     },
   },
+  StacDocument: {
+    description:
+      'A STAC 1.1.0 Collection or Item (https://schemas.stacspec.org/v1.1.0/), validated at promotion',
+    type: 'object',
+    required: ['type', 'stac_version', 'id', 'links'],
+    properties: {
+      type: { enum: ['Collection', 'Feature'] },
+      stac_version: { const: '1.1.0' },
+      id: { type: 'string' },
+      links: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['rel', 'href'],
+          properties: { rel: { type: 'string' }, href: { type: 'string' } },
+        },
+      },
+    },
+  },
   Lineage: {
     type: 'object',
     required: ['dataset_id', 'version_id', 'as_of', 'upstream', 'versions', 'runs', 'graph'],

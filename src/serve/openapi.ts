@@ -122,6 +122,18 @@ export const OPENAPI = {
       json('ProvenanceBundle', 'the bundle'),
       [DATASET, VERSION],
     ),
+    '/datasets/{dataset_id}/stac/collection.json': get(
+      'getStacCollection',
+      'the STAC 1.1.0 Collection of a spatial dataset, as data/catalog/stac/<id>/collection.json (its `self` link names this URL)',
+      json('StacDocument', 'the Collection'),
+      [DATASET],
+    ),
+    '/datasets/{dataset_id}/stac/items/{version_id}/{item}': get(
+      'getStacItem',
+      'the STAC 1.1.0 Item of one version, as in data/catalog/stac/<id>/items/',
+      json('StacDocument', 'the Item'),
+      [DATASET, VERSION, param('item', 'the Item file name: <dataset_id>-<version_id>.json')],
+    ),
     '/lineage/{target}': get(
       'getLineage',
       'the lineage graph, as `kfm lineage <target> --format json`',

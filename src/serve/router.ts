@@ -6,6 +6,7 @@ import { listDatasets, showDataset } from './handlers/datasets.js';
 import { health } from './handlers/health.js';
 import { showLineage } from './handlers/lineage.js';
 import { showProvenance } from './handlers/provenance.js';
+import { showStacCollection, showStacItem } from './handlers/stac.js';
 import { showVersion } from './handlers/versions.js';
 import { serveOpenApi } from './openapi.js';
 import type { Reply } from './reply.js';
@@ -34,6 +35,11 @@ export const ROUTES: readonly Route[] = [
   { pattern: V, handler: showVersion },
   { pattern: [...V, 'artifacts', ':name'], handler: serveArtifact },
   { pattern: [...V, 'provenance'], handler: showProvenance },
+  { pattern: ['datasets', ':dataset_id', 'stac', 'collection.json'], handler: showStacCollection },
+  {
+    pattern: ['datasets', ':dataset_id', 'stac', 'items', ':version_id', ':item'],
+    handler: showStacItem,
+  },
   { pattern: ['lineage', ':id'], handler: showLineage },
   { pattern: ['healthz'], handler: health },
   { pattern: ['openapi.json'], handler: serveOpenApi },

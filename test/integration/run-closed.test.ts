@@ -84,17 +84,29 @@ describe('a run whose promote was denied', () => {
 });
 
 describe("a stage given another dataset's run id", () => {
-  it.each(['transform', 'validate', 'promote'])(
+  // ingest and backfill start a run: without the check they would start a second one under the id.
+  it.each([
+    ['ingest', [], 'omit --run_id, or give ks_mesonet_stations a run id no other run has'],
+    [
+      'backfill',
+      ['--since', '2024-01-01', '--until', '2024-01-03'],
+      'omit --run_id, or give ks_mesonet_stations a run id no other run has',
+    ],
+    ['transform', [], '`kfm transform ks_archaeological_sites --run_id'],
+    ['validate', [], '`kfm validate ks_archaeological_sites --run_id'],
+    ['promote', [], '`kfm promote ks_archaeological_sites --run_id'],
+  ])(
     '%s says which dataset owns the run: exit 2, ledger head unchanged',
-    async (stage) => {
+    async (stage, extra, fix) => {
       const root = roots.copy(demo);
       const before = await kfmHead(root);
       const sitesRun = sites.run_id;
-      const args = ['--root', root, '--json', stage, STATIONS, '--run_id', sitesRun];
+      const args = ['--root', root, '--json', stage, STATIONS, '--run_id', sitesRun, ...extra];
       const run = await runKfmJson<ErrorJson>(args);
       expect(run.status, run.stdout + run.stderr).toBe(2);
       expect(run.json.code).toBe('NOT_FOUND');
-      expect(run.json.message).toContain(`run ${sitesRun} belongs to dataset ${SITES}, not ${STATIONS}`);
+      expect(run.json.message).toContain(`run ${sitesRun} belongs to dataset ${SITES}, not ${STATIONS}: `);
+      expect(run.json.message).toContain(fix);
       expect(run.json.details).toEqual({ run_id: sitesRun, dataset_id: STATIONS, owner_dataset_id: SITES });
       expect(await kfmHead(root)).toEqual(before);
     },

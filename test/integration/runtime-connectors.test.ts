@@ -188,6 +188,11 @@ describe('a connector module in the root', () => {
       'field record must be a zod schema',
     ],
     [
+      'a data dictionary that is no URL',
+      "export default ({ defineConnector, z }) => defineConnector({ dataset_id: 'my_sites', format: 'csv', record: z.object({}), data_dictionary: { url: 'dictionary.json', media_type: 'application/json' } });\n",
+      'field data_dictionary.url must be an absolute http:// or https:// URL',
+    ],
+    [
       "another folder's dataset_id",
       "export default ({ defineConnector, z }) => defineConnector({ dataset_id: 'other', format: 'csv', record: z.object({}) });\n",
       'field dataset_id is "other", but the folder is connectors/my_sites/',

@@ -71,6 +71,8 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       '/datasets',
       '/datasets/{dataset_id}',
+      '/datasets/{dataset_id}/stac/collection.json',
+      '/datasets/{dataset_id}/stac/items/{version_id}/{item}',
       '/datasets/{dataset_id}/versions/{version_id}',
       '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}',
       '/datasets/{dataset_id}/versions/{version_id}/provenance',
@@ -223,6 +225,41 @@ describe.each(IDS)('the endpoints of %s', (id) => {
       const lineage = projectLineage(id, events, { as_of: { seq, requested: null }, version_id: versionId });
       expect(body).toEqual(JSON.parse(JSON.stringify({ ...lineage, graph: lineageGraph(lineage) })));
     }
+  });
+});
+
+describe('the STAC catalog, served where its self links say', () => {
+  const SPATIAL = ['ks_mesonet_stations', 'ks_archaeological_sites'] as const;
+  const catalogFile = (id: string, path: string) =>
+    JSON.parse(readFileSync(join(root, 'data', 'catalog', 'stac', id, path), 'utf8')) as {
+      links: { rel: string; href: string }[];
+    };
+
+  it.each(SPATIAL)(
+    '%s: the collection and its items are the catalog files, each at its self URL',
+    async (id) => {
+      const collection = catalogFile(id, 'collection.json');
+      const self = new URL(collection.links.find((l) => l.rel === 'self')!.href);
+      expect(self.pathname).toBe(`/datasets/${id}/stac/collection.json`);
+      expect(expectJson(await get(self.pathname), 200, 'StacDocument')).toEqual(collection);
+      const items = collection.links.filter((l) => l.rel === 'item');
+      expect(items).toHaveLength(1);
+      for (const link of items) {
+        // The relative link resolves, against the collection's URL, to the item's URL on the API.
+        const url = new URL(link.href, self);
+        const item = catalogFile(id, link.href);
+        expect(item.links.find((l) => l.rel === 'self')!.href).toBe(url.href);
+        expect(expectJson(await get(url.pathname), 200, 'StacDocument')).toEqual(item);
+      }
+    },
+  );
+
+  it('has no STAC for a dataset that is not spatial, nor an item under another name', async () => {
+    expect((await get('/datasets/ks_county_population/stac/collection.json')).status).toBe(404);
+    const v = payload('ks_mesonet_stations').version_id;
+    const wrong = await get(`/datasets/ks_mesonet_stations/stac/items/${v}/other.json`);
+    expect(wrong.status).toBe(404);
+    expect(validate('Error', wrong.json())).toEqual([]);
   });
 });
 

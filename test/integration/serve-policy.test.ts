@@ -127,6 +127,27 @@ describe('a restricted dataset', () => {
     expect(malformed.json().code).toBe('TOKEN_INVALID');
   });
 
+  it('its STAC routes refuse as every route does, before saying it has no STAC (it is not spatial)', async () => {
+    const stac = [
+      `/datasets/${RESTRICTED}/stac/collection.json`,
+      `/datasets/${RESTRICTED}/stac/items/${versionId}/${RESTRICTED}-${versionId}.json`,
+    ];
+    const unknown = {
+      none: (await get('/datasets/ks_no_such_dataset/stac/collection.json')).text,
+      other: (await get('/datasets/ks_no_such_dataset/stac/collection.json', other.token)).text,
+    };
+    for (const path of stac) {
+      const [none, wrongRole, right] = [
+        await get(path),
+        await get(path, other.token),
+        await get(path, analyst.token),
+      ];
+      expect([none.status, none.text]).toEqual([401, unknown.none]);
+      expect([wrongRole.status, wrongRole.text]).toEqual([403, unknown.other]);
+      expect([right.status, right.json().code]).toEqual([404, 'NOT_FOUND']);
+    }
+  });
+
   it('with the right token: every route answers, privately (Cache-Control: private, no-store)', async () => {
     for (const path of routes()) {
       const answer = await get(path, analyst.token);

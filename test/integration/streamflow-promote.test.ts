@@ -6,8 +6,9 @@ import { kfm, ledgerEvents, stage } from '../support/stage-root.js';
 
 // Issue 15, defect 1, literally: ks_streamflow_daily's registry declares `temporal: {since:
 // 2015-01-01}` without `until`; its promotion was always denied CATALOG_INVALID because DCAT
-// `temporal` joined that date to a date-time. Now it publishes, and the open end (the day of the
-// publication, an event's time) replays byte for byte.
+// `temporal` joined that date to a date-time. Now it publishes, and the open end replays byte for
+// byte: the last day its readings cover (their `date` field, recorded in version.published as
+// time_span), not the day it was published.
 
 const env = useBackfillRoots('streamflow-promote');
 
@@ -22,7 +23,11 @@ describe('kfm promote ks_streamflow_daily', () => {
     expect(promoted.json.status).toBe('succeeded');
     const published = ledgerEvents(root.dir, { type: 'version.published' })[0]!;
     const dcat = JSON.parse(readFileSync(join(root.dir, 'data', 'catalog', 'dcat', `${DS}.json`), 'utf8'));
-    expect(dcat.temporal).toBe(`2015-01-01/${published.recorded_at.slice(0, 10)}`);
+    // The window [2026-01-01, 2026-01-03) holds daily readings of the 1st and the 2nd.
+    expect(published.payload).toMatchObject({
+      time_span: { start: '2026-01-01T00:00:00.000Z', end: '2026-01-02T00:00:00.000Z' },
+    });
+    expect(dcat.temporal).toBe('2015-01-01/2026-01-02');
     const check = await kfm(root.dir, ['replay', '--check']);
     expect([check.status, check.stderr]).toEqual([0, '']);
   }, 120_000);

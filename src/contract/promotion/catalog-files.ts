@@ -5,6 +5,7 @@ import {
   mediaTypeOf,
   type PublishedVersion,
   projectCatalogInput,
+  type TimeSpan,
 } from '../../catalogs/catalog-input.js';
 import { type DcatDataset, renderDcatCatalog, renderDcatDataset } from '../../catalogs/dcat.js';
 import { bboxGeometry, geoExtent, unionBbox } from '../../catalogs/geo-extent.js';
@@ -31,6 +32,8 @@ export interface CandidateVersion {
   published_at: string;
   run_id: string;
   bbox?: Bbox;
+  time_span?: TimeSpan;
+  data_dictionary?: PublishedVersion['data_dictionary'];
   /** The base URL it would be recorded with (promote --base-url, or the dataset's last one). */
   base_url?: string;
 }
@@ -147,6 +150,8 @@ function catalogInput(sources: CatalogSources): CatalogInput | null {
     supersedes: versions.at(-1)?.version_id ?? null,
     artifacts: candidate.artifacts.map((a) => ({ ...a, media_type: mediaTypeOf(a.path) })),
     ...(candidate.bbox === undefined ? {} : { bbox: candidate.bbox }),
+    ...(candidate.time_span === undefined ? {} : { time_span: candidate.time_span }),
+    ...(candidate.data_dictionary === undefined ? {} : { data_dictionary: candidate.data_dictionary }),
   };
   const known = versions.some((v) => v.version_id === next.version_id);
   // A reuse records nothing new: the catalogs keep the base URL the newest version was published with.

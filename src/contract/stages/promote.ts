@@ -7,6 +7,7 @@ import { isType, type LedgerEvent } from '../../projections/ledger-event.js';
 import { renderReceipt } from '../../projections/render-receipt.js';
 import { projectRunOutputs } from '../../projections/run-outputs.js';
 import { projectRunRecord } from '../../projections/run-record.js';
+import { ingestWindowOf } from '../../projections/run-window.js';
 import { projectValidationReport } from '../../projections/validation-report.js';
 import { sha256File } from '../../zones/file-digest.js';
 import { catalogProjectionFiles } from '../projected-files.js';
@@ -15,6 +16,7 @@ import { contentHash, type VersionArtifact, versionIdOf } from '../promotion/con
 import { catalogEntryOf } from '../promotion/entry-catalogs.js';
 import { evaluateGate, type GateReason, type Rehashed } from '../promotion/evaluate-gate.js';
 import { publishVersion } from '../promotion/publish-version.js';
+import { publishedTimeSpan } from '../promotion/time-span.js';
 import type { StageResult, StageScope } from '../stage-scope.js';
 import { readRecords } from '../validation/read-records.js';
 
@@ -80,11 +82,11 @@ export async function promote(scope: StageScope): Promise<StageResult> {
   const versionId = versionIdOf(hash);
   const published = (await scope.datasetEvents('version.published')) as Published[];
   const files = artifacts.map((a, i) => ({ path: a.path, bytes: bytes[i]! }));
-  const geometries =
-    scope.connector.format === 'geojson'
-      ? readRecords('geojson', files, scope.entry?.upstream?.encoding).records.map((r) => r.geometry)
-      : [];
+  const records = readRecords(scope.connector.format, files, scope.entry?.upstream?.encoding).records;
+  const geometries = scope.connector.format === 'geojson' ? records.map((r) => r.geometry) : [];
   const bbox = scope.entry?.spatial ? publishedBbox(files) : undefined;
+  const dictionary = scope.connector.data_dictionary;
+  const timeSpan = publishedTimeSpan(records, scope.connector.time_fields ?? [], ingestWindowOf(events));
   const startedAt = (await scope.runEvents()).find((e) => e.seq === scope.started_seq)?.recorded_at ?? '';
   // Recorded with the version, so catalogs replay with it; once set it holds for later versions.
   const baseUrl = scope.request.flags.baseUrl ?? published.at(-1)?.payload.base_url;
@@ -101,6 +103,8 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       published_at: startedAt,
       run_id: scope.run_id,
       ...(bbox === undefined ? {} : { bbox }),
+      ...(timeSpan === undefined ? {} : { time_span: timeSpan }),
+      ...(dictionary === undefined ? {} : { data_dictionary: { ...dictionary } }),
       ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
     },
   });
@@ -145,6 +149,8 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       supersedes: published.at(-1)?.payload.version_id ?? null,
       registry,
       ...(bbox === undefined ? {} : { bbox }),
+      ...(timeSpan === undefined ? {} : { time_span: timeSpan }),
+      ...(dictionary === undefined ? {} : { data_dictionary: { ...dictionary } }),
       ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
     });
     scope.log.info(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isType } from '../../projections/ledger-event.js';
 import { projectRunOutputs } from '../../projections/run-outputs.js';
+import { ingestWindowOf } from '../../projections/run-window.js';
 import { sha256File } from '../../zones/file-digest.js';
 import type { StageScope } from '../stage-scope.js';
 import { type Check, runChecks } from '../validation/builtin-checks.js';
@@ -58,7 +59,8 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
       spatial: entry.spatial,
     },
     read: readRecords(scope.connector.format, files, entry.upstream?.encoding),
-    window: await windowOfRun(scope),
+    // Time fields must lie in the window the run was ingested for.
+    window: ingestWindowOf(await scope.runEvents()),
     raw,
   });
   const badWork = work.filter((w) => w.found !== w.expected);
@@ -84,12 +86,4 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
     seq,
   });
   return { passed, checks: checks.length, failed };
-}
-
-/** Time fields must lie in the window the run was ingested for. */
-async function windowOfRun(scope: StageScope): Promise<{ since?: string; until?: string }> {
-  const started = (await scope.runEvents()).find(
-    (e) => isType(e, 'run.started') && (e.payload as { stage: string }).stage === 'ingest',
-  );
-  return (started?.payload as { window?: { since?: string; until?: string } } | undefined)?.window ?? {};
 }

@@ -81,19 +81,25 @@ export function classesOf(dataset: VisibleDataset, versions: readonly VisibleVer
 }
 
 /**
- * The DCAT-US record of the versions this caller may see, rendered from the ledger exactly as the
- * catalog file is. For sensitive-location data an extent that is not on the grid is left out: the
- * boundary checks every coordinate it serves, not only those inside artifacts.
+ * The catalog input of the versions this caller may see, from the ledger exactly as the catalog
+ * files are rendered. For sensitive-location data an extent that is not on the grid is left out:
+ * the boundary checks every coordinate it serves, not only those inside artifacts.
  */
-function dcatOf(dataset: VisibleDataset) {
+export function visibleCatalogInput(dataset: VisibleDataset): CatalogInput | null {
   const input = projectCatalogInput(dataset.versions.map((v) => v.event));
   if (input === null) return null;
   const precision = requiredPrecision(classesOf(dataset));
-  if (precision === undefined) return renderDcatDataset(input);
+  if (precision === undefined) return input;
   const versions = input.versions.map((v) => {
     if (v.bbox === undefined || bboxOnGrid(v.bbox, precision)) return v;
     const { bbox: _dropped, ...rest } = v;
     return rest;
   });
-  return renderDcatDataset({ ...input, versions } satisfies CatalogInput);
+  return { ...input, versions };
+}
+
+/** The DCAT-US record of the versions this caller may see. */
+function dcatOf(dataset: VisibleDataset) {
+  const input = visibleCatalogInput(dataset);
+  return input === null ? null : renderDcatDataset(input);
 }

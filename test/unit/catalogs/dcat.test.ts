@@ -68,6 +68,7 @@ describe('renderDcatDataset', () => {
     expect(distributions[1]).toMatchObject({
       '@type': 'dcat:Distribution',
       mediaType: 'application/geo+json',
+      format: 'GeoJSON',
       [`${SPDX}checksum`]: {
         [`${SPDX}algorithm`]: { '@id': `${SPDX}checksumAlgorithm_sha256` },
         [`${SPDX}checksumValue`]: '2'.repeat(64),
@@ -75,6 +76,32 @@ describe('renderDcatDataset', () => {
     });
     expect(distributions[1]!.description).toContain(`sha256:${'2'.repeat(64)}`);
     expect(distributions[1]!.description).toContain('supersedes v1111111111111111');
+  });
+
+  it("names each distribution's format, and its data dictionary when the connector declared one", () => {
+    const dictionary = {
+      url: 'https://kfm.example.org/dictionaries/population.json',
+      media_type: 'application/schema+json',
+    };
+    const [first, second] = [version(1, 'county_population.csv'), version(2, 'county_population.csv')];
+    const dataset = renderDcatDataset({
+      ...INPUTS.population,
+      versions: [first!, { ...second!, data_dictionary: dictionary }],
+    });
+    const distributions = dataset.distribution as Record<string, unknown>[];
+    expect(distributions.map((d) => [d.format, d.describedBy, d.describedByType])).toEqual([
+      ['CSV', undefined, undefined],
+      ['CSV', dictionary.url, 'application/schema+json'],
+    ]);
+    // Undeclared means absent, not null: the rendered JSON is exactly what is written.
+    expect(Object.keys(distributions[0]!)).not.toContain('describedBy');
+    expect(validateDcatDataset(dataset)).toEqual({ valid: true, errors: [] });
+    // A file type kfm has no name for gets no format rather than a guess.
+    const odd = renderDcatDataset({
+      ...INPUTS.population,
+      versions: [{ ...first!, artifacts: [{ ...first!.artifacts[0]!, path: 'data.bin' }] }],
+    });
+    expect(Object.keys((odd.distribution as object[])[0]!)).not.toContain('format');
   });
 
   it('takes issued and modified from the first and last publication events', () => {
@@ -130,6 +157,26 @@ describe('DCAT temporal of a registry temporal', () => {
     // A since after the publication never makes the interval run backwards.
     expect(temporalOf({ since: '2027-06-01' })).toBe('2027-06-01/2027-06-01');
     expect(temporalOf({ since: '2027-06-01T00:00:00Z' })).toBe('2027-06-01T00:00:00Z/2027-06-01T00:00:00Z');
+  });
+
+  it('ends an open interval at the latest instant the published records cover, when known', () => {
+    const spanned = (spans: { start: string; end: string }[], temporal?: { since: string }) =>
+      renderDcatDataset({
+        ...INPUTS.population,
+        entry: { ...INPUTS.population.entry, temporal },
+        versions: spans.map((time_span, i) => ({ ...version(i + 1, 'county_population.csv'), time_span })),
+      }).temporal;
+    const spans = [
+      { start: '2015-01-01T00:00:00.000Z', end: '2020-12-31T00:00:00.000Z' },
+      { start: '2021-01-01T00:00:00.000Z', end: '2024-06-30T00:00:00.000Z' },
+    ];
+    expect(spanned(spans, { since: '2015-01-01' })).toBe('2015-01-01/2024-06-30');
+    expect(spanned(spans, { since: '2015-01-01T00:00:00Z' })).toBe(
+      '2015-01-01T00:00:00Z/2024-06-30T00:00:00.000Z',
+    );
+    // Without a registry temporal, the records' own span (of every version) is the interval.
+    expect(spanned(spans)).toBe('2015-01-01T00:00:00.000Z/2024-06-30T00:00:00.000Z');
+    expect(spanned([])).toBeUndefined();
   });
 
   it('writes both ends as date-times when either is one', () => {

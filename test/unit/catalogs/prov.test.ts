@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { renderProv } from '../../../src/catalogs/prov.js';
 import type { ProvAttributes, ProvDocument } from '../../../src/catalogs/prov-document.js';
 import { validateProv } from '../../../src/catalogs/validate-catalogs.js';
+import { nodeSha256Hex } from '../../../src/ledger/node-hasher.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
+import { projectRunManifest } from '../../../src/projections/run-manifest.js';
 import { H, ledgerEvents, started } from '../../support/ledger-events.js';
 import { ARCHAEOLOGY, archaeologyRun, RUN } from './support.js';
 
@@ -16,7 +18,9 @@ const relations = (doc: ProvDocument, kind: keyof ProvDocument) =>
   Object.values((doc[kind] ?? {}) as Record<string, ProvAttributes>);
 
 describe('renderProv', () => {
-  const doc = renderProv(archaeologyRun(), { operator: 'ops-team' });
+  // One run's events throughout: each call of archaeologyRun() seals new event ids and hashes.
+  const run = archaeologyRun();
+  const doc = renderProv(run, { operator: 'ops-team' });
 
   it('renders schema-valid PROV-JSON with its prefix declared', () => {
     expect(validateProv(doc)).toEqual({ valid: true, errors: [] });
@@ -82,11 +86,10 @@ describe('renderProv', () => {
   });
 
   it('renders the same bytes from the events promote saw and from the whole run replayed later', () => {
-    const atPublication = renderReceipt(renderProv(archaeologyRun('published'), { operator: 'ops-team' }));
+    const seen = run.slice(0, run.findIndex((e) => e.type === 'version.published') + 1);
+    const atPublication = renderReceipt(renderProv(seen, { operator: 'ops-team' }));
     expect(renderReceipt(doc)).toBe(atPublication);
-    expect(renderReceipt(renderProv([...archaeologyRun()].reverse(), { operator: 'ops-team' }))).toBe(
-      atPublication,
-    );
+    expect(renderReceipt(renderProv([...run].reverse(), { operator: 'ops-team' }))).toBe(atPublication);
   });
 
   it('has no generalization activity when the run applied no transform', () => {
@@ -193,9 +196,14 @@ describe('renderProv', () => {
     ]);
   });
 
-  it('has promote use the validation report, labelled with its outcome', () => {
+  it('has promote use the validation report, labelled with its outcome and with the sha256 of its receipt', () => {
     const report = `kfm:validation/${DS}/${RUN}/9`;
-    expect(doc.entity?.[report]).toMatchObject({ 'prov:label': `validation report of run ${RUN} (passed)` });
+    // The same bytes run_manifest.json names as the report the promotion read.
+    const manifest = projectRunManifest(run, run, nodeSha256Hex);
+    expect(doc.entity?.[report]).toMatchObject({
+      'prov:label': `validation report of run ${RUN} (passed)`,
+      'kfm:sha256': manifest!.validation!.report_sha256,
+    });
     expect(relations(doc, 'used')).toContainEqual({
       'prov:activity': `kfm:run/${RUN}/promote/11`,
       'prov:entity': report,
@@ -237,6 +245,23 @@ describe('renderProv', () => {
     // The first version revises nothing.
     const first = renderProv(archaeologyRun());
     expect(relations(first, 'wasDerivedFrom').filter((r) => r['prov:type'] !== undefined)).toEqual([]);
+  });
+
+  it('ends promote at the publication it records, as rendered before its run.completed exists', () => {
+    const events = archaeologyRun('published');
+    const published = events.find((e) => e.type === 'version.published')!;
+    const atPublication = renderProv(events);
+    expect(atPublication.activity?.[`kfm:run/${RUN}/promote/11`]).toMatchObject({
+      'prov:startTime': events[10]!.recorded_at,
+      'prov:endTime': published.recorded_at,
+    });
+    // A document read through the run.completed takes that event's time instead.
+    const all = archaeologyRun();
+    const through = renderProv(all, { through_seq: all.at(-1)!.seq });
+    expect(through.activity?.[`kfm:run/${RUN}/promote/11`]).toMatchObject({
+      'prov:endTime': all.at(-1)!.recorded_at,
+      'kfm:status': 'succeeded',
+    });
   });
 
   it('stops at through_seq when asked', () => {

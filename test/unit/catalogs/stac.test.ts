@@ -42,17 +42,20 @@ describe('renderStacCollection and renderStacItem', () => {
     });
   });
 
-  it('links relatively inside the catalog, with no self link, and to the predecessor version', () => {
+  it('links relatively inside the catalog, to itself where the API serves it, and to the predecessor version', () => {
     const { collection, items } = render(INPUTS.stations);
     const rels = (doc: Record<string, unknown>) =>
       (doc.links as { rel: string; href: string }[]).map((l) => `${l.rel} ${l.href}`);
+    const api = 'http://127.0.0.1:8080/datasets/ks_mesonet_stations/stac';
     expect(rels(collection)).toEqual([
+      `self ${api}/collection.json`,
       'root ./collection.json',
       `item ./${stacItemPath('ks_mesonet_stations', 'v1111111111111111')}`,
       `item ./${stacItemPath('ks_mesonet_stations', 'v2222222222222222')}`,
       'license https://spdx.org/licenses/CC-BY-4.0.html',
     ]);
     expect(rels(items[1]!)).toEqual([
+      `self ${api}/items/v2222222222222222/ks_mesonet_stations-v2222222222222222.json`,
       'root ../../collection.json',
       'parent ../../collection.json',
       'collection ../../collection.json',
@@ -60,6 +63,17 @@ describe('renderStacCollection and renderStacItem', () => {
       'license https://spdx.org/licenses/CC-BY-4.0.html',
     ]);
     expect(items[1]!.collection).toBe('ks_mesonet_stations');
+    // Each relative link, resolved against the document's own (self) URL, is the API URL of its target.
+    const self = (doc: Record<string, unknown>) => (doc.links as { rel: string; href: string }[])[0]!.href;
+    const item = (items[1]!.links as { rel: string; href: string }[]).find(
+      (l) => l.rel === 'predecessor-version',
+    )!;
+    expect(new URL(item.href, self(items[1]!)).href).toBe(self(items[0]!));
+    const up = (items[1]!.links as { rel: string; href: string }[]).find((l) => l.rel === 'collection')!;
+    expect(new URL(up.href, self(items[1]!)).href).toBe(self(collection));
+    // Under the base URL the dataset was published with.
+    const permits = render(INPUTS.permits).collection;
+    expect(self(permits)).toBe('https://kfm.example.org/api/datasets/ks_well_permits/stac/collection.json');
   });
 
   it('links a superseded item to its successor and to the latest version (RFC 5829)', () => {
@@ -84,6 +98,41 @@ describe('renderStacCollection and renderStacItem', () => {
     expect(render(INPUTS.stations).items[0]!.properties).toMatchObject({
       datetime: '2026-11-01T12:00:00.000Z',
     });
+  });
+
+  it("dates an item by the instants its records cover, before the registry's range or the publication", () => {
+    const span = { start: '1987-05-01T00:00:00.000Z', end: '2003-09-30T00:00:00.000Z' };
+    const first = INPUTS.sites.versions[0]!;
+    const spanned: CatalogInput = { ...INPUTS.sites, versions: [{ ...first, time_span: span }] };
+    const { collection, items } = render(spanned);
+    expect(items[0]!.properties).toMatchObject({
+      datetime: null,
+      start_datetime: span.start,
+      end_datetime: span.end,
+      created: first.published_at,
+    });
+    expect(validateStacItem(items[0]!)).toEqual({ valid: true, errors: [] });
+    // The registry's temporal still bounds the collection.
+    expect(collection.extent).toMatchObject({ temporal: { interval: [['1950-01-01T06:00:00.000Z', null]] } });
+    // Records all at one instant: a single datetime, no range.
+    const instant = { start: span.start, end: span.start };
+    const single = render({ ...INPUTS.sites, versions: [{ ...first, time_span: instant }] }).items[0]!;
+    expect(single.properties).toMatchObject({ datetime: span.start });
+    expect(Object.keys(single.properties as object)).not.toContain('start_datetime');
+  });
+
+  it('starts the collection at the earliest record of any version when the registry has no temporal', () => {
+    const [v1, v2] = INPUTS.stations.versions;
+    const input: CatalogInput = {
+      ...INPUTS.stations,
+      versions: [
+        { ...v1!, time_span: { start: '2001-01-01T00:00:00.000Z', end: '2001-12-31T00:00:00.000Z' } },
+        { ...v2!, time_span: { start: '1999-03-01T00:00:00.000Z', end: '2002-12-31T00:00:00.000Z' } },
+      ],
+    };
+    const { collection } = render(input);
+    expect(collection.extent).toMatchObject({ temporal: { interval: [['1999-03-01T00:00:00.000Z', null]] } });
+    expect(validateStacCollection(collection)).toEqual({ valid: true, errors: [] });
   });
 
   it('fails closed when the registry gives no description', () => {
