@@ -74,6 +74,18 @@ export class LedgerView {
     return this.#current;
   }
 
+  /**
+   * The ledger as it stood once its event `seq` was appended (a point in time, as the CLI's
+   * `--as-of <seq>`); undefined when the ledger has no such event. The prefix never changes, so
+   * its head is the hash recorded for that event.
+   */
+  snapshotAt(seq: number): LedgerSnapshot | undefined {
+    const current = this.snapshot();
+    if (seq === current.head.seq) return current;
+    const [row] = this.#ledger.readEvents({ from_seq: seq, to_seq: seq, limit: 1 });
+    return row === undefined ? undefined : new LedgerSnapshot(this.#ledger, { seq, hash: row.hash });
+  }
+
   head(): ChainHead {
     return this.#ledger.head();
   }

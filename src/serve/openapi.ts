@@ -20,6 +20,15 @@ const param = (name: string, description: string, pattern?: string) => ({
 });
 const DATASET = param('dataset_id', 'registry id of the dataset', '^[a-z][a-z0-9_]{0,63}$');
 const VERSION = param('version_id', 'content-addressed version id', '^v[0-9a-f]{16}$');
+/** Any ledger read, at a past point (router.ts snapshotOf); 400 BAD_REQUEST when it is no seq of the ledger. */
+const AS_OF = {
+  name: 'as_of',
+  in: 'query',
+  required: false,
+  description:
+    'read the ledger as it stood after this seq, as `kfm lineage --as-of <seq>` (default: its head)',
+  schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
+};
 
 /** What any request may be refused with before it reaches a route (request-target.ts, router.ts). */
 const ANY_REQUEST = {
@@ -87,18 +96,19 @@ export const OPENAPI = {
       'listDatasets',
       'datasets the caller may see, with sensitivity and latest version',
       json('DatasetList', 'the datasets'),
+      [AS_OF],
     ),
     '/datasets/{dataset_id}': get(
       'getDataset',
       'registry facts, versions and DCAT record',
       json('Dataset', 'the dataset'),
-      [DATASET],
+      [DATASET, AS_OF],
     ),
     '/datasets/{dataset_id}/versions/{version_id}': get(
       'getDatasetVersion',
       'the DatasetVersion projection',
       json('DatasetVersion', 'the version'),
-      [DATASET, VERSION],
+      [DATASET, VERSION, AS_OF],
     ),
     '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}': get(
       'getArtifact',
@@ -108,7 +118,7 @@ export const OPENAPI = {
         headers: CONTENT_HEADERS,
         content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
       },
-      [DATASET, VERSION, param('name', 'an artifact file name the version recorded')],
+      [DATASET, VERSION, param('name', 'an artifact file name the version recorded'), AS_OF],
       {
         '304': { description: 'If-None-Match matched the ETag', headers: DIGEST_HEADERS },
         '500': error('ARTIFACT_INTEGRITY: the file on disk is not the recorded one (never served)'),
@@ -118,7 +128,7 @@ export const OPENAPI = {
       'getProvenance',
       'the provenance bundle with its ledger anchor',
       json('ProvenanceBundle', 'the bundle'),
-      [DATASET, VERSION],
+      [DATASET, VERSION, AS_OF],
     ),
     '/lineage/{target}': get(
       'getLineage',
@@ -130,6 +140,7 @@ export const OPENAPI = {
           '<dataset_id> or <dataset_id>@<version_id>',
           '^[a-z][a-z0-9_]{0,63}(@v[0-9a-f]{16})?$',
         ),
+        AS_OF,
       ],
     ),
     '/healthz': {

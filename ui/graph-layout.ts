@@ -1,0 +1,97 @@
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
+import type { LineageGraph, NodeKind } from '../src/projections/lineage-graph.js';
+
+/**
+ * Places the nodes of a lineage graph (src/projections/lineage-graph.ts, as /lineage/{id} returns
+ * it) left to right with dagre's layered layout, so sources stand left and catalogs right. Pure:
+ * the same graph gives the same positions; drawing is graph-svg.ts's job.
+ */
+
+export interface PlacedNode {
+  id: string;
+  kind: NodeKind;
+  /** The label's lines, each cut to MAX_CHARS; `title` has the whole label. */
+  lines: string[];
+  title: string;
+  /** Centre, and size. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface PlacedEdge {
+  from: string;
+  to: string;
+  label: string;
+  points: { x: number; y: number }[];
+  /** Where dagre put the label (space is kept for it, so labels do not overlap nodes). */
+  labelAt: { x: number; y: number };
+}
+
+export interface GraphLayout {
+  width: number;
+  height: number;
+  nodes: PlacedNode[];
+  edges: PlacedEdge[];
+}
+
+/** The page's monospace text at 11px is about this wide per character. */
+export const CHAR_WIDTH = 6.7;
+export const LINE_HEIGHT = 14;
+const MAX_CHARS = 40;
+const PADDING = 8;
+
+function cut(line: string): string {
+  return line.length <= MAX_CHARS ? line : `…${line.slice(line.length - MAX_CHARS + 1)}`;
+}
+
+export function layoutGraph(graph: LineageGraph): GraphLayout {
+  const g = new dagre.graphlib.Graph<GraphLabel, NodeLabel, EdgeLabel>({ multigraph: true });
+  g.setGraph({ rankdir: 'LR', nodesep: 14, ranksep: 56, edgesep: 8, marginx: 8, marginy: 8 });
+  const lines = new Map(graph.nodes.map((n) => [n.id, n.label.split('\n').map(cut)]));
+  for (const node of graph.nodes) {
+    const text = lines.get(node.id)!;
+    g.setNode(node.id, {
+      width: Math.max(...text.map((l) => l.length)) * CHAR_WIDTH + 2 * PADDING,
+      height: text.length * LINE_HEIGHT + PADDING,
+    });
+  }
+  graph.edges.forEach((edge, i) => {
+    g.setEdge(
+      edge.from,
+      edge.to,
+      { width: edge.label.length * CHAR_WIDTH, height: LINE_HEIGHT, labelpos: 'c' },
+      String(i),
+    );
+  });
+  dagre.layout(g);
+  const size = g.graph();
+  return {
+    width: Math.ceil(size.width ?? 0),
+    height: Math.ceil(size.height ?? 0),
+    nodes: graph.nodes.map((node) => {
+      const placed = g.node(node.id);
+      return {
+        id: node.id,
+        kind: node.kind,
+        lines: lines.get(node.id)!,
+        title: node.label,
+        x: placed.x ?? 0,
+        y: placed.y ?? 0,
+        width: placed.width,
+        height: placed.height,
+      };
+    }),
+    edges: graph.edges.map((edge, i) => {
+      const placed = g.edge({ v: edge.from, w: edge.to, name: String(i) });
+      return {
+        from: edge.from,
+        to: edge.to,
+        label: edge.label,
+        points: (placed.points ?? []).map((p) => ({ x: p.x, y: p.y })),
+        labelAt: { x: placed.x ?? 0, y: placed.y ?? 0 },
+      };
+    }),
+  };
+}
