@@ -14,5 +14,7 @@ export default defineConfig({
     target: 'es2022',
     modulePreload: false,
     sourcemap: false,
+    // Files, not data: URLs, so the page's policy needs no `data:` source (handlers/ui.ts).
+    assetsInlineLimit: 0,
   },
 });
