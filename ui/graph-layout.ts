@@ -1,4 +1,4 @@
-import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel } from '@dagrejs/dagre';
+import dagre, { type EdgeLabel, type GraphLabel, type NodeLabel, type Point } from '@dagrejs/dagre';
 import type { LineageGraph, NodeKind } from '../src/projections/lineage-graph.js';
 
 /**
@@ -108,7 +108,7 @@ export function layoutGraph(graph: LineageGraph): GraphLayout {
         from: edge.from,
         to: edge.to,
         label: edge.label,
-        points: (placed.points ?? []).map((p) => ({ x: p.x, y: p.y })),
+        points: (placed.points ?? []).map((p: Point) => ({ x: p.x, y: p.y })),
         labelAt: { x: placed.x ?? 0, y: placed.y ?? 0 },
       };
     }),
