@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { createToken } from '../../src/serve/tokens.js';
 import {
@@ -12,7 +12,7 @@ import {
   useServeDirs,
   writeRegistry,
 } from '../support/serve-http.js';
-import { logEvents } from '../support/stage-root.js';
+import { logEvents, stage } from '../support/stage-root.js';
 
 // Issue 14's lineage page, end to end: the built `kfm serve` on a `kfm demo` root, the page at
 // /ui/ in headless Chromium (Debian's package, driven by playwright-core), clicked as a person
@@ -36,6 +36,10 @@ let root: string;
 let serve: ServeProcess;
 let browser: Browser;
 let page: Page;
+let launchError: Error | undefined;
+/** Every URL the page requested, and every uncaught error in it, over all the tests. */
+const requested: string[] = [];
+const pageErrors: string[] = [];
 let published: Map<string, LedgerEvent & { payload: PublishedPayload }>;
 
 interface PublishedPayload {
@@ -53,6 +57,22 @@ interface PublishedPayload {
 const MESONET_NODES = { source: 1, raw: 1, run: 1, validation: 1, version: 1, catalog: 5 };
 /** Just before its version.published: the run has validated and started promoting, nothing more. */
 const MESONET_NODES_BEFORE_PUBLISH = { source: 1, raw: 1, run: 1, validation: 1 };
+/**
+ * ks_archaeological_sites: the demo's run (capture, generalization, validation, version, five
+ * catalogs) and the run this test adds, which captures the same bytes again (so the raw node is
+ * the first capture's file) and is denied promotion.
+ */
+const SITES_NODES = {
+  source: 1,
+  raw: 1,
+  run: 2,
+  transform: 1,
+  validation: 1,
+  denial: 1,
+  version: 1,
+  catalog: 5,
+};
+let denied: { run_id: string; reasons: { code: string; message: string }[] };
 
 beforeAll(async () => {
   root = await demoRoot(dir);
@@ -70,18 +90,31 @@ beforeAll(async () => {
     .replace('policy_labels: [open-data]', 'policy_labels: [census]');
   expect(restricted).not.toBe(yaml);
   writeRegistry(root, RESTRICTED, restricted);
+  // A run of the sensitive dataset promoted without validation or generalization: denied (exit 3).
+  const ingest = await stage(root, ['ingest', 'ks_archaeological_sites']);
+  const promote = await stage(
+    root,
+    ['promote', 'ks_archaeological_sites', '--run_id', ingest.json.run_id],
+    3,
+  );
+  denied = promote.json as unknown as typeof denied;
+  expect(denied.reasons.map((r) => r.code)).toEqual(['VALIDATION_MISSING', 'REDACTION_REQUIRED']);
   const tokens = join(dir(), 'tokens.json');
   writeFileSync(tokens, JSON.stringify([analyst.record]));
   serve = await spawnServe(root, ['--tokens', tokens]);
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
   } catch (error) {
-    throw new Error(
+    // Each browser test fails with this (beforeEach below), so no report can read it as a skip.
+    launchError = new Error(
       `Chromium (${CHROMIUM}) could not start; install it: apt-get install -y chromium\n${error}`,
     );
+    return;
   }
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);
+  page.on('request', (request) => requested.push(request.url()));
+  page.on('pageerror', (error) => pageErrors.push(error.message));
 });
 
 afterAll(async () => {
@@ -130,6 +163,10 @@ describe('/ui/ over HTTP', () => {
 });
 
 describe('the lineage page in Chromium', () => {
+  beforeEach(() => {
+    if (launchError !== undefined) throw launchError;
+  });
+
   it('lists what an anonymous caller may see: the restricted dataset is absent', async () => {
     await page.goto(`${serve.url}/ui/`);
     expect(await datasetLinks()).toEqual(['ks_archaeological_sites', 'ks_mesonet_stations']);
@@ -148,9 +185,25 @@ describe('the lineage page in Chromium', () => {
     expect(await page.locator('#lineage-graph g.edge').count()).toBe(9);
   });
 
+  it('shows a denied promotion with its reason codes, in the runs and in the graph', async () => {
+    const sites = published.get('ks_archaeological_sites')!;
+    await page.locator('[data-dataset="ks_archaeological_sites"]').click();
+    await page.locator('#runs', { hasText: denied.run_id }).waitFor();
+    const reasons = denied.reasons.map((r) => `${r.code} (${r.message})`).join('; ');
+    expect(await page.locator('#runs tbody tr').allTextContents()).toEqual([
+      `${sites.run_id}ingest succeededtransform succeededvalidate succeededpromote succeededpublished ${sites.payload.version_id}`,
+      `${denied.run_id}ingest succeededpromote denieddenied: ${reasons}`,
+    ]);
+    expect(await nodeKinds()).toEqual(SITES_NODES);
+    expect(await page.locator('#lineage-graph g.node.denial title').textContent()).toBe(
+      'denied\nVALIDATION_MISSING, REDACTION_REQUIRED',
+    );
+  });
+
   it('follows the version to its provenance: content hash, checksums, ledger anchor, artifact links', async () => {
     const version = published.get('ks_mesonet_stations')!;
     const { version_id, content_hash, artifacts } = version.payload;
+    await page.locator('[data-dataset="ks_mesonet_stations"]').click();
     await page.locator(`[data-version="${version_id}"]`).click();
     await page.locator('#provenance').waitFor();
     expect(await page.locator('#content-hash').textContent()).toBe(content_hash);
@@ -195,6 +248,11 @@ describe('the lineage page in Chromium', () => {
     await page.locator('#view .error').waitFor();
     expect(await datasetLinks()).toEqual(['ks_archaeological_sites', 'ks_mesonet_stations']);
     expect(await page.locator('#view .error').textContent()).toMatch(/^401 AUTH_REQUIRED: /);
+
+    // Offline by construction: everything came from this server, and nothing failed in the page.
+    expect(requested.filter((url) => !url.startsWith(`${serve.url}/`))).toEqual([]);
+    expect(requested.length).toBeGreaterThan(0);
+    expect(pageErrors).toEqual([]);
 
     const shots = join(dir(), 'screenshots');
     mkdirSync(shots);
