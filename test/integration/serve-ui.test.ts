@@ -154,11 +154,14 @@ describe('/ui/ over HTTP', () => {
     expect(answer.text).not.toMatch(/https?:\/\//);
   });
 
-  it('redirects /ui to /ui/ and knows no other file', async () => {
+  it('redirects /ui to /ui/ and serves no other file', async () => {
     const bare = await http(serve.url, '/ui');
     expect([bare.status, bare.headers.location]).toEqual([308, '/ui/']);
-    const unknown = await http(serve.url, '/ui/assets/../../ledger/kfm.sqlite');
+    const unknown = await http(serve.url, '/ui/assets/app.js');
     expect([unknown.status, unknown.json().code]).toEqual([404, 'NOT_FOUND']);
+    // Anything but the page's own files goes through the API's checks, traversal refused first.
+    const traversal = await http(serve.url, '/ui/assets/../../ledger/kfm.sqlite');
+    expect([traversal.status, traversal.json().code]).toEqual([400, 'PATH_REFUSED']);
   });
 });
 

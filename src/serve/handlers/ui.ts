@@ -54,7 +54,9 @@ let loaded: Map<string, Asset> | undefined;
 /**
  * GET|HEAD /ui/ and its files: the lineage page (issue 14), static and public. It holds no data:
  * the page calls the API with the token its user types in, so it shows what the API lets that
- * token see. undefined for any other path (the API routes). Read from dist/ui once, on first use.
+ * token see. undefined for any other path, which then goes through the API's checks and routes
+ * like any request (a traversal attempt under /ui/ is PATH_REFUSED, an unknown file NOT_FOUND).
+ * Read from dist/ui once, on first use.
  */
 export function uiReply(rawTarget: string | undefined): Reply | undefined {
   const path = rawTarget?.split('?')[0];
@@ -63,13 +65,13 @@ export function uiReply(rawTarget: string | undefined): Reply | undefined {
   try {
     loaded ??= loadUiAssets(UI_DIR);
   } catch {
+    if (path !== UI_PATH) return undefined;
     throw new ApiError('NOT_FOUND', 'the lineage page is not built: run `npm run build`', {
       reason: `no ${UI_DIR}`,
     });
   }
   const asset = loaded.get(path);
-  if (asset === undefined)
-    throw new ApiError('NOT_FOUND', 'no such file of the lineage page', { reason: 'ui file unknown' });
+  if (asset === undefined) return undefined;
   return {
     kind: 'bytes',
     body: asset.body,
