@@ -152,7 +152,7 @@ function perRecord(
 }
 
 /** One field of the record schema a connector declares: its name and JSON Schema type (or format). */
-export interface DeclaredField {
+interface DeclaredField {
   name: string;
   type: string;
 }
@@ -160,12 +160,22 @@ export interface DeclaredField {
 /**
  * The fields of the declared record schema, in declaration order, from its JSON Schema (zod's own
  * conversion): a name and a type, never a value. Empty when the schema is not an object of named
- * fields. OpenLineage's `schema` dataset facet is built from these (projections/openlineage-datasets.ts).
+ * fields, or a schema zod 4 cannot read. OpenLineage's `schema` dataset facet is built from these
+ * (projections/openlineage-datasets.ts).
  */
-export function declaredFields(schema: ValidationInput['connector']['record']): DeclaredField[] {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string | string[]; format?: string }>;
-  };
+function declaredFields(schema: ValidationInput['connector']['record']): DeclaredField[] {
+  let json: { properties?: Record<string, { type?: string | string[]; format?: string }> };
+  try {
+    json = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io: 'output',
+      unrepresentable: 'any',
+    }) as typeof json;
+  } catch {
+    // A module's own zod of another major version (load-connector.ts accepts any with safeParse):
+    // its records are still checked; it just declares no fields we can read.
+    return [];
+  }
   return Object.entries(json.properties ?? {}).map(([name, field]) => ({
     name,
     type: field.format ?? [field.type ?? 'any'].flat().join('|'),
