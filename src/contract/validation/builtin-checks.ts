@@ -186,6 +186,7 @@ function declaredFields(schema: ValidationInput['connector']['record']): Declare
 function withDeclaredFields(check: Check, schema: ValidationInput['connector']['record']): Check {
   const fields = declaredFields(schema);
   if (fields.length === 0) return check;
+  // Spread into object literals: an interface has no index signature to match JsonObject's.
   return { ...check, details: { ...check.details, declared_fields: fields.map((f) => ({ ...f })) } };
 }
 
