@@ -26,7 +26,8 @@ const fn = z.custom<(...args: never[]) => unknown>((value) => typeof value === '
 const DefinitionShape = z.looseObject({
   dataset_id: z.string(),
   format: z.enum(['csv', 'geojson'], { error: 'must be "csv" or "geojson"' }),
-  // Only safeParse is used (validation's schema check), so a module's own zod serves as well as ours.
+  // safeParse is what validation's schema check needs, so a module's own zod serves as well as ours
+  // (its declared fields are read when it is a zod 4 schema: builtin-checks.ts declaredFields).
   record: z.custom<z.ZodType>(
     (value) =>
       value !== null &&

@@ -72,12 +72,34 @@ function addDataset(list: OpenLineageDataset[], dataset: OpenLineageDataset): vo
   else list[at] = dataset;
 }
 
-/** What a finished stage read and wrote, from the events it recorded. */
+/**
+ * The `schema` facet of what a validation checked: the record schema the connector declared, as its
+ * schema check recorded it (contract/validation/builtin-checks.ts). None when the connector declared
+ * none (a stage runner of its own) or the validation predates the record.
+ */
+export function declaredSchema(events: readonly LedgerEvent[]): Facet | undefined {
+  const validation = events.findLast((e) => isType(e, 'validation.reported'));
+  if (validation === undefined || !isType(validation, 'validation.reported')) return undefined;
+  const declared = validation.payload.checks.find((c) => c.name === 'schema')?.details?.declared_fields;
+  if (!Array.isArray(declared)) return undefined;
+  const fields = declared.flatMap((f: { name?: unknown; type?: unknown } | null) =>
+    typeof f?.name === 'string'
+      ? [{ name: f.name, ...(typeof f.type === 'string' ? { type: f.type } : {}) }]
+      : [],
+  );
+  return fields.length === 0 ? undefined : facet(DATASET_FACETS.schema, { fields });
+}
+
+/**
+ * What a finished stage read and wrote, from the events it recorded; `schema` (declaredSchema of
+ * the run so far) goes on the version it published.
+ */
 export function stageDatasets(
   stage: string,
   earlier: OpenLineageDataset[],
   during: readonly LedgerEvent[],
   namespace: string,
+  schema?: Facet,
 ): StageFiles {
   const inputs = [...earlier];
   const outputs: OpenLineageDataset[] = [];
@@ -88,7 +110,7 @@ export function stageDatasets(
     if (file !== null) addDataset(outputs, file);
     if (isType(event, 'validation.reported')) assertOn(inputs, event, namespace);
     if (isType(event, 'version.published') || isType(event, 'version.reused'))
-      addDataset(outputs, versionDataset(event, namespace));
+      addDataset(outputs, versionDataset(event, namespace, schema));
     if (isType(event, 'catalog.emitted'))
       addDataset(outputs, {
         namespace: namespace,
@@ -137,18 +159,21 @@ function assertOn(
   const assertions = facet(DATASET_FACETS.dataQualityAssertions, {
     assertions: event.payload.checks.map((c) => ({ assertion: c.name, success: c.passed })),
   });
+  const schema = declaredSchema([event]);
   const validated = new Set(event.payload.outputs?.map((o) => o.sha256));
   for (const input of inputs) {
     if (input.namespace !== namespace) continue;
     const sha = input.facets?.version?.datasetVersion;
-    if (event.payload.outputs === undefined || validated.has(String(sha)))
-      input.inputFacets = { dataQualityAssertions: assertions };
+    if (event.payload.outputs !== undefined && !validated.has(String(sha))) continue;
+    input.inputFacets = { dataQualityAssertions: assertions };
+    if (schema !== undefined) input.facets = { ...input.facets, schema };
   }
 }
 
 function versionDataset(
   event: LedgerEventOf<'version.published'> | LedgerEventOf<'version.reused'>,
   namespace: string,
+  schema: Facet | undefined,
 ): OpenLineageDataset {
   const facets: Record<string, Facet> = {
     version: facet(DATASET_FACETS.version, { datasetVersion: event.payload.version_id }),
@@ -163,6 +188,7 @@ function versionDataset(
     facets.lifecycleStateChange = facet(DATASET_FACETS.lifecycleStateChange, {
       lifecycleStateChange: event.payload.supersedes === null ? 'CREATE' : 'OVERWRITE',
     });
+    if (schema !== undefined) facets.schema = schema;
   }
   return { namespace: namespace, name: event.dataset_id, facets };
 }

@@ -1,5 +1,10 @@
 import { isType, type LedgerEvent, type LedgerEventOf } from './ledger-event.js';
-import { type OpenLineageDataset, stageDatasets, stageFiles } from './openlineage-datasets.js';
+import {
+  declaredSchema,
+  type OpenLineageDataset,
+  stageDatasets,
+  stageFiles,
+} from './openlineage-datasets.js';
 import {
   type Facet,
   facet,
@@ -94,7 +99,7 @@ export function projectRunEvent(
     },
     ...(completed === null
       ? { inputs: files.inputs, outputs: [] }
-      : stageDatasets(stage, files.inputs, during, options.namespace)),
+      : stageDatasets(stage, files.inputs, during, options.namespace, declaredSchema(events))),
   };
 }
 

@@ -77,4 +77,17 @@ export class LedgerView {
       this.#current = new LedgerSnapshot(this.#ledger, head);
     return this.#current;
   }
+
+  /**
+   * The ledger as it stood once its event `seq` was appended (a point in time, as the CLI's
+   * `--as-of <seq>`); undefined when the ledger has no such event. The prefix never changes, so
+   * its head is the hash recorded for that event.
+   */
+  async snapshotAt(seq: number): Promise<LedgerSnapshot | undefined> {
+    const current = await this.snapshot();
+    if (seq === current.head.seq) return current;
+    if (seq > current.head.seq) return undefined;
+    const [row] = await readEvents(this.#ledger, { from_seq: seq, to_seq: seq, limit: 1 });
+    return row === undefined ? undefined : new LedgerSnapshot(this.#ledger, { seq, hash: row.hash });
+  }
 }

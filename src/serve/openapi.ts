@@ -22,6 +22,15 @@ const param = (name: string, description: string, pattern?: string) => ({
 });
 const DATASET = param('dataset_id', 'registry id of the dataset', DATASET_ID_PATTERN.source);
 const VERSION = param('version_id', 'content-addressed version id', VERSION_ID_PATTERN.source);
+/** Any ledger read, at a past point (router.ts snapshotOf); 400 BAD_REQUEST when it is no seq of the ledger. */
+const AS_OF = {
+  name: 'as_of',
+  in: 'query',
+  required: false,
+  description:
+    'read the ledger as it stood after this seq, as `kfm lineage --as-of <seq>` (default: its head)',
+  schema: { type: 'string', pattern: '^[1-9][0-9]{0,15}$' },
+};
 
 /** What any request may be refused with before it reaches a route (request-target.ts, router.ts). */
 const ANY_REQUEST = {
@@ -89,18 +98,19 @@ export const OPENAPI = {
       'listDatasets',
       'datasets the caller may see, with sensitivity and latest version',
       json('DatasetList', 'the datasets'),
+      [AS_OF],
     ),
     '/datasets/{dataset_id}': get(
       'getDataset',
       'registry facts, versions and DCAT record',
       json('Dataset', 'the dataset'),
-      [DATASET],
+      [DATASET, AS_OF],
     ),
     '/datasets/{dataset_id}/versions/{version_id}': get(
       'getDatasetVersion',
       'the DatasetVersion projection',
       json('DatasetVersion', 'the version'),
-      [DATASET, VERSION],
+      [DATASET, VERSION, AS_OF],
     ),
     '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}': get(
       'getArtifact',
@@ -110,7 +120,7 @@ export const OPENAPI = {
         headers: CONTENT_HEADERS,
         content: { '*/*': { schema: { type: 'string', contentMediaType: 'application/octet-stream' } } },
       },
-      [DATASET, VERSION, param('name', 'an artifact file name the version recorded')],
+      [DATASET, VERSION, param('name', 'an artifact file name the version recorded'), AS_OF],
       {
         '304': { description: 'If-None-Match matched the ETag', headers: DIGEST_HEADERS },
         '500': error('ARTIFACT_INTEGRITY: the file on disk is not the recorded one (never served)'),
@@ -120,7 +130,7 @@ export const OPENAPI = {
       'getProvenance',
       'the provenance bundle with its ledger anchor',
       json('ProvenanceBundle', 'the bundle'),
-      [DATASET, VERSION],
+      [DATASET, VERSION, AS_OF],
     ),
     '/datasets/{dataset_id}/stac/collection.json': get(
       'getStacCollection',
@@ -138,7 +148,7 @@ export const OPENAPI = {
       'getLineage',
       'the lineage graph, as `kfm lineage <target> --format json`',
       json('Lineage', 'the lineage'),
-      [param('target', '<dataset_id> or <dataset_id>@<version_id>', LINEAGE_TARGET.source)],
+      [param('target', '<dataset_id> or <dataset_id>@<version_id>', LINEAGE_TARGET.source), AS_OF],
     ),
     '/healthz': {
       get: {

@@ -7,7 +7,9 @@ import { health } from './handlers/health.js';
 import { showLineage } from './handlers/lineage.js';
 import { showProvenance } from './handlers/provenance.js';
 import { showStacCollection, showStacItem } from './handlers/stac.js';
+import { uiReply } from './handlers/ui.js';
 import { showVersion } from './handlers/versions.js';
+import type { LedgerSnapshot, LedgerView } from './ledger-view.js';
 import { serveOpenApi } from './openapi.js';
 import type { Reply } from './reply.js';
 import { parseRequestTarget } from './request-target.js';
@@ -62,8 +64,9 @@ export function matchRoute(
 
 /**
  * One request through the boundary, in the order that leaks least: method and body first (the API
- * is read-only), then the raw target (traversal is refused before any lookup), then the token (a
- * bad token is refused whatever it asks for), then the route, read at one ledger head.
+ * is read-only), then the page's fixed paths (handlers/ui.ts), then the raw target (traversal is
+ * refused before any lookup), then the token (a bad token is refused whatever it asks for), then
+ * the route, read at one ledger head (now, or `?as_of=<seq>`).
  */
 export async function routeRequest(
   app: ServeApp,
@@ -82,6 +85,9 @@ export async function routeRequest(
   if ((length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined) {
     throw new ApiError('BODY_NOT_ALLOWED', 'requests carry no body', { headers: { Connection: 'close' } });
   }
+  // The page is static and public; it reaches data only through the routes below, with its token.
+  const page = uiReply(req.url);
+  if (page !== undefined) return page;
   const target = parseRequestTarget(req.url);
   trace.path = target.path;
   const caller = authenticate(req.headers.authorization, tokens);
@@ -101,6 +107,27 @@ export async function routeRequest(
     query: target.query,
     headers: req.headers,
     caller,
-    snapshot: await app.ledger.snapshot(),
+    snapshot: await snapshotOf(app.ledger, target.query.get('as_of')),
   });
+}
+
+/**
+ * The head a request reads at: now, or with `?as_of=<seq>` the ledger as it stood after that event
+ * (as the CLI's `--as-of <seq>`). The policy is today's either way: a registry that tightened a
+ * class since hides the past too.
+ */
+export async function snapshotOf(ledger: LedgerView, asOf: string | null): Promise<LedgerSnapshot> {
+  if (asOf === null) return ledger.snapshot();
+  const seq = /^[1-9][0-9]{0,15}$/.test(asOf) ? Number(asOf) : Number.NaN;
+  const snapshot = Number.isSafeInteger(seq) ? await ledger.snapshotAt(seq) : undefined;
+  if (snapshot === undefined)
+    throw new ApiError(
+      'BAD_REQUEST',
+      `as_of must be the seq of an event in the ledger (1 to ${(await ledger.snapshot()).head.seq})`,
+      {
+        details: { as_of: asOf.slice(0, 32) },
+        reason: 'as_of is no seq of the ledger',
+      },
+    );
+  return snapshot;
 }

@@ -68,6 +68,13 @@ describe('kfm openlineage', () => {
       'ks_county_population',
       'ks_mesonet_stations',
     ]);
+    // The record schema connectors/ks_county_population/connector.ts declares, as its schema facet.
+    expect(published.find((o) => o.name === 'ks_county_population').facets.schema.fields).toEqual([
+      { name: 'county', type: 'string' },
+      { name: 'fips', type: 'string' },
+      { name: 'year', type: 'integer' },
+      { name: 'population', type: 'integer' },
+    ]);
   });
 
   it('answers --as-of, --since-seq and a dataset filter with slices of the same bytes', async () => {

@@ -263,6 +263,60 @@ describe('the STAC catalog, served where its self links say', () => {
   });
 });
 
+describe('?as_of=<seq>: the API at a past point of the ledger', () => {
+  // The demo promotes ks_mesonet_stations first: just before its version.published, no dataset
+  // has a version yet.
+  const lastBeforePublish = () => published.get('ks_mesonet_stations')!.seq - 1;
+
+  it('GET /datasets reads the ledger as it stood after that seq', async () => {
+    const body = expectJson(await get(`/datasets?as_of=${lastBeforePublish()}`), 200, 'DatasetList') as {
+      datasets: { dataset_id: string; latest_version: unknown; versions: number }[];
+      ledger_head: { seq: number };
+    };
+    expect(body.ledger_head.seq).toBe(lastBeforePublish());
+    expect(body.datasets.map((d) => [d.dataset_id, d.latest_version, d.versions])).toEqual(
+      [...published.keys()].sort().map((id) => [id, null, 0]),
+    );
+  });
+
+  it('GET /lineage/{id} says which point it was asked for; a version not yet published is NOT_FOUND', async () => {
+    const body = expectJson(
+      await get(`/lineage/ks_mesonet_stations?as_of=${lastBeforePublish()}`),
+      200,
+      'Lineage',
+    ) as {
+      as_of: unknown;
+      versions: unknown[];
+    };
+    expect(body.as_of).toEqual({ seq: lastBeforePublish(), requested: String(lastBeforePublish()) });
+    expect(body.versions).toEqual([]);
+    const version = await get(`${versionPath('ks_mesonet_stations')}?as_of=${lastBeforePublish()}`);
+    expect([version.status, version.json().code]).toEqual([404, 'NOT_FOUND']);
+    const at = await get(
+      `${versionPath('ks_mesonet_stations')}?as_of=${published.get('ks_mesonet_stations')!.seq}`,
+    );
+    expect(at.status).toBe(200);
+  });
+
+  it.each(['0', '01', '-1', '1.5', 'abc', '', '99999999999999999'])(
+    'as_of=%j is BAD_REQUEST',
+    async (asOf) => {
+      const body = expectJson(await get(`/datasets?as_of=${asOf}`), 400, 'Error');
+      expect(body.code).toBe('BAD_REQUEST');
+    },
+  );
+
+  it('as_of past the head is BAD_REQUEST, naming the range', async () => {
+    const seq = (head as { seq: number }).seq;
+    const body = expectJson(await get(`/datasets?as_of=${seq + 1}`), 400, 'Error');
+    expect(body).toEqual({
+      code: 'BAD_REQUEST',
+      message: `as_of must be the seq of an event in the ledger (1 to ${seq})`,
+      details: { as_of: String(seq + 1) },
+    });
+  });
+});
+
 describe('sensitive-location data (ks_archaeological_sites, 0.1° in the registry)', () => {
   const onGrid = (n: number) => Number.isInteger(n) || Math.abs(n * 10 - Math.round(n * 10)) < 1e-9;
   const numbers = (value: unknown): number[] =>

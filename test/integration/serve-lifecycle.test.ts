@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
@@ -11,11 +10,11 @@ import {
   http,
   promoteDataset,
   sha256,
+  spawnServe,
   startTestServer,
   type TestServer,
   useServeDirs,
 } from '../support/serve-http.js';
-import { KFM } from '../support/stage-root.js';
 
 // The server's life beside a working connector: readers while a promotion appends and renames a
 // version into place, a graceful stop that lets an in-flight response finish (in-process, and as
@@ -143,24 +142,7 @@ describe('kfm serve --port 0, stopped with SIGTERM', () => {
     const tokens = join(dir(), 'tokens.json');
     const { token, record } = createToken(['census'], 'ci');
     writeFileSync(tokens, JSON.stringify([record]));
-    const child = spawn(process.execPath, [KFM, '--root', root, 'serve', '--port', '0', '--tokens', tokens], {
-      env: { ...process.env, NODE_OPTIONS: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (match) resolve(match[1]!);
-      });
-      child.on('close', () => reject(new Error(`kfm serve ended before listening:\n${stdout}\n${stderr}`)));
-    });
+    const { url: base, child, stderr, exited } = await spawnServe(root, ['--tokens', tokens]);
     expect((await http(base, '/healthz')).json()).toMatchObject({ status: 'ok' });
     expect((await http(base, '/datasets', { token })).status).toBe(200);
     const inflight = await pausedGet(`${base}${bigPath}`);
@@ -170,13 +152,13 @@ describe('kfm serve --port 0, stopped with SIGTERM', () => {
     const body = await inflight.body();
     expect(createHash('sha256').update(body).digest('hex')).toBe(bigSha);
     expect(await exited).toBe(0);
-    const lines = stderr
+    const lines = stderr()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { msg: string });
     expect(lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['chain verified', 'listening', 'stopping', 'stopped']),
     );
-    expect(stderr).not.toContain(token);
+    expect(stderr()).not.toContain(token);
   });
 });

@@ -151,7 +151,19 @@ describe('a failed validation', () => {
     expect(report.checks.filter((c) => !c.passed)).toEqual([
       expect.objectContaining({
         name: 'schema',
-        details: { failed: 1, rows: [{ file, index: 3 }], fields: ['station_id'] },
+        details: {
+          failed: 1,
+          rows: [{ file, index: 3 }],
+          fields: ['station_id'],
+          // The fields connectors/ks_mesonet_stations/connector.ts declares: names and types only.
+          declared_fields: [
+            { name: 'station_id', type: 'string' },
+            { name: 'name', type: 'string' },
+            { name: 'county', type: 'string' },
+            { name: 'elevation_m', type: 'number' },
+            { name: 'established', type: 'date' },
+          ],
+        },
       }),
       expect.objectContaining({
         name: 'geometry',

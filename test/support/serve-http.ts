@@ -1,12 +1,14 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterAll } from 'vitest';
 import type { ServeLog } from '../../src/serve/serve-log.js';
 import { type RunningServer, type ServeOptions, startServer } from '../../src/serve/server.js';
-import { kfm, type StageJson, stage } from './stage-root.js';
+import { KFM, kfm, type StageJson, stage } from './stage-root.js';
 
 /**
  * Helpers for the API tests (test/integration/serve*.test.ts): real roots made by the built CLI
@@ -130,4 +132,39 @@ export async function startTestServer(
   const log: ServeLog = (level, msg, fields = {}) => logs.push({ level, msg, ...fields });
   const running = await startServer({ ...options, host: '127.0.0.1', port: 0, log });
   return { ...running, logs, logText: () => logs.map((l) => JSON.stringify(l)).join('\n') };
+}
+
+export interface ServeProcess {
+  /** The URL `kfm serve` printed once it listened. */
+  url: string;
+  child: ChildProcessByStdio<null, Readable, Readable>;
+  /** What it wrote to stderr so far (its JSON-lines log). */
+  stderr: () => string;
+  /** Its exit code, once it ended. */
+  exited: Promise<number | null>;
+}
+
+/**
+ * The built `kfm --root <root> serve --port 0 …` as a child process, resolved when it prints its
+ * readiness line (`listening on <url>`); rejected with its output if it ends before that.
+ */
+export function spawnServe(root: string, args: readonly string[] = []): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [KFM, '--root', root, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      if (match) resolve({ url: match[1]!, child, stderr: () => stderr, exited });
+    });
+    child.on('close', () => reject(new Error(`kfm serve ended before listening:\n${stdout}\n${stderr}`)));
+  });
 }

@@ -57,7 +57,10 @@ export function runServe(
       throw error;
     }
     if (options.json) writeJson(io, { url: running.url });
-    else io.stdout(`kfm serve: listening on ${running.url} (SIGTERM or Ctrl-C stops it)\n`);
+    else
+      io.stdout(
+        `kfm serve: listening on ${running.url} (SIGTERM or Ctrl-C stops it); lineage page ${running.url}/ui/\n`,
+      );
     const signal = await stop.signal;
     log('info', 'stopping', { signal });
     await running.close();
@@ -95,7 +98,7 @@ export function registerServe(program: Command, cli: Cli): void {
   program
     .command('serve')
     .description(
-      'the governed read API over processed versions, with provenance bundles and the policy boundary',
+      'the governed read API over processed versions, with provenance bundles and the policy boundary, and the lineage page at /ui/',
     )
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default 8080)', parsePort)
@@ -105,7 +108,7 @@ export function registerServe(program: Command, cli: Cli): void {
     )
     .addHelpText(
       'after',
-      '\nStops gracefully on SIGTERM or SIGINT (in-flight responses finish), then exits 0.',
+      '\nOpen <url>/ui/ in a browser for the lineage page. Stops gracefully on SIGTERM or SIGINT\n(in-flight responses finish), then exits 0.',
     )
     .action((opts: ServeCommandOptions) => cli.run(runServe({ ...cli.globals(), ...opts })));
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PayloadOf } from '../../events/index.js';
 import type { ConnectorDefinition, ParsedRecord } from '../define-connector.js';
 import { geometryProblem, WGS84_NAMES } from './geometry.js';
@@ -38,7 +39,10 @@ export function runChecks(input: ValidationInput): Check[] {
     ),
     rawChecksums(input.raw),
     readable(input.read, input.connector.windowed?.empty_ok === true),
-    perRecord('schema', records, (r) => schemaFields(input.connector.record, r.fields)),
+    withDeclaredFields(
+      perRecord('schema', records, (r) => schemaFields(input.connector.record, r.fields)),
+      input.connector.record,
+    ),
   ];
   if (input.registry.spatial) {
     checks.push(
@@ -145,6 +149,45 @@ function perRecord(
   return rows.length === 0
     ? shaped(name, true, `${records.length} record(s) pass`)
     : shaped(name, false, `${rows.length} of ${records.length} record(s) fail`, rows.length, rows, fields);
+}
+
+/** One field of the record schema a connector declares: its name and JSON Schema type (or format). */
+interface DeclaredField {
+  name: string;
+  type: string;
+}
+
+/**
+ * The fields of the declared record schema, in declaration order, from its JSON Schema (zod's own
+ * conversion): a name and a type, never a value. Empty when the schema is not an object of named
+ * fields, or a schema zod 4 cannot read. OpenLineage's `schema` dataset facet is built from these
+ * (projections/openlineage-datasets.ts).
+ */
+function declaredFields(schema: ValidationInput['connector']['record']): DeclaredField[] {
+  let json: { properties?: Record<string, { type?: string | string[]; format?: string }> };
+  try {
+    json = z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io: 'output',
+      unrepresentable: 'any',
+    }) as typeof json;
+  } catch {
+    // A module's own zod of another major version (load-connector.ts accepts any with safeParse):
+    // its records are still checked; it just declares no fields we can read.
+    return [];
+  }
+  return Object.entries(json.properties ?? {}).map(([name, field]) => ({
+    name,
+    type: field.format ?? [field.type ?? 'any'].flat().join('|'),
+  }));
+}
+
+/** The schema check records which fields it checked against, passed or not. */
+function withDeclaredFields(check: Check, schema: ValidationInput['connector']['record']): Check {
+  const fields = declaredFields(schema);
+  if (fields.length === 0) return check;
+  // Spread into object literals: an interface has no index signature to match JsonObject's.
+  return { ...check, details: { ...check.details, declared_fields: fields.map((f) => ({ ...f })) } };
 }
 
 function schemaFields(

@@ -36,7 +36,7 @@ export const showLineage: Handler = async (app, request) => {
   const lineage = projectLineage(
     datasetId,
     events.filter((e) => !hiddenRuns.has(e.run_id)),
-    { as_of: { seq: snapshot.head.seq, requested: null }, version_id: versionId },
+    { as_of: { seq: snapshot.head.seq, requested: request.query.get('as_of') }, version_id: versionId },
   );
   return jsonReply(
     { ...lineage, graph: lineageGraph(lineage) },

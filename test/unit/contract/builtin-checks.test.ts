@@ -93,6 +93,45 @@ describe('runChecks', () => {
     expect(text).not.toContain('999');
   });
 
+  it('records the declared record schema on the schema check, passed or failed: names and types, no value', () => {
+    const declared = [
+      { name: 'id', type: 'string' },
+      { name: 'day', type: 'date' },
+    ];
+    expect(byName(runChecks(input())).schema).toEqual({
+      name: 'schema',
+      passed: true,
+      message: '1 record(s) pass',
+      details: { declared_fields: declared },
+    });
+    // The feature's `day` is no field of this strict schema ("(record)"), its id 'a' no number, its note missing.
+    const record = z.strictObject({
+      id: z.coerce.number().int(),
+      note: z.string().nullable(),
+      flag: z.boolean().optional(),
+    });
+    expect(byName(runChecks(input({ connector: { record } }))).schema?.details).toEqual({
+      failed: 1,
+      rows: [{ file: 'a.geojson', index: 0 }],
+      fields: ['(record)', 'id', 'note'],
+      declared_fields: [
+        { name: 'id', type: 'integer' },
+        { name: 'note', type: 'string|null' },
+        { name: 'flag', type: 'boolean' },
+      ],
+    });
+    // Not an object of fields, or not zod 4's (a module may bring its own zod): checked, none declared.
+    const foreign = {
+      safeParse: (value: unknown) => ({ success: true, data: value }),
+    } as unknown as z.ZodType;
+    for (const record of [z.unknown(), foreign])
+      expect(byName(runChecks(input({ connector: { record } }))).schema).toEqual({
+        name: 'schema',
+        passed: true,
+        message: '1 record(s) pass',
+      });
+  });
+
   it('fails time fields outside the run window', () => {
     const checks = byName(runChecks(input({ window: { since: '2026-02-01T00:00:00.000Z' } })));
     expect(checks.time_window).toMatchObject({ passed: false, details: { fields: ['day'] } });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { LedgerEvent } from '../../../src/projections/ledger-event.js';
 import { projectRunEvent } from '../../../src/projections/openlineage.js';
 import { runUuid, stageRunUuid, uuidV5 } from '../../../src/projections/openlineage-ids.js';
 import { OPENLINEAGE_VECTORS, openLineageIssues } from '../../support/openlineage-schema.js';
@@ -90,6 +91,57 @@ describe('projectRunEvent', () => {
       { assertion: 'schema', success: true },
       { assertion: 'license_present', success: true },
     ]);
+  });
+
+  it('puts the record schema the connector declared on the files validated and on the version published', () => {
+    const declared = [
+      { name: 'county', type: 'string' },
+      { name: 'population', type: 'integer' },
+    ];
+    // HISTORY with R1's schema check recording its declared fields, and R1 published, not denied.
+    const events = HISTORY.map((e): LedgerEvent => {
+      if (e.type === 'validation.reported')
+        return {
+          ...e,
+          payload: {
+            ...e.payload,
+            checks: [{ name: 'schema', passed: true, details: { declared_fields: declared } }],
+          },
+        };
+      if (e.type === 'promotion.denied')
+        return {
+          ...e,
+          type: 'version.published',
+          payload: {
+            version_id: 'v0123456789abcdef',
+            content_hash: 'ab'.repeat(32),
+            artifacts: [{ path: 'a.csv', sha256: '01'.repeat(32), bytes: 10 }],
+            supersedes: null,
+            registry: { license: 'CC0-1.0', sensitivity: 'public', policy_labels: ['open-data'] },
+          },
+        };
+      if (e.type === 'run.completed' && e.payload.status === 'denied')
+        return { ...e, payload: { status: 'succeeded' } };
+      return e;
+    });
+    const lines = projectLines(events).map((l) => JSON.parse(l));
+    const schema = {
+      _producer: 'urn:kfm-ledger:kfm',
+      _schemaURL:
+        'https://openlineage.io/spec/facets/1-2-0/SchemaDatasetFacet.json#/$defs/SchemaDatasetFacet',
+      fields: declared,
+    };
+    const completed = (stage: string) =>
+      lines.find((e) => e.job.name === `ks_demo.${stage}` && e.eventType === 'COMPLETE');
+    expect(
+      completed('validate').inputs.map((d: { facets: { schema?: unknown } }) => d.facets.schema),
+    ).toEqual([schema]);
+    expect(
+      completed('promote').outputs.find((d: { name: string }) => d.name === 'ks_demo').facets.schema,
+    ).toEqual(schema);
+    for (const event of lines) expect(openLineageIssues(event, { strict: true })).toEqual([]);
+    // A schema check that recorded no declared fields (a connector's own stage runner) gives none.
+    expect(JSON.stringify(parsed())).not.toContain('SchemaDatasetFacet');
   });
 
   it('names an upstream by its URI (scheme and host; path) with a dataSource facet', () => {
