@@ -4,8 +4,20 @@
  * never a site. Decimal rounding after the snap keeps 0.30000000000000004 from leaking precision.
  */
 export function snapCoordinate(value: number, precisionDeg: number): number {
+  return snapWith(Math.round, value, precisionDeg);
+}
+
+/**
+ * A range [min, max] widened outward to the grid, so that it still contains every value but names
+ * no finer position (a profile's ranges of a sensitive-location dataset).
+ */
+export function widenToGrid(min: number, max: number, precisionDeg: number): [number, number] {
+  return [snapWith(Math.floor, min, precisionDeg), snapWith(Math.ceil, max, precisionDeg)];
+}
+
+function snapWith(snap: (cells: number) => number, value: number, precisionDeg: number): number {
   const decimals = Math.max(0, Math.ceil(-Math.log10(precisionDeg)));
-  return Number((Math.round(value / precisionDeg) * precisionDeg).toFixed(decimals));
+  return Number((snap(value / precisionDeg) * precisionDeg).toFixed(decimals));
 }
 
 export function generalizeGeometry(geometry: unknown, precisionDeg: number): unknown {

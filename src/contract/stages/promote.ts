@@ -138,6 +138,8 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       outputs,
       artifacts,
     });
+    // The profile validation measured of exactly these outputs (the gate checked their sha256).
+    const profile = projectValidationReport(events)?.profile;
     const seq = scope.record('version.published', {
       version_id: versionId,
       content_hash: hash,
@@ -146,6 +148,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       registry,
       ...(bbox === undefined ? {} : { bbox }),
       ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+      ...(profile === undefined ? {} : { profile }),
     });
     scope.log.info(
       `published ${versionId}${how === 'adopted' ? ' (adopted the folder an interrupted promotion left)' : ''}`,
