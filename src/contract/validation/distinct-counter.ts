@@ -24,7 +24,8 @@ export const SKETCH_STANDARD_ERROR = 1.04 / Math.sqrt(SKETCH_REGISTERS);
  * register update below is the library's own rule, and counting and merging stay the library's.
  */
 const { h64 } = await xxhash();
-const SEED = 0x1234567890n; // bloom-filters' default seed (utils.getDefaultSeed)
+/** bloom-filters' default seed, 0x1234567890, as xxhashjs takes it: its low 32 bits. */
+const SEED = 0x34567890n;
 const INDEX_BITS = Math.log2(SKETCH_REGISTERS);
 const TOP_BITS = 64 - INDEX_BITS;
 

@@ -179,8 +179,11 @@ export function kindOfJson(value: unknown): ValueKind | null {
   return 'object';
 }
 
+/** A calendar date (Date.parse would roll 2024-02-30 over into March), with an optional time. */
 function isDate(text: string): boolean {
-  return DATE.test(text) && !Number.isNaN(Date.parse(text));
+  if (!DATE.test(text) || Number.isNaN(Date.parse(text))) return false;
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
 }
 
 function typeOf(kinds: Partial<Record<ValueKind, number>>): ColumnProfile['type'] {
