@@ -1,4 +1,10 @@
-import type { ColumnProfile, DatasetProfile, GeometryProfile, KeyProfile, ValueKind } from '../../events/index.js';
+import type {
+  ColumnProfile,
+  DatasetProfile,
+  GeometryProfile,
+  KeyProfile,
+  ValueKind,
+} from '../../events/index.js';
 import type { ArtifactFormat } from '../define-connector.js';
 import { DistinctCounter, SKETCH_STANDARD_ERROR } from './distinct-counter.js';
 
@@ -73,7 +79,8 @@ export class ProfileAccumulator {
     const merged = new ProfileAccumulator(this.options);
     merged.rows = this.rows + other.rows;
     for (const side of [this, other]) {
-      for (const [path, rows] of side.artifacts) merged.artifacts.set(path, (merged.artifacts.get(path) ?? 0) + rows);
+      for (const [path, rows] of side.artifacts)
+        merged.artifacts.set(path, (merged.artifacts.get(path) ?? 0) + rows);
       for (const [name, column] of side.columns) {
         const mine = merged.columns.get(name);
         merged.columns.set(name, mine === undefined ? copyColumn(column) : mergeColumns(mine, column));
@@ -210,7 +217,8 @@ function copyColumn(column: ColumnState): ColumnState {
 
 function mergeColumns(a: ColumnState, b: ColumnState): ColumnState {
   const kinds = { ...a.kinds };
-  for (const [kind, n] of Object.entries(b.kinds) as [ValueKind, number][]) kinds[kind] = (kinds[kind] ?? 0) + n;
+  for (const [kind, n] of Object.entries(b.kinds) as [ValueKind, number][])
+    kinds[kind] = (kinds[kind] ?? 0) + n;
   const merged: ColumnState = { kinds, distinct: a.distinct.merge(b.distinct) };
   const mins = [a.min, b.min].filter((n) => n !== undefined);
   const maxs = [a.max, b.max].filter((n) => n !== undefined);
@@ -230,7 +238,9 @@ function addGeometry(state: GeometryState, geometry: unknown): void {
   forEachPosition(geometry, (x, y) => {
     const b = state.bbox;
     state.bbox =
-      b === null ? [x, y, x, y] : [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)];
+      b === null
+        ? [x, y, x, y]
+        : [Math.min(b[0], x), Math.min(b[1], y), Math.max(b[2], x), Math.max(b[3], y)];
   });
 }
 

@@ -81,7 +81,13 @@ describe('ProfileAccumulator on a small CSV (answers computed by hand)', () => {
   });
 
   it('finds the repeated key: 4 rows, 3 distinct ids, 1 duplicate', () => {
-    expect(profile.keys).toEqual({ fields: ['id'], distinct: 3, duplicates: 1, unique: false, distinct_exact: true });
+    expect(profile.keys).toEqual({
+      fields: ['id'],
+      distinct: 3,
+      duplicates: 1,
+      unique: false,
+      distinct_exact: true,
+    });
   });
 
   it('reports no keys when the connector declares none, and no geometry for CSV', () => {
@@ -100,10 +106,19 @@ describe('ProfileAccumulator on a small CSV (answers computed by hand)', () => {
 
 describe('ProfileAccumulator on GeoJSON features', () => {
   const acc = new ProfileAccumulator({ format: 'geojson', keys: ['site'] });
-  acc.add('s.geojson', { fields: { site: 'A', year: 1999, note: null }, geometry: { type: 'Point', coordinates: [-98.5, 38.25] } });
+  acc.add('s.geojson', {
+    fields: { site: 'A', year: 1999, note: null },
+    geometry: { type: 'Point', coordinates: [-98.5, 38.25] },
+  });
   acc.add('s.geojson', {
     fields: { site: 'B', year: 2001.5, note: '12' },
-    geometry: { type: 'LineString', coordinates: [[-99, 37.5], [-97.25, 39]] },
+    geometry: {
+      type: 'LineString',
+      coordinates: [
+        [-99, 37.5],
+        [-97.25, 39],
+      ],
+    },
   });
   acc.add('s.geojson', { fields: { site: 'C', year: '2003-04-05' }, geometry: null });
   const profile = acc.measure();
@@ -165,15 +180,23 @@ describe('ProfileAccumulator.merge', () => {
     fc.integer({ min: -50, max: 50 }).map(String),
     fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(String),
   );
-  const record = fc.record({ a: cell, b: cell, k: fc.integer({ min: 0, max: 30 }).map(String) }, { requiredKeys: ['k'] });
+  const record = fc.record(
+    { a: cell, b: cell, k: fc.integer({ min: 0, max: 30 }).map(String) },
+    { requiredKeys: ['k'] },
+  );
   const feature = fc.record({
-    fields: fc.dictionary(fc.constantFrom('p', 'q'), fc.oneof(fc.integer(), fc.string({ maxLength: 2 }), fc.constant(null))),
+    fields: fc.dictionary(
+      fc.constantFrom('p', 'q'),
+      fc.oneof(fc.integer(), fc.string({ maxLength: 2 }), fc.constant(null)),
+    ),
     geometry: fc.oneof(
       fc.constant(null),
-      fc.tuple(fc.double({ min: -180, max: 180, noNaN: true }), fc.double({ min: -90, max: 90, noNaN: true })).map((c) => ({
-        type: 'Point',
-        coordinates: c,
-      })),
+      fc
+        .tuple(fc.double({ min: -180, max: 180, noNaN: true }), fc.double({ min: -90, max: 90, noNaN: true }))
+        .map((c) => ({
+          type: 'Point',
+          coordinates: c,
+        })),
     ),
   });
   const profileOf = (options: ProfileOptions, parts: { path: string; records: ProfileRecord[] }[]) => {
@@ -182,7 +205,11 @@ describe('ProfileAccumulator.merge', () => {
     return acc;
   };
   const split = <T>(items: fc.Arbitrary<T>) =>
-    fc.tuple(fc.array(items, { maxLength: 40 }), fc.array(items, { maxLength: 40 }), fc.constantFrom('a', 'b'));
+    fc.tuple(
+      fc.array(items, { maxLength: 40 }),
+      fc.array(items, { maxLength: 40 }),
+      fc.constantFrom('a', 'b'),
+    );
 
   it('the profile of concatenated CSV inputs equals the merge of their profiles', () => {
     fc.assert(

@@ -44,7 +44,9 @@ describe('findRegressions', () => {
   it('names the metric, the column, the previous and the new value beyond tolerance', () => {
     const found = findRegressions({
       ...input(profile(40, { pop: 12, year: 4 }), {
-        entry: { profile_tolerances: { null_rate_increase: 0.05, columns: { year: { null_rate_increase: 0.5 } } } },
+        entry: {
+          profile_tolerances: { null_rate_increase: 0.05, columns: { year: { null_rate_increase: 0.5 } } },
+        },
       }),
       previous,
     });
@@ -55,7 +57,9 @@ describe('findRegressions', () => {
   });
 
   it('leaves a windowed dataset\u2019s row count alone unless the registry declares row_count_change', () => {
-    expect(findRegressions({ ...input(profile(3, { pop: 0, year: 0 }), { windowed: true }), previous })).toEqual([]);
+    expect(
+      findRegressions({ ...input(profile(3, { pop: 0, year: 0 }), { windowed: true }), previous }),
+    ).toEqual([]);
     const declared = input(profile(3, { pop: 0, year: 0 }), {
       windowed: true,
       entry: { profile_tolerances: { row_count_change: 0.9 } },
@@ -129,7 +133,9 @@ describe('profileRegressionCheck', () => {
       details: {
         failed: 1,
         previous_version: 'v0123456789abcdef',
-        regressions: [{ column: null, metric: 'row_count_change', previous: 100, current: 40, tolerance: 0.5 }],
+        regressions: [
+          { column: null, metric: 'row_count_change', previous: 100, current: 40, tolerance: 0.5 },
+        ],
         profile_version: 2,
         explanation: 'counties merged in 2025',
       },
