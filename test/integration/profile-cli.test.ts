@@ -85,7 +85,7 @@ describe('validate with a profile beyond tolerance', () => {
       explanation: 'seven stations decommissioned in 2026',
     });
     const reported = (await kfmLog(root, ['--type', 'validation.reported', '--run_id', 'stations-2'])).at(-1);
-    const recorded = (reported?.payload as { checks: Check[] }).checks.find(
+    const recorded = (reported!.payload as { checks: Check[] }).checks.find(
       (c) => c.name === 'profile_regression',
     );
     expect(recorded?.details?.explanation).toBe('seven stations decommissioned in 2026');
@@ -95,7 +95,7 @@ describe('validate with a profile beyond tolerance', () => {
 describe('the profile in the ledger', () => {
   it('is in version.published as in validation_report.json', async () => {
     const published = (await kfmLog(root, ['--type', 'version.published', '--dataset_id', STATIONS])).at(-1);
-    expect((published?.payload as { profile: DatasetProfile }).profile).toEqual(
+    expect((published!.payload as { profile: DatasetProfile }).profile).toEqual(
       reportOf(STATIONS, 'stations-2').profile,
     );
   });
