@@ -28,6 +28,7 @@ export const DATASET_FACETS = {
   storage: standard('1-0-1', 'StorageDatasetFacet'),
   lifecycleStateChange: standard('1-0-1', 'LifecycleStateChangeDatasetFacet'),
   dataQualityAssertions: standard('1-1-0', 'DataQualityAssertionsDatasetFacet'),
+  dataQualityMetrics: standard('1-0-3', 'DataQualityMetricsInputDatasetFacet'),
 } as const;
 
 /** `$id` of schemas/openlineage/KfmLedgerRunFacet.json: the ledger event behind an OpenLineage event. */
