@@ -34,6 +34,7 @@ const DefinitionShape = z.looseObject({
     { error: 'must be a zod schema (use the z the module is given)' },
   ),
   time_fields: z.array(z.string()).optional(),
+  keys: z.array(z.string()).min(1, { error: 'must name at least one field' }).optional(),
   discover: fn.optional(),
   acquire: fn.optional(),
   transform: fn.optional(),
