@@ -17,8 +17,9 @@ export interface ProfiledFile {
  * Profiles outputs one file at a time and merges the accumulators (README "Profiles"). A CSV file
  * streams through csv-parse, so memory stays bounded whatever its size (bench/profile-csv.ts: a
  * 1 GiB file). A GeoJSON FeatureCollection is one JSON document (RFC 7946 §3.3) and is parsed
- * whole, as validation's checks parse it. A file that does not parse is profiled up to where it
- * stops: the `readable` check fails it, naming where.
+ * whole, as validation's checks parse it. A file that does not parse is profiled no further than
+ * the chunks before the one that fails (so never past the failure): the `readable` check fails the
+ * validation, naming where.
  */
 export async function profileFiles(
   options: ProfileOptions,
@@ -45,7 +46,7 @@ async function profileCsv(into: ProfileAccumulator, f: ProfiledFile, encoding: s
   try {
     for await (const row of parser) into.add(f.path, { fields: row as Record<string, string> });
   } catch {
-    // Unparseable from here on: profiled up to this row (see profileFiles).
+    // Unparseable from here on: the readable check reports it (see profileFiles).
   }
 }
 
