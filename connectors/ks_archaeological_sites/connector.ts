@@ -10,6 +10,7 @@ import { generalizeGeometry, isGeneralized } from '../../src/policy/generalize-g
 export default defineConnector({
   dataset_id: 'ks_archaeological_sites',
   format: 'geojson',
+  keys: ['site_id'],
   record: z.strictObject({
     site_id: z.string().regex(/^SYN-\d{4}$/),
     period: z.enum(['Paleoindian', 'Archaic', 'Woodland', 'Plains Village', 'Historic']),

@@ -5,6 +5,7 @@ import { defineConnector } from '../../src/contract/define-connector.js';
 export default defineConnector({
   dataset_id: 'ks_county_population',
   format: 'csv',
+  keys: ['fips', 'year'],
   record: z.strictObject({
     county: z.string().min(1),
     fips: z.string().regex(/^20\d{3}$/, 'a Kansas county FIPS code (20xxx)'),

@@ -5,6 +5,7 @@ import { defineConnector } from '../../src/contract/define-connector.js';
 export default defineConnector({
   dataset_id: 'ks_mesonet_stations',
   format: 'geojson',
+  keys: ['station_id'],
   record: z.strictObject({
     station_id: z.string().regex(/^KS\d{3}$/),
     name: z.string().min(1),

@@ -34,6 +34,7 @@ function windowOf(context: DiscoverContext): { since: string; until: string } {
 export default defineConnector({
   dataset_id: 'ks_streamflow_daily',
   format: 'csv',
+  keys: ['gauge_id', 'date'],
   record: z.strictObject({
     gauge_id: z.string().regex(/^\d{8}$/, 'an 8-digit gauge id'),
     date: z.iso.date(),

@@ -33,6 +33,8 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   replay: async () => (await import('./commands/replay.js')).registerReplay,
   recover: async () => (await import('./commands/recover.js')).registerRecover,
   versions: async () => (await import('./commands/versions.js')).registerVersions,
+  profile: async () => (await import('./commands/profile.js')).registerProfile,
+  diff: async () => (await import('./commands/diff.js')).registerDiff,
   runs: async () => (await import('./commands/runs.js')).registerRuns,
   show: async () => (await import('./commands/show.js')).registerShow,
   lineage: async () => (await import('./commands/lineage.js')).registerLineage,

@@ -110,6 +110,11 @@ export interface ConnectorDefinition {
   /** Schema of one record: a GeoJSON feature's properties, or a CSV row (strings; coerce as needed). */
   record: z.ZodType;
   /**
+   * Fields that together identify a record: the profile reports whether their values are unique
+   * (README "Profiles").
+   */
+  keys?: readonly string[];
+  /**
    * Fields holding dates or times: they must parse and lie in the run's window, if it has one; the
    * earliest and latest of them are the time span the catalogs state for a published version.
    */

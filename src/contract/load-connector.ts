@@ -37,6 +37,7 @@ const DefinitionShape = z.looseObject({
   ),
   time_fields: z.array(z.string()).optional(),
   data_dictionary: DataDictionary.optional(),
+  keys: z.array(z.string()).min(1, { error: 'must name at least one field' }).optional(),
   discover: fn.optional(),
   acquire: fn.optional(),
   transform: fn.optional(),

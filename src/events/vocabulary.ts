@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunId, SENSITIVITY_CLASSES, Sha256Hex, Timestamp } from './ids.js';
+import { DatasetProfile } from './profile.js';
 
 /**
  * The event vocabulary (docs/design.md, "Event vocabulary"). Extend, never repurpose: a type's meaning is
@@ -105,6 +106,8 @@ export const PAYLOADS = {
         details: JsonObject.optional(),
       }),
     ),
+    /** The outputs' data profile (README "Profiles"); absent in events of kfm before issue 17. */
+    profile: DatasetProfile.optional(),
   }),
   'promotion.denied': z.strictObject({ reasons: z.array(Reason).min(1) }),
   'version.published': z.strictObject({
@@ -127,6 +130,8 @@ export const PAYLOADS = {
       .string()
       .regex(/^https?:\/\/[^\s?#]*[^\s?#/]$/)
       .optional(),
+    /** The profile validation measured of these artifacts; absent in versions before issue 17. */
+    profile: DatasetProfile.optional(),
   }),
   'version.reused': z.strictObject({
     version_id: VersionId,

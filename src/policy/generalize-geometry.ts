@@ -4,8 +4,22 @@
  * never a site. Decimal rounding after the snap keeps 0.30000000000000004 from leaking precision.
  */
 export function snapCoordinate(value: number, precisionDeg: number): number {
+  return onGrid(Math.round(value / precisionDeg), precisionDeg);
+}
+
+/**
+ * A range [min, max] widened outward to the grid, so that it still contains every value but names
+ * no finer position (a profile's ranges of a sensitive-location dataset). A bound already on the
+ * grid stays: −96.8 / 0.1 is −967.9999999999999, which must not widen to −96.7.
+ */
+export function widenToGrid(min: number, max: number, precisionDeg: number): [number, number] {
+  const cells = (value: number) => Number((value / precisionDeg).toFixed(9));
+  return [onGrid(Math.floor(cells(min)), precisionDeg), onGrid(Math.ceil(cells(max)), precisionDeg)];
+}
+
+function onGrid(cells: number, precisionDeg: number): number {
   const decimals = Math.max(0, Math.ceil(-Math.log10(precisionDeg)));
-  return Number((Math.round(value / precisionDeg) * precisionDeg).toFixed(decimals));
+  return Number((cells * precisionDeg).toFixed(decimals));
 }
 
 export function generalizeGeometry(geometry: unknown, precisionDeg: number): unknown {

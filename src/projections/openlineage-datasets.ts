@@ -1,4 +1,4 @@
-import type { PayloadOf } from '../events/index.js';
+import type { DatasetProfile, PayloadOf } from '../events/index.js';
 import { isType, type LedgerEvent, type LedgerEventOf } from './ledger-event.js';
 import { DATASET_FACETS, type Facet, facet } from './openlineage-facets.js';
 
@@ -160,14 +160,47 @@ function assertOn(
     assertions: event.payload.checks.map((c) => ({ assertion: c.name, success: c.passed })),
   });
   const schema = declaredSchema([event]);
-  const validated = new Set(event.payload.outputs?.map((o) => o.sha256));
+  const validated = new Map(event.payload.outputs?.map((o) => [o.sha256, o.path]));
+  const profile = event.payload.profile;
   for (const input of inputs) {
     if (input.namespace !== namespace) continue;
-    const sha = input.facets?.version?.datasetVersion;
-    if (event.payload.outputs !== undefined && !validated.has(String(sha))) continue;
-    input.inputFacets = { dataQualityAssertions: assertions };
+    const sha = String(input.facets?.version?.datasetVersion);
+    if (event.payload.outputs !== undefined && !validated.has(sha)) continue;
+    const path = validated.get(sha);
+    input.inputFacets = {
+      dataQualityAssertions: assertions,
+      ...(profile === undefined || path === undefined
+        ? {}
+        : { dataQualityMetrics: qualityMetrics(profile, path) }),
+    };
     if (schema !== undefined) input.facets = { ...input.facets, schema };
   }
+}
+
+/**
+ * The profile as OpenLineage's DataQualityMetricsInputDatasetFacet of one validated file: its row
+ * count, and the column metrics when the profile is of that file alone (a profile of several files
+ * is one merged profile, whose columns are no single file's). Restricted columns carry counts only,
+ * as in the profile; a distinct count past 10,000 is the profile's estimate.
+ */
+function qualityMetrics(profile: DatasetProfile, path: string): Facet {
+  const rows = profile.artifacts.find((a) => a.path === path)?.rows ?? 0;
+  const alone = profile.artifacts.length === 1;
+  const columnMetrics = alone
+    ? Object.fromEntries(
+        profile.columns.map((c) => [
+          c.name,
+          {
+            nullCount: c.nulls,
+            distinctCount: c.distinct,
+            count: profile.rows - c.nulls,
+            ...(c.min === undefined ? {} : { min: c.min }),
+            ...(c.max === undefined ? {} : { max: c.max }),
+          },
+        ]),
+      )
+    : {};
+  return facet(DATASET_FACETS.dataQualityMetrics, { rowCount: rows, fileCount: 1, columnMetrics });
 }
 
 function versionDataset(

@@ -29,6 +29,7 @@ export const DATASET_FACETS = {
   lifecycleStateChange: standard('1-0-1', 'LifecycleStateChangeDatasetFacet'),
   dataQualityAssertions: standard('1-1-0', 'DataQualityAssertionsDatasetFacet'),
   schema: standard('1-2-0', 'SchemaDatasetFacet'),
+  dataQualityMetrics: standard('1-0-3', 'DataQualityMetricsInputDatasetFacet'),
 } as const;
 
 /** `$id` of schemas/openlineage/KfmLedgerRunFacet.json: the ledger event behind an OpenLineage event. */

@@ -14,6 +14,8 @@ export const ValidationReport = z.strictObject({
   checks: reported.checks,
   /** The outputs validated, by sha256; absent in a receipt of a validation kfm recorded before issue 10. */
   outputs: reported.outputs,
+  /** The outputs' data profile (README "Profiles"); absent in a receipt of kfm before issue 17. */
+  profile: reported.profile,
   summary: z.strictObject({ checks: Count, passed: Count, failed: Count }),
   reported_at: Timestamp,
   ledger: z.strictObject({ seq: Seq, hash: Sha256Hex }),
@@ -33,6 +35,7 @@ export function projectValidationReport(events: Iterable<LedgerEvent>): Validati
       passed: event.payload.passed,
       checks: event.payload.checks,
       ...(event.payload.outputs === undefined ? {} : { outputs: event.payload.outputs }),
+      ...(event.payload.profile === undefined ? {} : { profile: event.payload.profile }),
       summary: { checks: event.payload.checks.length, passed: event.payload.checks.length - failed, failed },
       reported_at: event.recorded_at,
       ledger: { seq: event.seq, hash: event.hash },

@@ -91,6 +91,23 @@ export const Generalization = z.strictObject({
     .max(180, { error: 'must be at most 180' }),
 });
 
+const Tolerance = z.number().min(0, { error: 'must be 0 or more' });
+
+/**
+ * How far a version's profile may move from the last published one before validate's
+ * `profile_regression` check fails (README "Profiles"): row_count_change is relative (0.2 = ±20 %),
+ * null_rate_increase absolute (0.05 = five more nulls in a hundred), for every column or, under
+ * `columns`, for one.
+ */
+export const ProfileTolerances = z.strictObject({
+  row_count_change: Tolerance.optional(),
+  null_rate_increase: Tolerance.max(1, { error: 'must be at most 1' }).optional(),
+  columns: z
+    .record(z.string(), z.strictObject({ null_rate_increase: Tolerance.max(1).optional() }))
+    .optional(),
+});
+export type ProfileTolerances = z.infer<typeof ProfileTolerances>;
+
 const TemporalShape = z.strictObject({ since: IsoInstant, until: IsoInstant.optional() });
 export const Temporal = TemporalShape.refine(
   (t) => t.until === undefined || Date.parse(t.since) <= Date.parse(t.until),
@@ -116,6 +133,12 @@ export const DatasetEntry = z.strictObject({
   generalization: Generalization.optional(),
   keywords: z.array(Text).optional(),
   temporal: Temporal.optional(),
+  /** Fields whose values no profile discloses: they report counts only. */
+  restricted_fields: z.array(Text).optional(),
+  profile_tolerances: ProfileTolerances.optional(),
+  /** Raised (from 1) to accept a profile change beyond tolerance, with profile_explanation saying why. */
+  profile_version: z.number().int().min(1, { error: 'must be a whole number from 1' }).optional(),
+  profile_explanation: Text.optional(),
 });
 export type DatasetEntry = z.infer<typeof DatasetEntry>;
 
@@ -142,6 +165,13 @@ const FIXES: Readonly<Record<string, string>> = {
   temporal: 'write temporal: {since: 2020-01-01, until: 2024-12-31} (until may be left out)',
   'temporal.since': 'write an ISO-8601 date (2020-01-01) or date-time with offset (2020-01-01T00:00:00Z)',
   'temporal.until': 'write an ISO-8601 date or date-time not before since, or leave until out',
+  restricted_fields: 'write a list of field names, e.g. restricted_fields: [owner_name]',
+  profile_tolerances: 'write profile_tolerances: {row_count_change: 0.2, null_rate_increase: 0.05}',
+  'profile_tolerances.row_count_change': 'write a fraction of the row count, e.g. 0.2 for ±20 %',
+  'profile_tolerances.null_rate_increase': 'write a fraction between 0 and 1, e.g. 0.05',
+  'profile_tolerances.columns': 'write columns: {<field>: {null_rate_increase: 0.1}}',
+  profile_version: 'write a whole number, raised by one for each explained profile change, e.g. 2',
+  profile_explanation: 'write a sentence saying why the profile changed, e.g. two counties merged',
 };
 
 /** How to fix a registry field, as `kfm registry` says it. */
@@ -155,6 +185,7 @@ const KNOWN_FIELDS: Readonly<Record<string, readonly string[]>> = {
   upstream: Object.keys(Upstream.shape),
   generalization: Object.keys(Generalization.shape),
   temporal: Object.keys(TemporalShape.shape),
+  profile_tolerances: Object.keys(ProfileTolerances.shape),
 };
 
 export type EntryParse = { ok: true; entry: DatasetEntry } | { ok: false; problems: RegistryProblem[] };

@@ -13,7 +13,7 @@ import { readOnlyMount } from '../support/read-only-mount.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
 import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
-// Readers (verify, head, log, versions, runs, show, prov, lineage, openlineage, replay --check, serve) open the
+// Readers (verify, head, log, versions, profile, runs, show, prov, lineage, openlineage, replay --check, serve) open the
 // ledger read-only: they never create, migrate or change a file, they work where nothing can be
 // written, and a file that is no ledger is never "ok" (issue 10, item 7).
 
@@ -24,6 +24,7 @@ const READERS: readonly (readonly string[])[] = [
   ['head'],
   ['log'],
   ['versions', DATASET],
+  ['profile', DATASET],
   ['runs'],
   ['show', '1'],
   ['prov', DATASET],

@@ -142,6 +142,8 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       outputs,
       artifacts,
     });
+    // The profile validation measured of exactly these outputs (the gate checked their sha256).
+    const profile = projectValidationReport(events)?.profile;
     const seq = await scope.record('version.published', {
       version_id: versionId,
       content_hash: hash,
@@ -152,6 +154,7 @@ export async function promote(scope: StageScope): Promise<StageResult> {
       ...(timeSpan === undefined ? {} : { time_span: timeSpan }),
       ...(dictionary === undefined ? {} : { data_dictionary: { ...dictionary } }),
       ...(baseUrl === undefined ? {} : { base_url: baseUrl }),
+      ...(profile === undefined ? {} : { profile }),
     });
     scope.log.info(
       `published ${versionId}${how === 'adopted' ? ' (adopted the folder an interrupted promotion left)' : ''}`,

@@ -6,6 +6,7 @@ import { ingestWindowOf } from '../../projections/run-window.js';
 import { sha256File } from '../../zones/file-digest.js';
 import type { StageScope } from '../stage-scope.js';
 import { type Check, runChecks } from '../validation/builtin-checks.js';
+import { profileRun } from '../validation/profile-run.js';
 import { readRecords } from '../validation/read-records.js';
 
 export interface ValidateSummary {
@@ -78,9 +79,11 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
           details: { failed: badWork.length },
         },
   );
+  const { profile, check: regression } = await profileRun(scope, outputs);
+  checks.push(regression);
   const passed = checks.every((c) => c.passed);
   const named = outputs.map((o) => ({ path: o.path, sha256: o.sha256 }));
-  const seq = await scope.record('validation.reported', { passed, outputs: named, checks });
+  const seq = await scope.record('validation.reported', { passed, outputs: named, checks, profile });
   const failed = checks.filter((c) => !c.passed).map((c) => c.name);
   scope.log.info(passed ? `all ${checks.length} checks passed` : `validation failed: ${failed.join(', ')}`, {
     seq,

@@ -17,7 +17,7 @@ export interface ReadRecordsResult {
 export const DECLARE_ENCODING =
   'if the upstream uses another encoding, declare it as upstream.encoding in the registry (e.g. windows-1252)';
 
-const CSV_OPTIONS = { columns: true, skip_empty_lines: true, bom: true } as const;
+export const CSV_OPTIONS = { columns: true, skip_empty_lines: true, bom: true } as const;
 
 /**
  * Parses a run's outputs into records for validation. Pure: bytes in, records out. Bytes are

@@ -4,6 +4,7 @@ import {
   generalizeGeometry,
   isGeneralized,
   snapCoordinate,
+  widenToGrid,
 } from '../../../src/policy/generalize-geometry.js';
 
 describe('generalizeGeometry', () => {
@@ -50,5 +51,17 @@ describe('generalizeGeometry', () => {
   it('tells an exact coordinate from a generalized one', () => {
     expect(isGeneralized({ type: 'Point', coordinates: [-98.455205, 37.475682] }, 0.1)).toBe(false);
     expect(isGeneralized({ type: 'Point', coordinates: [-98.5, 37.5] }, 0.1)).toBe(true);
+  });
+});
+
+describe('widenToGrid', () => {
+  it('widens a range outward to the grid', () => {
+    expect(widenToGrid(0.37, 2.01, 0.1)).toEqual([0.3, 2.1]);
+    expect(widenToGrid(-98.537, -97.02, 0.1)).toEqual([-98.6, -97]);
+  });
+
+  it('keeps bounds already on the grid where they are', () => {
+    expect(widenToGrid(-99.1, -96.8, 0.1)).toEqual([-99.1, -96.8]);
+    expect(widenToGrid(37.5, 39.4, 0.1)).toEqual([37.5, 39.4]);
   });
 });

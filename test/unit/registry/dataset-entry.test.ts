@@ -192,6 +192,35 @@ describe('parseDatasetEntry', () => {
   });
 });
 
+describe('the profile fields', () => {
+  const profiled = {
+    ...complete,
+    restricted_fields: ['owner'],
+    profile_tolerances: {
+      row_count_change: 0.2,
+      null_rate_increase: 0.05,
+      columns: { site_type: { null_rate_increase: 0.5 } },
+    },
+    profile_version: 2,
+    profile_explanation: 'two sites merged',
+  };
+
+  it('accepts tolerances for all columns and per column, a profile version and its explanation', () => {
+    expect(parseDatasetEntry(profiled, 'ks_sites')).toEqual({ ok: true, entry: profiled });
+  });
+
+  it.each([
+    [{ profile_tolerances: { row_count_change: -0.1 } }, 'profile_tolerances.row_count_change'],
+    [{ profile_tolerances: { null_rate_increase: 1.5 } }, 'profile_tolerances.null_rate_increase'],
+    [{ profile_tolerances: { rows: 0.1 } }, 'profile_tolerances.rows'],
+    [{ profile_version: 0 }, 'profile_version'],
+    [{ profile_version: 1.5 }, 'profile_version'],
+    [{ profile_explanation: ' ' }, 'profile_explanation'],
+  ])('refuses %j naming %s', (patch, field) => {
+    expect(refusedAt(patch)).toEqual([field]);
+  });
+});
+
 describe('missingForPromotion', () => {
   const codes = (entry: DatasetEntry) => missingForPromotion(entry).map((m) => `${m.code}:${m.field}`);
 
