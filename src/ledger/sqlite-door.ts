@@ -1,4 +1,5 @@
 import { KfmError } from '../errors.js';
+import type { TileId } from '../tlog/tiles.js';
 import {
   decodedRows,
   type LedgerDoor,
@@ -6,14 +7,18 @@ import {
   type OpenDoorOptions,
   type ProjectionReads,
   pagedRows,
+  type StoredCheckpoint,
   type VerifyRange,
 } from './ledger-door.js';
 import { type AppendResult, eventRowValues, type ReadFilter } from './ledger-store.js';
 import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
 import type { ChainHead } from './pure/seal-events.js';
+import { treeAtHead } from './pure/tree-sync.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
 import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
+import { treeNotCurrent } from './tree-errors.js';
+import type { TreeTables } from './tree-tables.js';
 
 /** The SQLite ledger behind the async door: the same SqliteLedger today's callers use, unchanged. */
 export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
@@ -97,8 +102,9 @@ export class SqliteDoor implements LedgerDoor {
       for await (const r of rows) {
         insert.run(eventRowValues(r));
       }
-      // The read models are filled from the copied events in the same transaction (a savepoint).
+      // The read models and the tree are filled from the copied events in the same transaction.
       this.ledger.projections?.sync();
+      this.ledger.tree?.sync();
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -107,7 +113,34 @@ export class SqliteDoor implements LedgerDoor {
     return this.ledger.head();
   }
 
+  async ledgerId(): Promise<string> {
+    return this.#tree().state().ledger_id;
+  }
+
+  async treeSize(): Promise<number> {
+    const { state, head } = this.#tree().stateAndHead();
+    if (!treeAtHead(state, head)) throw treeNotCurrent(this.target, state, head);
+    return state.tree_size;
+  }
+
+  async readTiles(tiles: readonly TileId[]): Promise<Uint8Array[]> {
+    return this.#tree().readTiles(tiles, this.target);
+  }
+
+  async storeCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    this.#tree().storeCheckpoint(checkpoint);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#tree().lastCheckpoint();
+  }
+
   async close(): Promise<void> {
     this.ledger.close();
+  }
+
+  #tree(): TreeTables {
+    if (this.ledger.tree === null) throw treeNotCurrent(this.target, null, this.ledger.head());
+    return this.ledger.tree;
   }
 }
