@@ -44,6 +44,10 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   migrate: async () => (await import('./commands/migrate.js')).registerMigrate,
   key: async () => (await import('./commands/key.js')).registerKey,
   'verify-proof': async () => (await import('./commands/verify-proof.js')).registerVerifyProof,
+  checkpoint: async () => (await import('./commands/checkpoint.js')).registerCheckpoint,
+  prove: async () => (await import('./commands/prove.js')).registerProve,
+  bundle: async () => (await import('./commands/bundle.js')).registerBundle,
+  'verify-bundle': async () => (await import('./commands/bundle.js')).registerBundle,
   export: async () => (await import('./commands/copy.js')).registerCopy,
   import: async () => (await import('./commands/copy.js')).registerCopy,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
@@ -92,7 +96,7 @@ export async function buildProgram(
     )
     .option(
       '--ledger <path>',
-      'the ledger file (default: <root>/ledger/kfm.sqlite); export and import also take sqlite:<path> or postgres://…',
+      'the ledger file (default: <root>/ledger/kfm.sqlite); export, import and the transparency-log commands (checkpoint, prove, bundle) also take sqlite:<path> or postgres://… (or KFM_LEDGER_URL)',
     )
     .option('--json', 'machine-readable output on stdout')
     .option(

@@ -32,6 +32,6 @@ export async function withTreeHashes<T>(
     if (missing.size === 0) return result;
     const tiles = [...missing.values()];
     const read = await door.readTiles(tiles);
-    tiles.forEach((tile, i) => known.set(keyOf(tile), read[i]!));
+    for (const [i, tile] of tiles.entries()) known.set(keyOf(tile), read[i]!);
   }
 }

@@ -247,7 +247,7 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
       const stored = (size: number) => ({
         origin: 'kfm.local/test',
         tree_size: size,
-        root_hash: 'A'.repeat(43) + '=',
+        root_hash: `${'A'.repeat(43)}=`,
         note: `kfm.local/test\n${size}\n${'A'.repeat(43)}=\n\n— kfm.local/test sig\n`,
         signed_at: '2026-02-16T00:00:00.000Z',
       });
