@@ -1,5 +1,7 @@
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { ReadFilter } from '../ledger/ledger-store.js';
 import type { ChainHead } from '../ledger/pure/seal-events.js';
+import { SqliteDoor } from '../ledger/sqlite-door.js';
 import type { SqliteLedger } from '../ledger/sqlite-ledger.js';
 import { decodeEvent, type LedgerEvent, type LedgerEventOf } from '../projections/ledger-event.js';
 
@@ -61,9 +63,12 @@ export class LedgerSnapshot {
 export class LedgerView {
   readonly #ledger: SqliteLedger;
   #current: LedgerSnapshot | undefined;
+  /** The same ledger behind the async door, for the transparency log's reads (handlers/tlog.ts). */
+  readonly door: LedgerDoor;
 
   constructor(ledger: SqliteLedger) {
     this.#ledger = ledger;
+    this.door = new SqliteDoor(ledger);
   }
 
   /** The ledger as of its head now (one indexed read; the decoded events of an unchanged head are reused). */

@@ -6,7 +6,8 @@ import { pipeline } from 'node:stream/promises';
 export type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'file'; handle: FileHandle; size: number; contentType: string; headers: Record<string, string> }
-  | { kind: 'not-modified'; headers: Record<string, string> };
+  | { kind: 'not-modified'; headers: Record<string, string> }
+  | { kind: 'bytes'; body: Uint8Array; contentType: string; headers: Record<string, string> };
 
 /**
  * Every answer depends on the caller's token (RFC 9110 §12.5.5: Vary), is never active content in
@@ -38,6 +39,15 @@ export async function sendReply(res: ServerResponse, reply: Reply, head: boolean
       'Content-Length': Buffer.byteLength(text),
     });
     res.end(head ? undefined : text);
+    return;
+  }
+  if (reply.kind === 'bytes') {
+    res.writeHead(200, {
+      ...reply.headers,
+      'Content-Type': reply.contentType,
+      'Content-Length': reply.body.length,
+    });
+    res.end(head ? undefined : reply.body);
     return;
   }
   if (reply.kind === 'not-modified') {

@@ -134,7 +134,10 @@ function report(
     failures: BundleFailure[];
   },
 ): void {
-  if (json) return writeJson(io, outcome);
+  if (json) {
+    writeJson(io, outcome);
+    return;
+  }
   const what = `${outcome.dataset_id}@${outcome.version_id}`;
   if (outcome.ok) {
     const files = outcome.artifacts_checked ? ', and every artifact matches its checksum' : '';
