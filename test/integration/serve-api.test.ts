@@ -73,10 +73,13 @@ describe('GET /openapi.json', () => {
       '/datasets/{dataset_id}',
       '/datasets/{dataset_id}/versions/{version_id}',
       '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}',
+      '/datasets/{dataset_id}/versions/{version_id}/bundle',
       '/datasets/{dataset_id}/versions/{version_id}/provenance',
       '/healthz',
       '/lineage/{target}',
       '/openapi.json',
+      '/tlog/checkpoint',
+      '/tlog/tile/{tile}',
     ]);
   });
 });
