@@ -14,7 +14,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     width INTEGER NOT NULL CHECK (width BETWEEN 1 AND 256),
     hashes BLOB NOT NULL CHECK (length(hashes) = width * 32),
     PRIMARY KEY (level, idx)
-  ) STRICT, WITHOUT ROWID`.execute(db);
+  ) STRICT`.execute(db);
   await sql`CREATE TABLE tlog_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     ledger_id TEXT NOT NULL,

@@ -11,7 +11,6 @@ import {
   type VerifyRange,
 } from './ledger-door.js';
 import { type AppendResult, eventRowValues, type ReadFilter } from './ledger-store.js';
-import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
 import type { ChainHead } from './pure/seal-events.js';
 import { treeAtHead } from './pure/tree-sync.js';
@@ -74,6 +73,9 @@ export class SqliteDoor implements LedgerDoor {
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
+    // Loaded here, not at the top: the chain check brings the event vocabulary (zod), which a
+    // command that opens the ledger only to read or prove should not pay for at start-up.
+    const { verifyLedgerChain, verifySegment } = await import('./parallel-verify.js');
     const anchors = range.anchors ?? [];
     const maxFailures = range.maxFailures ?? 1000;
     if (range.from_seq === undefined && range.to_seq === undefined) {

@@ -9,7 +9,7 @@ import type { ConsistencyProofJson, InclusionProofJson } from '../tlog/proof-jso
 import { proveConsistency, proveInclusion, treeRoot } from '../tlog/prove.js';
 import { signNote } from '../tlog/signed-note.js';
 import { planCheckpoint } from '../tlog/tree-checkpoint.js';
-import type { LedgerDoor, StoredCheckpoint } from './ledger-door.js';
+import type { LedgerDoor } from './ledger-door.js';
 import { withTreeHashes } from './tree-reads.js';
 
 /**
@@ -117,7 +117,8 @@ export async function signCheckpoint(
 ): Promise<SignedCheckpoint> {
   const size = await door.treeSize();
   const last = await door.lastCheckpoint();
-  const lastParsed = last === undefined ? undefined : lastCheckpointOf(door, last);
+  const lastParsed =
+    last === undefined ? undefined : checkpointText(door, last.note.slice(0, last.note.indexOf('\n\n') + 1));
   const plan = await withTreeHashes(door, size, (source) =>
     planCheckpoint({ origin: signer.name, size, source, hasher: nodeTreeHasher }, lastParsed),
   );
@@ -128,7 +129,7 @@ export async function signCheckpoint(
       { details: { ledger: door.target, last_checkpoint: last, tree_size: size } },
     );
   const note = signNote(plan.text, [signer]);
-  const root_hash = plan.text.split('\n')[2]!;
+  const root_hash = encodeBase64(checkpointText(door, plan.text).rootHash);
   await door.storeCheckpoint({
     origin: signer.name,
     tree_size: size,
@@ -139,19 +140,14 @@ export async function signCheckpoint(
   return { origin: signer.name, size, root_hash, note };
 }
 
-function lastCheckpointOf(door: LedgerDoor, last: StoredCheckpoint) {
-  const text = last.note.slice(0, last.note.indexOf('\n\n') + 1);
+/** A checkpoint's text (a stored note's, up to its blank line) as a checkpoint; STORAGE_CORRUPT if it is none. */
+function checkpointText(door: LedgerDoor, text: string) {
   const parsed = parseCheckpointText(text);
   if (!parsed.ok)
     throw new KfmError(
       'STORAGE_CORRUPT',
-      `the last checkpoint stored in ${door.target} is not a checkpoint (${parsed.message})`,
+      `a checkpoint stored in ${door.target} is not a checkpoint (${parsed.message})`,
       { details: { ledger: door.target } },
     );
   return parsed.checkpoint;
-}
-
-/** The root of the tree of `size` as base64 (what a checkpoint of that size says). */
-export async function treeRootAt(door: LedgerDoor, size: number): Promise<string> {
-  return encodeBase64(await withTreeHashes(door, size, (source) => treeRoot(source, nodeTreeHasher, size)));
 }

@@ -35,6 +35,8 @@ const QUERIES = [
   ['lineage', DATASET, '--format', 'dot'],
   ['--json', 'show', '1'],
   ['prov', DATASET],
+  ['prove', 'inclusion', '1'],
+  ['prove', 'consistency', '1'],
 ].map((args) => ({ args, command: args.join(' ') }));
 
 describe('the query commands on an up-to-date ledger', () => {

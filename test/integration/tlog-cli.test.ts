@@ -176,6 +176,24 @@ describe('a tail cut off and re-appended under the triggers', () => {
   });
 });
 
+describe('a ledger written before the tree', () => {
+  it('is readable but unprovable until kfm migrate builds its tree, which is the tree signed before', async () => {
+    const old = copyRoot(root, dir);
+    withLedgerFile(ledgerPath(old), (db) => {
+      db.exec('DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints');
+      db.prepare("DELETE FROM kysely_migration WHERE name = '0005_transparency_log'").run();
+    });
+    const before = await kfmJson(old, ['prove', 'consistency', '50']);
+    expect([before.status, before.json.code]).toEqual([2, 'MIGRATION_REQUIRED']);
+    const migrate = await kfmJson(old, ['migrate']);
+    expect(migrate.json).toMatchObject({ applied: ['0005_transparency_log'] });
+    const after = await kfmJson(old, ['prove', 'consistency', '50']);
+    expect(after.json).toMatchObject({ old_size: 50, new_size: 50, proof: [] });
+    const signed = readFileSync(checkpointFile, 'utf8').split('\n')[2];
+    expect(after.json.new_root).toBe(signed);
+  });
+});
+
 describe('kfm bundle and kfm verify-bundle', () => {
   it('proves a version offline, and names a tampered artifact, event or key', async () => {
     const version = await versionOf(root);

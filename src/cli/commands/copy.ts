@@ -5,17 +5,8 @@ import { EXIT } from '../../errors.js';
 import { copyLedger } from '../../ledger/copy-ledger.js';
 import { isLedgerUrl, type LedgerDoor, openLedger, parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { kfmActor } from '../../tool-info.js';
-import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
-
-/**
- * This root's ledger as a target: `--ledger` (a path or a URL), else KFM_LEDGER_URL, else
- * <root>/ledger/kfm.sqlite. Only export and import read KFM_LEDGER_URL so far (see README).
- */
-export function localLedgerTarget(options: GlobalOptions, env: NodeJS.ProcessEnv = process.env): string {
-  const given = options.ledger ?? env.KFM_LEDGER_URL;
-  if (given !== undefined && given !== '') return isLedgerUrl(given) ? given : resolve(given);
-  return resolvePaths(options).ledger;
-}
+import { type Cli, type CommandRun, type GlobalOptions, type Io, writeJson } from '../io.js';
+import { localLedgerTarget } from '../ledger-door-access.js';
 
 /** A target named on the command line: a URL as given, a path resolved against the working directory. */
 function commandLineTarget(target: string): string {

@@ -12,7 +12,7 @@ import { cacheControl, type Handler } from '../serve-app.js';
  * hash tiles and entry bundles, for callers whose token has the `auditor` role. The tiles of every
  * event are there, whatever dataset it belongs to, so they are not for the policy labels to open.
  */
-export const AUDITOR_ROLE = 'auditor';
+const AUDITOR_ROLE = 'auditor';
 
 function requireAuditor(request: Parameters<Handler>[1]): void {
   const { caller } = request;

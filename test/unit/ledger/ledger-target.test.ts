@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localLedgerTarget } from '../../../src/cli/commands/copy.js';
+import { localLedgerTarget } from '../../../src/cli/ledger-door-access.js';
 import { isLedgerUrl, parseLedgerTarget } from '../../../src/ledger/ledger-door.js';
 import { displayUrl } from '../../../src/ledger/postgres/postgres-ledger.js';
 
