@@ -18,7 +18,7 @@ import { BENCH_ACTOR, type BenchDraft, DraftGenerator } from './bench-events.js'
  *
  * 1. CPU per event of appends through the real API into a ledger with the tree (schema 0005) and
  *    one without it (the same code stopped at migration 0004, so no tree tables and no tree work),
- *    alternated, for one-event appends and batches of 100.
+ *    interleaved 20 appends at a time, for one-event appends and batches of 100.
  * 2. A ledger of --events events as a kfm before 0005 wrote it (sealed by kfm's code, inserted in
  *    big transactions), then `kfm migrate` builds its tree: wall time and peak RSS of the CLI.
  * 3. `kfm prove inclusion` and `kfm checkpoint` on it, beside `node -e 0` and `kfm head` (the
@@ -48,27 +48,49 @@ const log = (line: string) => process.stderr.write(`[bench tlog] ${line}\n`);
 /** Extension events with the bench's realistic payloads: no projection work, so the tree's cost stands out. */
 const asExtension = (d: BenchDraft): BenchDraft => ({ ...d, type: `x.bench.${d.type.replaceAll('.', '_')}` });
 
-async function appendCpu(withTree: boolean, batch: number, count: number): Promise<number> {
-  const path = join(
-    dir,
-    `append-${withTree ? 'tree' : 'plain'}-${batch}-${Math.random().toString(36).slice(2)}.sqlite`,
-  );
+interface AppendCost {
+  /** User + system CPU µs per event (system is mostly the commit's fsync). */
+  cpu_us: number;
+  /** User CPU µs per event: where the tree's hashing and tile building show. */
+  user_us: number;
+}
+
+async function openVariant(withTree: boolean, batch: number) {
+  const path = join(dir, `append-${withTree ? 'tree' : 'plain'}-${batch}.sqlite`);
   const ledger = await openSqliteLedger(path, {
     actor: BENCH_ACTOR,
     create: true,
     ...(withTree ? {} : { migrate: { upTo: BEFORE_TREE } }),
   });
   if ((ledger.tree !== null) !== withTree) throw new Error('the ledger variant is not the one asked for');
+  return ledger;
+}
+
+/**
+ * CPU per event of `count` events appended in batches of `batch` into a ledger with the tree and one
+ * without, interleaved 20 appends at a time so both see the same machine load, after a warm-up.
+ */
+async function appendCosts(batch: number, count: number): Promise<{ with: AppendCost; without: AppendCost }> {
+  const ledgers = { with: await openVariant(true, batch), without: await openVariant(false, batch) };
   const drafts = new DraftGenerator(7);
-  // Warm up the statements and the JIT before measuring.
-  for (let i = 0; i < 50; i++) ledger.appendEvents(drafts.next(batch).map(asExtension));
-  const before = process.cpuUsage();
-  for (let done = 0; done < count; done += batch) ledger.appendEvents(drafts.next(batch).map(asExtension));
-  const used = process.cpuUsage(before);
-  ledger.close();
-  rmSync(path, { force: true });
-  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-  return (used.user + used.system) / count;
+  const spent = { with: { user: 0, system: 0 }, without: { user: 0, system: 0 } };
+  for (const variant of ['with', 'without'] as const)
+    for (let i = 0; i < 50; i++) ledgers[variant].appendEvents(drafts.next(batch).map(asExtension));
+  for (let done = 0; done < count; done += 20 * batch)
+    for (const variant of ['without', 'with'] as const) {
+      const chunk = Array.from({ length: 20 }, () => drafts.next(batch).map(asExtension));
+      const before = process.cpuUsage();
+      for (const drafts of chunk) ledgers[variant].appendEvents(drafts);
+      const used = process.cpuUsage(before);
+      spent[variant].user += used.user;
+      spent[variant].system += used.system;
+    }
+  for (const ledger of Object.values(ledgers)) ledger.close();
+  const cost = (v: { user: number; system: number }) => ({
+    cpu_us: (v.user + v.system) / count,
+    user_us: v.user / count,
+  });
+  return { with: cost(spent.with), without: cost(spent.without) };
 }
 
 /** A ledger of `count` events at schema 0004, written fast: sealed by kfm, inserted 50,000 a transaction. */
@@ -132,20 +154,22 @@ function paired(commands: Record<string, readonly string[]>, count: number): Rec
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
-  const append: Record<string, { with_tree_us: number; without_tree_us: number; overhead: number }> = {};
+  const append: Record<
+    string,
+    { with_tree: AppendCost; without_tree: AppendCost; cpu_overhead: number; user_overhead: number }
+  > = {};
   for (const batch of [1, 100]) {
-    const count = batch === 1 ? appends : appends * 10;
-    const withTree: number[] = [];
-    const without: number[] = [];
-    for (let r = 0; r < 3; r++) {
-      without.push(await appendCpu(false, batch, count));
-      withTree.push(await appendCpu(true, batch, count));
-    }
-    const w = median(withTree);
-    const p = median(without);
-    append[`batch_${batch}`] = { with_tree_us: w, without_tree_us: p, overhead: w / p - 1 };
+    const costs = await appendCosts(batch, batch === 1 ? appends : appends * 10);
+    const cpu = costs.with.cpu_us / costs.without.cpu_us - 1;
+    const user = costs.with.user_us / costs.without.user_us - 1;
+    append[`batch_${batch}`] = {
+      with_tree: costs.with,
+      without_tree: costs.without,
+      cpu_overhead: cpu,
+      user_overhead: user,
+    };
     log(
-      `append batch ${batch}: ${p.toFixed(1)} µs CPU/event without the tree, ${w.toFixed(1)} with (${((w / p - 1) * 100).toFixed(1)} %)`,
+      `append batch ${batch}: CPU/event ${costs.without.cpu_us.toFixed(1)} µs without the tree, ${costs.with.cpu_us.toFixed(1)} with (${(cpu * 100).toFixed(1)} %); user CPU ${costs.without.user_us.toFixed(1)} → ${costs.with.user_us.toFixed(1)} µs (${(user * 100).toFixed(1)} %)`,
     );
   }
 

@@ -34,6 +34,7 @@ export class TreeTables {
   readonly #readTile: Database.Statement<[number, number], { hashes: Uint8Array }>;
   readonly #writeTile: Database.Statement<[number, number, number, Uint8Array]>;
   readonly #head: Database.Statement<[], ChainHead>;
+  readonly #page: Database.Statement<[number, number, number], StoredRowBody>;
   #tree: BuiltTree | null = null;
 
   /** The tables of a ledger that has them, else null (a schema before 0005, read without migrating). */
@@ -54,6 +55,9 @@ export class TreeTables {
        ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
     );
     this.#head = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
+    this.#page = db.prepare(
+      'SELECT seq, hash, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
+    );
   }
 
   state(): TreeState {
@@ -138,11 +142,9 @@ export class TreeTables {
 
   /** Adds the stored events after the tree's head up to `head`, a page at a time. */
   #upTo(tree: BuiltTree, head: ChainHead): BuiltTree {
-    const page = this.#db.prepare<[number, number, number], StoredRowBody>(
-      'SELECT seq, hash, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
-    );
     let grown = tree;
-    while (grown.head.seq < head.seq) grown = this.#grow(grown, page.all(grown.head.seq, head.seq, PAGE));
+    while (grown.head.seq < head.seq)
+      grown = this.#grow(grown, this.#page.all(grown.head.seq, head.seq, PAGE));
     return grown;
   }
 
