@@ -29,7 +29,11 @@ export async function checkpointFailures(
   options: GlobalOptions & CheckpointOptions,
 ): Promise<CheckpointFailure[]> {
   const files = options.checkpoint ?? [];
-  if (files.length === 0) return [];
+  if (files.length === 0) {
+    if (options.vkey !== undefined)
+      throw new KfmError('USAGE', '--vkey checks signed checkpoints: give them with --checkpoint <note>');
+    return [];
+  }
   const verifiers = trustedKeys(options.vkey ?? []);
   if (verifiers.length === 0)
     throw new KfmError('USAGE', '--checkpoint needs --vkey <verifier key> of the log that signed it');
