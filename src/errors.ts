@@ -47,6 +47,10 @@ const CODES = {
   COPY_VERIFY_FAILED: EXIT.integrity,
   /** A stage was asked to run on a run whose promote completed (published, reused or denied). */
   RUN_CLOSED: EXIT.usage,
+  /** `kfm checkpoint`: the tree is smaller than the last checkpoint signed (events were cut off). */
+  TREE_TRUNCATED: EXIT.integrity,
+  /** `kfm checkpoint`: the tree's prefix of the last checkpoint's size has another root (history rewritten). */
+  TREE_REWRITTEN: EXIT.integrity,
 } as const satisfies Record<string, ExitCode>;
 
 export type KfmErrorCode = keyof typeof CODES;

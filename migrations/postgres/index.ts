@@ -10,5 +10,6 @@ export const POSTGRES_MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '0002_event_read_indexes': () => import('./0002_event_read_indexes.js'),
   '0003_projection_tables': () => import('./0003_projection_tables.js'),
   '0004_runs_parent_run_id': () => import('./0004_runs_parent_run_id.js'),
+  '0005_transparency_log': () => import('./0005_transparency_log.js'),
   '0006_dataset_locks': () => import('./0006_dataset_locks.js'),
 };

@@ -1,4 +1,5 @@
 import { KfmError } from '../errors.js';
+import type { TileId } from '../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
 import type { ProjectionRows } from './pure/projection-columns.js';
@@ -35,6 +36,16 @@ export interface SchemaStatus {
   tables_current: boolean;
   /** Migrations this open applied (a writer's open migrates). */
   migrated: string[];
+}
+
+/** A checkpoint `kfm checkpoint` signed and stored (tlog_checkpoints): the note verbatim and what it says. */
+export interface StoredCheckpoint {
+  origin: string;
+  tree_size: number;
+  /** Standard base64, as in the note. */
+  root_hash: string;
+  note: string;
+  signed_at: string;
 }
 
 /** The projection (read-model) queries of ProjectionQueries, answered asynchronously. */
@@ -91,6 +102,19 @@ export interface LedgerDoor {
    * of any host at a time, and freed when its holder dies (then the next taker learns it was stale).
    */
   lockDataset(request: DatasetLockRequest): Promise<DatasetLock>;
+  /** The ledger's stable id, made once when its schema was created (the log origin `kfm.local/<id>`). */
+  ledgerId(): Promise<string>;
+  /**
+   * The size of the transparency log's tree (docs/transparency-log.md), which is the head seq: every
+   * append adds its events' leaves in its own transaction. MIGRATION_REQUIRED when the tree does not
+   * cover exactly the events (a schema before it, or events added around kfm): a writer rebuilds it.
+   */
+  treeSize(): Promise<number>;
+  /** The tiles' hashes, each exactly `width` × 32 bytes (a prefix of the stored tile); STORAGE_CORRUPT if absent. */
+  readTiles(tiles: readonly TileId[]): Promise<Uint8Array[]>;
+  /** Keeps a signed checkpoint; the last one kept is what the next `kfm checkpoint` must extend. */
+  storeCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
+  lastCheckpoint(): Promise<StoredCheckpoint | undefined>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/index.js';
+import { nodeTreeHasher } from '../tlog/node-tree-hasher.js';
+import type { TileId } from '../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import {
   decodedRows,
@@ -9,6 +12,7 @@ import {
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
+  type StoredCheckpoint,
   type VerifyRange,
 } from './ledger-door.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
@@ -17,8 +21,10 @@ import { MemoryLocks } from './memory-lock.js';
 import { nodeEventHasher } from './node-hasher.js';
 import { type ProjectionRows, projectRows } from './pure/projection-columns.js';
 import type { ChainHead } from './pure/seal-events.js';
+import { type BuiltTree, EMPTY_TREE, growTree } from './pure/tree-sync.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from './pure/verify-chain.js';
 import type { SealDefaults } from './seal-context.js';
+import { tilePrefix } from './tree-errors.js';
 
 /** A ledger in memory behind the async door: for tests and for projecting events without a disk. */
 export class MemoryDoor implements LedgerDoor {
@@ -26,9 +32,20 @@ export class MemoryDoor implements LedgerDoor {
   readonly target = 'memory';
   readonly #ledger: MemoryLedger;
   readonly #locks = new MemoryLocks();
+  readonly #id = randomBytes(16).toString('hex');
+  /** The tree's tiles by `level/index`, each the widest written, as the SQL tables keep them. */
+  readonly #tiles = new Map<string, Uint8Array>();
+  readonly #checkpoints: StoredCheckpoint[] = [];
+  #tree: BuiltTree = EMPTY_TREE;
 
   constructor(defaults: SealDefaults) {
     this.#ledger = new MemoryLedger(defaults);
+  }
+
+  #grow(rows: readonly StoredRow[]): void {
+    const grown = growTree(this.#tree, rows, nodeTreeHasher);
+    for (const tile of grown.tiles) this.#tiles.set(`${tile.level}/${tile.index}`, tile.hashes);
+    this.#tree = grown.tree;
   }
 
   async head(): Promise<ChainHead> {
@@ -36,7 +53,9 @@ export class MemoryDoor implements LedgerDoor {
   }
 
   async append(drafts: readonly unknown[]): Promise<AppendResult> {
-    return this.#ledger.appendEvents(drafts);
+    const result = this.#ledger.appendEvents(drafts);
+    this.#grow([...this.#ledger.readEvents({ from_seq: result.first_seq })]);
+    return result;
   }
 
   read(filter: ReadFilter = {}): AsyncIterable<StoredRow> {
@@ -108,11 +127,32 @@ export class MemoryDoor implements LedgerDoor {
     const all: StoredRow[] = [];
     for await (const row of rows) all.push(row);
     this.#ledger.insertRows(all);
+    this.#grow(all);
     return this.#ledger.head();
   }
 
   lockDataset(request: DatasetLockRequest): Promise<DatasetLock> {
     return this.#locks.acquire(request);
+  }
+
+  async ledgerId(): Promise<string> {
+    return this.#id;
+  }
+
+  async treeSize(): Promise<number> {
+    return this.#tree.head.seq;
+  }
+
+  async readTiles(tiles: readonly TileId[]): Promise<Uint8Array[]> {
+    return tiles.map((tile) => tilePrefix(this.target, tile, this.#tiles.get(`${tile.level}/${tile.index}`)));
+  }
+
+  async storeCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    this.#checkpoints.push(checkpoint);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#checkpoints.at(-1);
   }
 
   async close(): Promise<void> {}

@@ -30,6 +30,8 @@ export const API_ERRORS = {
   /** The file on disk no longer has the sha256 its version recorded: served never, logged always. */
   ARTIFACT_INTEGRITY: 500,
   INTERNAL: 500,
+  /** A tlog-tiles entry bundle holding an event body over 65,535 bytes, which the spec cannot frame yet. */
+  ENTRY_TOO_LARGE: 501,
   /** The server is shutting down. */
   UNAVAILABLE: 503,
 } as const;

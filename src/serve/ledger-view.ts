@@ -70,6 +70,11 @@ export class LedgerView {
     this.#ledger = ledger;
   }
 
+  /** The ledger itself, for the transparency log's reads (handlers/tlog.ts), which no head bounds. */
+  get door(): LedgerDoor {
+    return this.#ledger;
+  }
+
   /** The ledger as of its head now (one indexed read; the decoded events of an unchanged head are reused). */
   async snapshot(): Promise<LedgerSnapshot> {
     const head = await this.#ledger.head();

@@ -196,6 +196,30 @@ export const SCHEMAS = {
       links,
     },
   },
+  VersionBundle: {
+    type: 'object',
+    description:
+      "`kfm bundle`: the publishing run's event bodies, each with a C2SP tlog-proof against one signed checkpoint, and the checksums; check it offline with `kfm verify-bundle`",
+    required: ['kind', 'dataset_id', 'version_id', 'entries', 'checksums_sha256'],
+    properties: {
+      kind: { const: 'kfm.version_bundle' },
+      dataset_id: { type: 'string' },
+      version_id: { type: 'string' },
+      entries: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['seq', 'body', 'proof'],
+          properties: {
+            seq: { type: 'integer', minimum: 1 },
+            body: { type: 'string', description: 'the stored event body, standard base64' },
+            proof: { type: 'string', description: 'a c2sp.org/tlog-proof@v1 of entry seq - 1' },
+          },
+        },
+      },
+      checksums_sha256: { type: 'string', description: 'the artifacts in `sha256sum -c` format' },
+    },
+  },
   ProvenanceBundle: {
     type: 'object',
     required: [

@@ -47,6 +47,14 @@ const REFUSALS = {
   '404': error('NOT_FOUND: no such version or artifact in a dataset the caller may read'),
 };
 
+/** The transparency log answers tokens with the auditor role only. */
+const AUDITOR_REFUSALS = {
+  ...ANY_REQUEST,
+  '401': error('AUTH_REQUIRED (no token) or TOKEN_INVALID'),
+  '403': error('FORBIDDEN: the token has no auditor role'),
+  '404': error('NOT_FOUND: no checkpoint signed yet, or no such tile in the tree'),
+};
+
 const get = (
   operationId: string,
   summary: string,
@@ -144,6 +152,53 @@ export const OPENAPI = {
       json('StacDocument', 'the Item'),
       [DATASET, VERSION, param('item', 'the Item file name: <dataset_id>-<version_id>.json')],
     ),
+    '/datasets/{dataset_id}/versions/{version_id}/bundle': get(
+      'getVersionBundle',
+      'the offline proof bundle of the version (`kfm bundle`), against the last stored checkpoint',
+      json('VersionBundle', 'the bundle'),
+      [DATASET, VERSION],
+    ),
+    '/tlog/checkpoint': {
+      get: {
+        operationId: 'getTlogCheckpoint',
+        summary: 'the last signed checkpoint (C2SP tlog-checkpoint note), for tokens with the auditor role',
+        responses: {
+          '200': {
+            description: 'the signed note',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+          ...AUDITOR_REFUSALS,
+        },
+      },
+    },
+    '/tlog/tile/{tile}': {
+      get: {
+        operationId: 'getTlogTile',
+        summary:
+          'a C2SP tlog-tiles hash tile (<L>/<N>[.p/<W>]) or entry bundle (entries/<N>[.p/<W>]), for tokens with the auditor role',
+        parameters: [
+          param(
+            'tile',
+            'the tile path after /tlog/tile/, its slashes literal: e.g. 0/x001/234, 1/000.p/7, entries/005',
+            '^(entries|[0-9]+)/(x[0-9]{3}/)*[0-9]{3}(\\.p/[0-9]+)?$',
+          ),
+        ],
+        responses: {
+          '200': {
+            description: 'width × 32 bytes of hashes, or the entries each as a 2-byte length and the body',
+            content: {
+              'application/octet-stream': {
+                schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+              },
+            },
+          },
+          ...AUDITOR_REFUSALS,
+          '501': error(
+            'ENTRY_TOO_LARGE: an event body over 65,535 bytes cannot be framed in an entry bundle',
+          ),
+        },
+      },
+    },
     '/lineage/{target}': get(
       'getLineage',
       'the lineage graph, as `kfm lineage <target> --format json`',

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 export type Reply =
   | { kind: 'json'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'file'; handle: FileHandle; size: number; contentType: string; headers: Record<string, string> }
-  | { kind: 'bytes'; body: Buffer; contentType: string; headers: Record<string, string> }
+  | { kind: 'bytes'; body: Uint8Array; contentType: string; headers: Record<string, string> }
   | { kind: 'not-modified'; headers: Record<string, string> };
 
 /**

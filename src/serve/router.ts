@@ -7,6 +7,7 @@ import { health } from './handlers/health.js';
 import { showLineage } from './handlers/lineage.js';
 import { showProvenance } from './handlers/provenance.js';
 import { showStacCollection, showStacItem } from './handlers/stac.js';
+import { serveCheckpoint, serveTile, serveVersionBundle } from './handlers/tlog.js';
 import { uiReply } from './handlers/ui.js';
 import { showVersion } from './handlers/versions.js';
 import type { LedgerSnapshot, LedgerView } from './ledger-view.js';
@@ -23,7 +24,7 @@ export interface RequestTrace {
 }
 
 interface Route {
-  /** Literal segments, and `:name` for a parameter. */
+  /** Literal segments, `:name` for a parameter, and a last `*rest` for the remaining segments joined by `/`. */
   pattern: readonly string[];
   handler: Handler;
 }
@@ -43,6 +44,9 @@ export const ROUTES: readonly Route[] = [
     handler: showStacItem,
   },
   { pattern: ['lineage', ':id'], handler: showLineage },
+  { pattern: [...V, 'bundle'], handler: serveVersionBundle },
+  { pattern: ['tlog', 'checkpoint'], handler: serveCheckpoint },
+  { pattern: ['tlog', '*tile'], handler: serveTile },
   { pattern: ['healthz'], handler: health },
   { pattern: ['openapi.json'], handler: serveOpenApi },
 ];
@@ -51,9 +55,12 @@ export function matchRoute(
   segments: readonly string[],
 ): { handler: Handler; params: Record<string, string> } | undefined {
   for (const route of ROUTES) {
-    if (route.pattern.length !== segments.length) continue;
+    const rest = route.pattern.at(-1)!.startsWith('*');
+    if (rest ? segments.length < route.pattern.length : route.pattern.length !== segments.length) continue;
     const params: Record<string, string> = {};
+    if (rest) params[route.pattern.at(-1)!.slice(1)] = segments.slice(route.pattern.length - 1).join('/');
     const matched = route.pattern.every((part, i) => {
+      if (part.startsWith('*')) return true;
       if (part.startsWith(':')) params[part.slice(1)] = segments[i]!;
       return part.startsWith(':') || part === segments[i];
     });

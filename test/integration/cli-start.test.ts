@@ -21,6 +21,7 @@ const ALL_MIGRATIONS = [
   '0002_event_read_indexes',
   '0003_projection_tables',
   '0004_runs_parent_run_id',
+  '0005_transparency_log',
 ];
 
 const QUERIES = [
@@ -34,6 +35,8 @@ const QUERIES = [
   ['lineage', DATASET, '--format', 'dot'],
   ['--json', 'show', '1'],
   ['prov', DATASET],
+  ['prove', 'inclusion', '1'],
+  ['prove', 'consistency', '1'],
 ].map((args) => ({ args, command: args.join(' ') }));
 
 describe('the query commands on an up-to-date ledger', () => {
@@ -109,7 +112,7 @@ describe('a query command on a ledger written by an older schema', () => {
 
     for (const run of migrations) {
       expect(run.stderr).toBe('');
-      expect(run.json).toMatchObject({ to: '0004_runs_parent_run_id' });
+      expect(run.json).toMatchObject({ to: '0005_transparency_log' });
     }
     // Migrations serialise under BEGIN IMMEDIATE: each is applied by exactly one of the three.
     expect(migrations.flatMap((run) => run.json.applied as string[]).sort()).toEqual(ALL_MIGRATIONS.slice(1));

@@ -123,9 +123,11 @@ describe('kfm key generate', () => {
     },
   );
 
-  it('requires --name and --out', async () => {
+  it('requires --out, and --name where no ledger gives its id to default to', async () => {
     const root = newRoot();
-    expect((await runKfm(['--root', root, 'key', 'generate', '--out', join(root, 'k')])).status).toBe(2);
+    const unnamed = await runKfm(['--root', root, 'key', 'generate', '--out', join(root, 'k')]);
+    expect(unnamed.status).toBe(2);
+    expect(unnamed.stderr).toContain('no --name given and no ledger id to default to');
     expect((await runKfm(['--root', root, 'key', 'generate', '--name', ORIGIN])).status).toBe(2);
   });
 

@@ -8,6 +8,8 @@ import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import type { StoredRow } from '../../src/ledger/pure/verify-chain.js';
 import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
 import type { SealDefaults } from '../../src/ledger/seal-context.js';
+import { nodeTreeHasher } from '../../src/tlog/node-tree-hasher.js';
+import { appendLeafHashes, EMPTY_FRONTIER } from '../../src/tlog/tile-builder.js';
 import { usePostgresDatabases } from '../support/postgres.js';
 import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
 
@@ -49,6 +51,21 @@ async function refusal(work: Promise<unknown>): Promise<KfmError> {
   expect(error).toBeInstanceOf(KfmError);
   return error as KfmError;
 }
+
+/** The tiles of the tree over these rows' bodies, as the pure builder makes them in one batch. */
+function builderTiles(rows: readonly StoredRow[]) {
+  const leaves = rows.map((r) => nodeTreeHasher.leaf(r.body));
+  return appendLeafHashes(EMPTY_FRONTIER, leaves, nodeTreeHasher).tiles;
+}
+
+/** The door's tiles at the positions and widths of `expected`, beside them for one toEqual. */
+async function storedTiles(door: LedgerDoor, expected: ReturnType<typeof builderTiles>) {
+  const read = await door.readTiles(expected);
+  return expected.map((tile, i) => ({ ...tile, hashes: Buffer.from(read[i]!) }));
+}
+
+const asBuffers = (tiles: ReturnType<typeof builderTiles>) =>
+  tiles.map((tile) => ({ ...tile, hashes: Buffer.from(tile.hashes) }));
 
 async function* rowsOf(rows: readonly StoredRow[]): AsyncGenerator<StoredRow> {
   yield* rows;
@@ -185,6 +202,58 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
       expect(await copy.copyIn(rowsOf(rows))).toEqual(await source.head());
       expect(await collect(copy.read())).toEqual(rows);
       expect((await refusal(copy.copyIn(rowsOf(rows)))).code).toBe('LEDGER_NOT_EMPTY');
+    });
+
+    it("keeps the tree in each append: its tiles are the pure builder's over the same bodies", async () => {
+      const door = await open();
+      expect(await door.treeSize()).toBe(0);
+      // Batches of 1, 255, 1, 300, …: full tiles completed inside a batch and partials rewritten across.
+      for (const size of [1, 255, 1, 300, 7, 256]) {
+        await door.append(Array.from({ length: size }, (_, n) => draft('x.site.note', 'ks_t', 'r1', { n })));
+      }
+      const rows = await collect(door.read());
+      expect(await door.treeSize()).toBe(820);
+      const expected = builderTiles(rows);
+      // 3 full level-0 tiles, the level-0 partial of width 52 and the level-1 partial of width 3.
+      expect(expected.map((t) => `${t.level}/${t.index}/${t.width}`)).toEqual([
+        '0/0/256',
+        '0/1/256',
+        '0/2/256',
+        '0/3/52',
+        '1/0/3',
+      ]);
+      expect(await storedTiles(door, expected)).toEqual(asBuffers(expected));
+      // An older tree's partial tile is the prefix of today's.
+      const [older] = await door.readTiles([{ level: 0, index: 3, width: 10 }]);
+      expect(Buffer.from(older!)).toEqual(Buffer.from(expected[3]!.hashes.subarray(0, 320)));
+      const missing = await refusal(door.readTiles([{ level: 0, index: 4, width: 1 }]));
+      expect(missing.code).toBe('STORAGE_CORRUPT');
+    });
+
+    it('fills the tree of a copy, and keeps a stable ledger id and the signed checkpoints', async () => {
+      const source = await open();
+      await source.append(Array.from({ length: 300 }, (_, n) => draft('x.site.note', 'ks_c', 'r1', { n })));
+      const rows = await collect(source.read());
+      const copy = await open();
+      await copy.copyIn(rowsOf(rows));
+      expect(await copy.treeSize()).toBe(300);
+      const expected = builderTiles(rows);
+      expect(await storedTiles(copy, expected)).toEqual(asBuffers(expected));
+      const id = await copy.ledgerId();
+      expect(id).toMatch(/^[0-9a-f]{32}$/);
+      expect(await copy.ledgerId()).toBe(id);
+      expect(await source.ledgerId()).not.toBe(id);
+      expect(await copy.lastCheckpoint()).toBeUndefined();
+      const stored = (size: number) => ({
+        origin: 'kfm.local/test',
+        tree_size: size,
+        root_hash: `${'A'.repeat(43)}=`,
+        note: `kfm.local/test\n${size}\n${'A'.repeat(43)}=\n\n— kfm.local/test sig\n`,
+        signed_at: '2026-02-16T00:00:00.000Z',
+      });
+      await copy.storeCheckpoint(stored(200));
+      await copy.storeCheckpoint(stored(300));
+      expect(await copy.lastCheckpoint()).toEqual(stored(300));
     });
 
     it('stores none of a copy whose rows do not extend the chain', async () => {

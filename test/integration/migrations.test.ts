@@ -92,8 +92,13 @@ describe('a ledger written by an older schema version', () => {
     expect(migrate.json).toEqual({
       ledger: path,
       from: '0001_create_events',
-      to: '0004_runs_parent_run_id',
-      applied: ['0002_event_read_indexes', '0003_projection_tables', '0004_runs_parent_run_id'],
+      to: '0005_transparency_log',
+      applied: [
+        '0002_event_read_indexes',
+        '0003_projection_tables',
+        '0004_runs_parent_run_id',
+        '0005_transparency_log',
+      ],
       tables_synced: true,
     });
     expect(schemaOf(path)).toEqual({
@@ -102,11 +107,12 @@ describe('a ledger written by an older schema version', () => {
         '0002_event_read_indexes',
         '0003_projection_tables',
         '0004_runs_parent_run_id',
+        '0005_transparency_log',
       ],
       indexes: expect.arrayContaining(READ_INDEXES),
     });
     const again = await runKfmJson(['--root', root, '--json', 'migrate']);
-    expect(again.json).toMatchObject({ from: '0004_runs_parent_run_id', applied: [], tables_synced: false });
+    expect(again.json).toMatchObject({ from: '0005_transparency_log', applied: [], tables_synced: false });
 
     expect((await runKfm(['--root', root, 'runs'])).status).toBe(0);
     const append = await runKfm(['--root', root, 'append'], {

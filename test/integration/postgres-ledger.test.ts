@@ -156,6 +156,7 @@ describe('a PostgreSQL ledger', () => {
         '0002_event_read_indexes',
         '0003_projection_tables',
         '0004_runs_parent_run_id',
+        '0005_transparency_log',
       ]);
     } finally {
       for (const door of doors) await door.close();

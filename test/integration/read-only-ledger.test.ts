@@ -175,8 +175,8 @@ describe('projection tables behind the events', () => {
     const migrate = await runKfmJson(['--root', root, '--json', 'migrate']);
     expect(migrate.json).toEqual({
       ledger: path,
-      from: '0004_runs_parent_run_id',
-      to: '0004_runs_parent_run_id',
+      from: '0005_transparency_log',
+      to: '0005_transparency_log',
       applied: [],
       tables_synced: true,
     });

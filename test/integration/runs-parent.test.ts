@@ -79,14 +79,18 @@ describe('kfm runs after a backfill', () => {
     // What a kfm of migration 0003 and reducer version 1 left behind.
     withLedgerFile(ledger, (db) => {
       db.exec('ALTER TABLE proj_runs DROP COLUMN parent_run_id');
-      db.prepare("DELETE FROM kysely_migration WHERE name = '0004_runs_parent_run_id'").run();
+      db.exec('DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints');
+      db.prepare("DELETE FROM kysely_migration WHERE name >= '0004_runs_parent_run_id'").run();
       db.prepare('UPDATE proj_state SET reducer_version = 1').run();
     });
     const stale = await kfmJson(root.dir, ['runs']);
     expect(stale.status, stale.stdout).toBe(2);
     expect(stale.json).toMatchObject({ code: 'MIGRATION_REQUIRED' });
     const migrate = await kfmJson(root.dir, ['migrate']);
-    expect(migrate.json).toMatchObject({ applied: ['0004_runs_parent_run_id'], tables_synced: true });
+    expect(migrate.json).toMatchObject({
+      applied: ['0004_runs_parent_run_id', '0005_transparency_log'],
+      tables_synced: true,
+    });
     const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
     expect(runs.json.map((r) => r.parent_run_id)).toEqual([null, parent, parent]);
   });

@@ -75,10 +75,13 @@ describe('GET /openapi.json', () => {
       '/datasets/{dataset_id}/stac/items/{version_id}/{item}',
       '/datasets/{dataset_id}/versions/{version_id}',
       '/datasets/{dataset_id}/versions/{version_id}/artifacts/{name}',
+      '/datasets/{dataset_id}/versions/{version_id}/bundle',
       '/datasets/{dataset_id}/versions/{version_id}/provenance',
       '/healthz',
       '/lineage/{target}',
       '/openapi.json',
+      '/tlog/checkpoint',
+      '/tlog/tile/{tile}',
     ]);
   });
 });

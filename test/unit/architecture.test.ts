@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The folder names are the architecture (docs/design.md): cli → {audit, replay, serve} → contract →
+ * The folder names are the architecture (docs/design.md): cli → serve → {audit, replay} → contract →
  * {upstream, ledger, zones, catalogs, policy, registry} → projections → events. This reads every
  * relative import under src/ and fails on an import against that direction or on any import cycle.
  */
@@ -32,12 +32,23 @@ const ALLOWED: Record<string, readonly string[]> = {
     'tlog',
     'upstream',
   ],
-  /** `kfm verify --deep`: every file and row against the events and their replay. */
+  /** `kfm verify --deep` (files and rows against the events and their replay) and version bundles. */
   audit: ['events', 'ledger', 'projections', 'zones', 'contract'],
   /** `kfm replay`: every projection rebuilt from the events. */
   replay: ['events', 'ledger', 'projections', 'zones', 'contract'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
-  serve: ['events', 'ledger', 'projections', 'registry', 'zones', 'policy', 'catalogs', 'contract', 'tlog'],
+  serve: [
+    'events',
+    'ledger',
+    'projections',
+    'registry',
+    'zones',
+    'policy',
+    'catalogs',
+    'contract',
+    'tlog',
+    'audit',
+  ],
   cli: [
     'events',
     'ledger',

@@ -12,10 +12,25 @@ import {
 } from '../../tlog/note-keys.js';
 import { isInside } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
+import { withLedger } from '../ledger-access.js';
 
 export interface KeyGenerateOptions {
-  name: string;
+  name?: string;
   out: string;
+}
+
+/** The default origin: `kfm.local/<ledger id>`, the id made once when the ledger's schema was created. */
+async function defaultName(options: GlobalOptions): Promise<string> {
+  try {
+    return `kfm.local/${await withLedger(resolvePaths(options).ledger, { readOnly: true }, (door) => door.ledgerId())}`;
+  } catch (error) {
+    if (!(error instanceof KfmError)) throw error;
+    throw new KfmError(
+      'USAGE',
+      `no --name given and no ledger id to default to (${error.message}); give --name <origin> or run in a root`,
+      { cause: error },
+    );
+  }
 }
 
 /** The real path of `path`, or of its nearest existing ancestor, so a symlink cannot hide where it lands. */
@@ -78,17 +93,18 @@ function writeKeyFile(path: string, text: string): void {
  */
 export function generateKey(options: GlobalOptions & KeyGenerateOptions): CommandRun {
   return async (io) => {
-    checkKeyName(options.name);
+    const name = options.name ?? (await defaultName(options));
+    checkKeyName(name);
     const path = resolve(options.out);
     refuseInsideLedger(path, resolvePaths(options).root);
     const seed = newEd25519Seed();
     const publicKey = nodeEd25519.publicKey(seed);
-    writeKeyFile(path, `${formatSignerKey(options.name, seed, nodeEd25519)}\n`);
-    const vkey = formatVerifierKey(options.name, publicKey);
+    writeKeyFile(path, `${formatSignerKey(name, seed, nodeEd25519)}\n`);
+    const vkey = formatVerifierKey(name, publicKey);
     if (options.json) {
       writeJson(io, {
-        name: options.name,
-        key_id: formatKeyId(keyIdOf(options.name, publicKey)),
+        name,
+        key_id: formatKeyId(keyIdOf(name, publicKey)),
         vkey,
         path,
       });
@@ -110,9 +126,9 @@ export function registerKey(program: Command, cli: Cli): void {
     .description(
       'write a new Ed25519 signing key (C2SP signed-note form, mode 0600) to a new file outside the ledger folder and print its verifier key',
     )
-    .requiredOption(
+    .option(
       '--name <origin>',
-      'the log origin the key signs for, e.g. kfm.example.org/ledger (no spaces or +); required: the ledger has no stable id yet',
+      "the log origin the key signs for, e.g. kfm.example.org/ledger (no spaces or +); default: kfm.local/<ledger id> of this root's ledger",
     )
     .requiredOption('--out <file>', 'the new key file (never overwritten; not inside <root>/ledger/)')
     .action((opts: KeyGenerateOptions) => cli.run(generateKey({ ...cli.globals(), ...opts })));

@@ -55,7 +55,7 @@ export function registerMigrate(program: Command, cli: Cli): void {
   program
     .command('migrate')
     .description(
-      'upgrade the ledger schema to this kfm (and bring its projection tables up to date); readers never migrate',
+      'upgrade the ledger schema to this kfm (and bring its projection tables and transparency-log tree up to date); readers never migrate',
     )
     .addHelpText(
       'after',

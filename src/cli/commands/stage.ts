@@ -85,6 +85,9 @@ export function runStageCommand(
     // The OpenLineage module is loaded only where the setting asks for it.
     if (stage === 'promote' && outcome.status !== 'planned' && process.env.KFM_OPENLINEAGE_URL)
       await (await import('./openlineage.js')).emitAfterPromote(options, process.env, io);
+    const key = process.env.KFM_SIGNING_KEY;
+    if (stage === 'promote' && outcome.status === 'succeeded' && key)
+      await (await import('./checkpoint.js')).checkpointAfterPromote(options, key, io);
     return outcome.exit;
   };
 }

@@ -26,7 +26,7 @@ interface Outcome {
   message?: string;
 }
 
-async function readBytes(flag: string, file: string): Promise<Uint8Array> {
+export async function readBytes(flag: string, file: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(file));
   } catch (error) {
@@ -39,7 +39,7 @@ async function readBytes(flag: string, file: string): Promise<Uint8Array> {
   }
 }
 
-function trustedKeys(vkeys: readonly string[]): NoteVerifier[] {
+export function trustedKeys(vkeys: readonly string[]): NoteVerifier[] {
   return vkeys.map((vkey) => {
     const parsed = parseVerifierKey(vkey, nodeEd25519);
     if (!parsed.ok)
@@ -154,7 +154,7 @@ export function verifyProof(
   };
 }
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerVerifyProof(program: Command, cli: Cli): void {
   program

@@ -19,8 +19,10 @@ import { DatasetHistories } from '../../projections/history-invariants.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
+import { type CheckpointFailure, type CheckpointOptions, checkpointFailures } from '../verify-checkpoints.js';
+import { collect } from './verify-proof.js';
 
-export interface VerifyCommandOptions {
+export interface VerifyCommandOptions extends CheckpointOptions {
   anchor?: ChainHead[];
   deep?: boolean;
   threads?: number | 'auto';
@@ -33,7 +35,7 @@ export type ProgressFactory = (write: (text: string) => void, columns: number | 
 export interface VerifyReport extends Omit<ChainReport, 'failures'> {
   /** With --deep: files hashed or compared with their replay. */
   files?: number;
-  failures: (DeepReport['failures'][number] | StorageFailure)[];
+  failures: (DeepReport['failures'][number] | StorageFailure | CheckpointFailure)[];
 }
 
 export function verifyLedger(
@@ -52,7 +54,7 @@ export function verifyLedger(
     const progress =
       deep && io.isTTY && !options.json ? makeProgress(io.stderr, io.stderrColumns) : NO_PROGRESS;
     const anchors = options.anchor ?? [];
-    const report = await reportingDamage(deep, () =>
+    const chainReport = await reportingDamage(deep, () =>
       withLedger(paths.ledger, { readOnly: true }, async (ledger): Promise<VerifyReport> => {
         const storage = await ledger.checkStorage(deep);
         // The chain is still checked on a damaged file, as far as its rows can be read.
@@ -65,6 +67,11 @@ export function verifyLedger(
         return { ...chain, ok: false, failures: [...storage, ...chain.failures] };
       }),
     );
+    const kept = await checkpointFailures(options);
+    const report =
+      kept.length === 0
+        ? chainReport
+        : { ...chainReport, ok: false, failures: [...chainReport.failures, ...kept] };
     if (options.json) writeJson(io, report);
     else printReport(io, paths.ledger, report);
     return report.ok ? EXIT.ok : EXIT.integrity;
@@ -189,13 +196,23 @@ export function registerVerify(program: Command, cli: Cli): void {
       parseAnchor,
     )
     .option(
+      '--checkpoint <note>',
+      'a signed checkpoint kept earlier (`kfm checkpoint`): the tree over the events must still have its root at its size (repeatable; needs --vkey)',
+      collect,
+    )
+    .option(
+      '--vkey <vkey>',
+      'a trusted verifier key of the log that signed the checkpoints (repeatable)',
+      collect,
+    )
+    .option(
       '--threads <n|auto>',
       `split the chain check by seq over n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); the report is the same`,
       parseThreads,
     )
     .addHelpText(
       'after',
-      "\nAlso runs SQLite's PRAGMA quick_check (--deep: integrity_check) on the file: damage is STORAGE_CORRUPT.\nOpens the ledger read-only: never creates, migrates or changes a file; a missing, empty or\nnon-SQLite ledger is LEDGER_UNREADABLE.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.",
+      "\nAlso runs SQLite's PRAGMA quick_check (--deep: integrity_check) on the file: damage is STORAGE_CORRUPT.\nOpens the ledger read-only: never creates, migrates or changes a file; a missing, empty or\nnon-SQLite ledger is LEDGER_UNREADABLE.\n\n--checkpoint failures: CHECKPOINT_INVALID (bad signature, unknown key, mangled note), TREE_TRUNCATED,\nTREE_REWRITTEN; the tree is recomputed from the event bodies.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.",
     )
     .action((opts: VerifyCommandOptions) => cli.run(verifyLedger({ ...cli.globals(), ...opts })));
 }

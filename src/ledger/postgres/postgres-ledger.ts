@@ -2,6 +2,7 @@ import pg from 'pg';
 import { POSTGRES_MIGRATIONS } from '../../../migrations/postgres/index.js';
 import { KfmError } from '../../errors.js';
 import { GENESIS_HASH, type SealedEvent } from '../../events/index.js';
+import type { TileId } from '../../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from '../dataset-lock.js';
 import {
   decodedRows,
@@ -12,6 +13,7 @@ import {
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
+  type StoredCheckpoint,
   type VerifyRange,
 } from '../ledger-door.js';
 import {
@@ -24,8 +26,10 @@ import {
 import { nodeEventHasher } from '../node-hasher.js';
 import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
+import { treeAtHead } from '../pure/tree-sync.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
 import { sealContextFactory } from '../seal-context.js';
+import { treeNotCurrent } from '../tree-errors.js';
 import { PostgresLocks } from './dataset-lock-pg.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
@@ -37,6 +41,7 @@ import {
   projectionsCurrent,
   syncProjections,
 } from './projection-tables.js';
+import { lastCheckpoint, PostgresTree, readTiles, storeCheckpoint, treeStateAndHead } from './tree-tables.js';
 
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
 /** 9 parameters a row: well under PostgreSQL's 65 535 a statement. */
@@ -98,10 +103,10 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
     options.readOnly ? null : sealContextFactory(options),
     migrated,
   );
-  // A writer brings the tables up to the events (the backfill after 0003, appends by an older kfm).
+  // A writer brings the tables and the tree up to the events (after 0003 or 0005, appends by an older kfm).
   if (!options.readOnly) {
     try {
-      await ledger.syncProjections();
+      await ledger.syncDerivedTables();
     } catch (error) {
       await ledger.close();
       throw error;
@@ -155,6 +160,7 @@ export class PostgresLedger implements LedgerDoor {
   readonly #context: ReturnType<typeof sealContextFactory> | null;
   readonly #locks: PostgresLocks;
   readonly #migrated: readonly string[];
+  readonly #tree = new PostgresTree();
 
   constructor(
     pool: pg.Pool,
@@ -181,6 +187,7 @@ export class PostgresLedger implements LedgerDoor {
       await insertRows(client, events.map(rowFromSealed));
       // Same transaction: the tables never disagree with the events a reader can see.
       await projectAppended(client, events);
+      await this.#tree.afterAppend(client, events);
       const last = events.at(-1);
       return last === undefined ? headOf(client) : { seq: last.envelope.seq, hash: last.hash };
     });
@@ -296,19 +303,51 @@ export class PostgresLedger implements LedgerDoor {
       }
       await insertRows(client, batch);
       await syncProjections(client);
+      await this.#tree.sync(client);
       return headOf(client);
     });
   }
 
-  /** Brings the projection tables up to the events, under the head lock; a no-op when they are current. */
-  async syncProjections(): Promise<void> {
+  /**
+   * Brings the projection tables and the tree up to the events, under the head lock; a no-op when
+   * they are current.
+   */
+  async syncDerivedTables(): Promise<void> {
     const client = await this.#query(() => this.#pool.connect());
+    let current: boolean;
     try {
-      if (await projectionsCurrent(client)) return;
+      const { state, head } = await treeStateAndHead(client);
+      current = (await projectionsCurrent(client)) && treeAtHead(state, head);
     } finally {
       client.release();
     }
-    await this.#transaction((c) => syncProjections(c));
+    if (current) return;
+    await this.#transaction(async (c) => {
+      await syncProjections(c);
+      await this.#tree.sync(c);
+    });
+  }
+
+  async ledgerId(): Promise<string> {
+    return (await this.#query(() => treeStateAndHead(this.#pool))).state.ledger_id;
+  }
+
+  async treeSize(): Promise<number> {
+    const { state, head } = await this.#query(() => treeStateAndHead(this.#pool));
+    if (!treeAtHead(state, head)) throw treeNotCurrent(this.target, state, head);
+    return state.tree_size;
+  }
+
+  async readTiles(tiles: readonly TileId[]): Promise<Uint8Array[]> {
+    return this.#query(() => readTiles(this.#pool, tiles, this.target));
+  }
+
+  async storeCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    await this.#query(() => storeCheckpoint(this.#pool, checkpoint));
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#query(() => lastCheckpoint(this.#pool));
   }
 
   lockDataset(request: DatasetLockRequest): Promise<DatasetLock> {

@@ -1,4 +1,5 @@
 import { KfmError } from '../../errors.js';
+import type { TileId } from '../../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from '../dataset-lock.js';
 import {
   decodedRows,
@@ -9,18 +10,21 @@ import {
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
+  type StoredCheckpoint,
   type VerifyRange,
 } from '../ledger-door.js';
 import { type AppendResult, eventRowValues, type ReadFilter } from '../ledger-store.js';
 import type { ProjectionRows } from '../pure/projection-columns.js';
 import type { ChainHead } from '../pure/seal-events.js';
+import { treeAtHead } from '../pure/tree-sync.js';
 import type { ChainReport, StoredRow } from '../pure/verify-chain.js';
+import { treeNotCurrent } from '../tree-errors.js';
 import { acquireFileLock } from './dataset-lock-file.js';
 import { appliedMigrations } from './migrate.js';
-import { verifyLedgerChain, verifySegment } from './parallel-verify.js';
 import { ProjectionQueries } from './projection-queries.js';
 import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
 import { checkStorage } from './storage-check.js';
+import type { TreeTables } from './tree-tables.js';
 
 /** The SQLite ledger behind the async door: the same SqliteLedger today's callers use, unchanged. */
 export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
@@ -76,6 +80,9 @@ export class SqliteDoor implements LedgerDoor {
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
+    // Loaded here, not at the top: the chain check brings the event vocabulary (zod), which a
+    // command that opens the ledger only to read or prove should not pay for at start-up.
+    const { verifyLedgerChain, verifySegment } = await import('./parallel-verify.js');
     const anchors = range.anchors ?? [];
     const maxFailures = range.maxFailures ?? 1000;
     if (range.from_seq === undefined && range.to_seq === undefined) {
@@ -132,8 +139,9 @@ export class SqliteDoor implements LedgerDoor {
       for await (const r of rows) {
         insert.run(eventRowValues(r));
       }
-      // The read models are filled from the copied events in the same transaction (a savepoint).
+      // The read models and the tree are filled from the copied events in the same transaction.
       this.ledger.projections?.sync();
+      this.ledger.tree?.sync();
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -147,7 +155,34 @@ export class SqliteDoor implements LedgerDoor {
     return acquireFileLock(this.target, request, (fn) => this.ledger.exclusive(fn));
   }
 
+  async ledgerId(): Promise<string> {
+    return this.#tree().state().ledger_id;
+  }
+
+  async treeSize(): Promise<number> {
+    const { state, head } = this.#tree().stateAndHead();
+    if (!treeAtHead(state, head)) throw treeNotCurrent(this.target, state, head);
+    return state.tree_size;
+  }
+
+  async readTiles(tiles: readonly TileId[]): Promise<Uint8Array[]> {
+    return this.#tree().readTiles(tiles, this.target);
+  }
+
+  async storeCheckpoint(checkpoint: StoredCheckpoint): Promise<void> {
+    this.#tree().storeCheckpoint(checkpoint);
+  }
+
+  async lastCheckpoint(): Promise<StoredCheckpoint | undefined> {
+    return this.#tree().lastCheckpoint();
+  }
+
   async close(): Promise<void> {
     this.ledger.close();
+  }
+
+  #tree(): TreeTables {
+    if (this.ledger.tree === null) throw treeNotCurrent(this.target, null, this.ledger.head());
+    return this.ledger.tree;
   }
 }

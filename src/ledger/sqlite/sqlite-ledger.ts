@@ -18,6 +18,7 @@ import type { SealDefaults } from '../seal-context.js';
 import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
 import { openReadOnlyDatabase, storageDamage, unreadable } from './read-only-open.js';
+import { TreeTables } from './tree-tables.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
   /** Create the file if it does not exist (only `kfm init` and tests do). */
@@ -80,23 +81,26 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     });
   }
   let projections: ProjectionTables | null;
+  let tree: TreeTables | null;
   let migrated: string[];
   try {
     migrated = await migrateLedger(db, options.migrate);
     // The tables catch up with events they have not seen (the backfill after an upgrade).
     projections = ProjectionTables.open(db);
     projections?.sync();
+    tree = TreeTables.open(db);
+    tree?.sync();
   } catch (error) {
     db.close();
     throw error;
   }
-  return new SqliteLedger(db, seal, projections, {
-    path,
-    pendingMigrations: [],
-    migrated,
-    snapshot: false,
-    close: () => db.close(),
-  });
+  return new SqliteLedger(
+    db,
+    seal,
+    projections,
+    { path, pendingMigrations: [], migrated, snapshot: false, close: () => db.close() },
+    tree,
+  );
 }
 
 /**
@@ -114,13 +118,13 @@ function openForReading(path: string, timeoutMs: number): SqliteLedger {
     const pending = pendingMigrations(handle.db);
     // Tables of an older schema may lack columns the statements name: unused until migrated.
     const tables = pending.length > 0 ? null : ProjectionTables.open(handle.db);
-    return new SqliteLedger(handle.db, null, tables, {
-      path,
-      pendingMigrations: pending,
-      migrated: [],
-      snapshot: handle.snapshot,
-      close: handle.close,
-    });
+    return new SqliteLedger(
+      handle.db,
+      null,
+      tables,
+      { path, pendingMigrations: pending, migrated: [], snapshot: handle.snapshot, close: handle.close },
+      pending.length > 0 ? null : TreeTables.open(handle.db),
+    );
   } catch (error) {
     handle.close();
     throw storageDamage(path, error) ?? error;
@@ -161,6 +165,8 @@ export class SqliteLedger implements LedgerStore {
   readonly #reads = new Map<string, Database.Statement>();
   /** The projection tables, kept current by each append; null on a schema before they existed. */
   readonly projections: ProjectionTables | null;
+  /** The transparency log's tree, kept by each append; null on a schema before it existed. */
+  readonly tree: TreeTables | null;
   readonly access: LedgerAccess;
 
   constructor(
@@ -174,9 +180,11 @@ export class SqliteLedger implements LedgerStore {
       snapshot: false,
       close: () => db.close(),
     },
+    tree: TreeTables | null = null,
   ) {
     this.db = db;
     this.projections = projections;
+    this.tree = tree;
     this.access = access;
     this.#seal = seal ?? refuseAppends;
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
@@ -187,6 +195,7 @@ export class SqliteLedger implements LedgerStore {
       for (const event of events) this.#insert.run(storedRowValues(event));
       // Same transaction: the tables never disagree with the events a reader can see.
       this.projections?.afterAppend(events);
+      this.tree?.afterAppend(events);
       return events;
     });
   }
