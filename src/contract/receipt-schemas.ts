@@ -4,7 +4,7 @@ import { RawManifest } from '../projections/raw-manifest.js';
 import { renderReceipt } from '../projections/render-receipt.js';
 import { RunManifest } from '../projections/run-manifest.js';
 import { RunRecord } from '../projections/run-record.js';
-import { ValidationReport } from '../projections/validation-report.js';
+import { ValidationReport } from '../projections/validation-report-schema.js';
 import { DatasetEntry } from '../registry/dataset-entry.js';
 
 /**

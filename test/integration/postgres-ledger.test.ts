@@ -157,6 +157,7 @@ describe('a PostgreSQL ledger', () => {
         '0003_projection_tables',
         '0004_runs_parent_run_id',
         '0005_transparency_log',
+        '0006_dataset_locks',
       ]);
     } finally {
       for (const door of doors) await door.close();

@@ -33,7 +33,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'upstream',
   ],
   /** `kfm verify --deep` (files and rows against the events and their replay) and version bundles. */
-  audit: ['events', 'ledger', 'projections', 'zones', 'contract'],
+  audit: ['events', 'ledger', 'projections', 'zones', 'contract', 'tlog'],
   /** `kfm replay`: every projection rebuilt from the events. */
   replay: ['events', 'ledger', 'projections', 'zones', 'contract'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
