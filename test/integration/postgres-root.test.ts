@@ -76,6 +76,16 @@ describe('a root whose ledger is PostgreSQL', () => {
     }
   });
 
+  it('refuses to run the demo into a database that already holds events (exit 2), adding none', async () => {
+    const { url } = await demo();
+    const before = await runKfmJson<{ seq: number }>(['--ledger', url, '--json', 'head']);
+    const root = join(mkdtempSync(join(tmpdir(), 'kfm-pg-again-')), 'demo');
+    const again = await runKfmJson(['demo', '--root', root, '--ledger', url, '--json']);
+    expect(again.status).toBe(2);
+    expect(again.json).toMatchObject({ code: 'USAGE', details: { head: before.json } });
+    expect((await runKfmJson(['--ledger', url, '--json', 'head'])).json).toEqual(before.json);
+  });
+
   it('takes the ledger from KFM_LEDGER_URL when --ledger is not given', async () => {
     const { root, url } = await demo();
     const viaEnv = await runKfm(['--root', root, '--json', 'runs'], { env: { KFM_LEDGER_URL: url } });

@@ -4,7 +4,7 @@ import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/po
 import { readEvents } from '../../contract/stage-scope.js';
 import { EXIT, type ExitCode, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
-import { decodeEvent, isType, type LedgerEvent } from '../../projections/ledger-event.js';
+import { decodeEvent, isType, type LedgerEvent, type LedgerEventOf } from '../../projections/ledger-event.js';
 import {
   isOpenLineageAnchor,
   type OpenLineageOptions,
@@ -61,9 +61,8 @@ class RunHistories {
 
   async load(anchor: LedgerEvent): Promise<void> {
     const events = await this.#extend(anchor.dataset_id, anchor.run_id, anchor.seq);
-    const started = events.find((e) => isType(e, 'run.started'));
-    const parent =
-      started === undefined || !isType(started, 'run.started') ? undefined : started.payload.parent_run_id;
+    const started = events.find((e): e is LedgerEventOf<'run.started'> => isType(e, 'run.started'));
+    const parent = started?.payload.parent_run_id;
     if (parent !== undefined) await this.#extend(anchor.dataset_id, parent, started!.seq);
   }
 

@@ -212,7 +212,7 @@ export function registerVerify(program: Command, cli: Cli): void {
     )
     .addHelpText(
       'after',
-      "\nAlso runs SQLite's PRAGMA quick_check (--deep: integrity_check) on the file: damage is STORAGE_CORRUPT.\nOpens the ledger read-only: never creates, migrates or changes a file; a missing, empty or\nnon-SQLite ledger is LEDGER_UNREADABLE.\n\n--checkpoint failures: CHECKPOINT_INVALID (bad signature, unknown key, mangled note), TREE_TRUNCATED,\nTREE_REWRITTEN; the tree is recomputed from the event bodies.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.",
+      '\nOn an SQLite ledger also runs PRAGMA quick_check (--deep: integrity_check) on the file: damage is\nSTORAGE_CORRUPT (PostgreSQL has no client-side counterpart: README, Scaling out). Opens the ledger\nread-only: never creates, migrates or changes it; a missing, empty or non-kfm ledger is LEDGER_UNREADABLE.\n\n--checkpoint failures: CHECKPOINT_INVALID (bad signature, unknown key, mangled note), TREE_TRUNCATED,\nTREE_REWRITTEN; the tree is recomputed from the event bodies.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.',
     )
     .action((opts: VerifyCommandOptions) => cli.run(verifyLedger({ ...cli.globals(), ...opts })));
 }
