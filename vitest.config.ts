@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Integration tests spawn the built CLI and real SQLite files; two cores, so keep it modest.
+    globalSetup: ['test/global-setup.ts'],
+    // Most integration time is spent in spawned CLIs, not in the worker: two workers keep both
+    // cores busy (vitest's default on two cores is one).
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

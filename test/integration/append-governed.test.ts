@@ -1,32 +1,28 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { toJsonLines } from '../support/drafts.js';
-import { kfmHead, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import {
-  ingestEditedFixture,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  ledgerEvents,
-  STATIONS,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { STATIONS } from '../support/examples.js';
+import { kfm, kfmHead, runKfm, runKfmJson, STACK_FRAME, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { ingestEditedFixture } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 10 items 1 and 10 through the real CLI: `kfm append` is the door of connectors in other
 // languages, so it takes extension facts only, and those facts leave every receipt as it was.
 
-const roots = useTempRoots('append-governed');
+const roots = useTempDirs('append-governed');
 /** A stations run whose validation failed (two features share a station id). */
 const FAILED = 'stations-duplicates';
 let template: string;
 
 beforeAll(async () => {
-  template = roots.fresh();
+  template = roots();
   await initRoot(template);
   await ingestEditedFixture(template, STATIONS, FAILED, (doc) => {
     doc.features[1]!.properties.station_id = doc.features[0]!.properties.station_id;
   });
-  await kfmJsonAt(template, ['validate', STATIONS, '--run_id', FAILED], 3);
+  await stage(template, ['validate', STATIONS, '--run_id', FAILED], 3);
 }, 120_000);
 
 /** The draft `kfm append` would take for `event`, with its payload changed by `edit`. */
@@ -61,7 +57,7 @@ describe('kfm append of core event types', () => {
     expect(run.stderr).toContain('[RESERVED_TYPE]');
     expect(run.stderr).not.toMatch(STACK_FRAME);
     expect(await kfmHead(root)).toEqual(before);
-    const promote = await kfmJsonAt<{ status: string; reasons: { code: string }[] }>(
+    const promote = await stage<{ status: string; reasons: { code: string }[] }>(
       root,
       ['promote', STATIONS, '--run_id', FAILED],
       3,
@@ -113,7 +109,7 @@ describe('kfm append of an extension fact about a staged run', () => {
     const append = await runKfm(['--root', root, 'append'], { input: toJsonLines([note]) });
     expect(append.status).toBe(0);
 
-    const deep = await kfmAt(root, ['verify', '--deep']);
+    const deep = await kfm(root, ['verify', '--deep']);
 
     expect(deep.stderr).toBe('');
     expect(deep.status).toBe(0);
@@ -126,8 +122,8 @@ describe('kfm append of an extension fact about a staged run', () => {
     expect((await runKfm(['--root', root, 'append'], { input: toJsonLines([note]) })).status).toBe(0);
 
     const [deep, check] = await Promise.all([
-      kfmAt(root, ['verify', '--deep']),
-      kfmAt(root, ['replay', '--check']),
+      kfm(root, ['verify', '--deep']),
+      kfm(root, ['replay', '--check']),
     ]);
 
     expect(deep.status).toBe(0);

@@ -10,7 +10,7 @@ import {
   rawCaptures,
   useBackfillRoots,
 } from '../support/backfill-root.js';
-import { ledgerEvents } from '../support/stage-root.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 
 // Rate limits and retries of a backfill against the synthetic upstream (issue 6): Retry-After
 // honoured, a run-wide retry budget that ends the run with exit 4 while keeping what it completed,

@@ -13,7 +13,8 @@ import {
   useBackfillRoots,
   waitFor,
 } from '../support/backfill-root.js';
-import { kfm, ledgerEvents } from '../support/stage-root.js';
+import { kfm } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 import { type StreamflowUpstream, startStreamflowUpstream } from '../support/streamflow-upstream.js';
 
 // Restart safety (issue 6): a backfill killed with SIGKILL at three different moments — mid-download,

@@ -10,7 +10,10 @@ import {
   rawCaptures,
   useBackfillRoots,
 } from '../support/backfill-root.js';
-import { kfm, ledgerEvents, ledgerHead, runNode, runnerPath, snapshotTree } from '../support/stage-root.js';
+import { runnerPath } from '../support/examples.js';
+import { kfm, runNode } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead } from '../support/ledger-file.js';
+import { snapshotTree } from '../support/stage-root.js';
 import { readingLines } from '../support/streamflow-upstream.js';
 
 // `kfm backfill ks_streamflow_daily` against the synthetic upstream (issue 6): windows, child runs,
@@ -125,7 +128,7 @@ describe('kfm backfill', () => {
     const server = await env.upstream();
     const root = await env.root({ uri: server.base, rate_limit: 2 });
     expect((await backfill(root, '2026-01-01', '2026-01-02')).status).toBe(0);
-    const head = ledgerHead(root.dir);
+    const head = readHead(ledgerPath(root.dir));
     const raw = snapshotTree(join(root.dir, 'data', 'raw'));
     const requests = server.requests.length;
     const run = await backfill(root, '2026-01-01', '2026-01-11', ['--dry-run', '--json']);
@@ -146,7 +149,7 @@ describe('kfm backfill', () => {
     expect(receipts).toEqual([
       expect.stringMatching(/^ks_streamflow_daily\/runs\/[0-9A-Z]{26}\/dry_run\.json$/),
     ]);
-    expect(ledgerHead(root.dir)).toEqual(head);
+    expect(readHead(ledgerPath(root.dir))).toEqual(head);
     expect(snapshotTree(join(root.dir, 'data', 'raw'))).toEqual(raw);
     expect(server.requests.length).toBe(requests);
   });
@@ -175,7 +178,7 @@ describe('kfm backfill', () => {
 
   it('refuses a backfill without --until, a month batch, and --batch on ingest (exit 2, nothing appended)', async () => {
     const root = await env.root({ uri: 'http://127.0.0.1:9' });
-    const head = ledgerHead(root.dir);
+    const head = readHead(ledgerPath(root.dir));
     const noUntil = await kfm(root.dir, ['backfill', DS, '--since', '2026-01-01']);
     expect(noUntil.status).toBe(2);
     expect(noUntil.stderr).toContain('backfill needs --since and --until');
@@ -185,7 +188,7 @@ describe('kfm backfill', () => {
     const ingest = await kfm(root.dir, ['ingest', DS, '--batch', 'P1D']);
     expect(ingest.status).toBe(2);
     expect(ingest.stderr).toContain('--batch does not apply to ingest (it applies to: backfill)');
-    expect(ledgerHead(root.dir)).toEqual(head);
+    expect(readHead(ledgerPath(root.dir))).toEqual(head);
   });
 
   it('runs the same through the thin runner connectors/ks_streamflow_daily/backfill.js', async () => {

@@ -1,40 +1,35 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  ingestEditedFixture,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  ledgerEvents,
-  type PromoteJson,
-  readJson,
-  STATIONS,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { STATIONS } from '../support/examples.js';
+import { kfm, type PromoteJson, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { ingestEditedFixture, readJson } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 15, "Catalog quality": `kfm promote --base-url` names the governed API's public URL in
 // DCAT (identifier, landingPage, downloadURL) and STAC asset hrefs. It is recorded in
 // version.published, so replay reproduces the catalogs and later versions keep it.
 
 const BASE = 'https://data.example.org/kfm';
-const roots = useTempRoots('catalog-base-url');
+const roots = useTempDirs('catalog-base-url');
 let root: string;
 const promoted: PromoteJson[] = [];
 
 beforeAll(async () => {
-  root = roots.fresh();
+  root = roots();
   await initRoot(root);
-  await kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'first']);
-  await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'first']);
+  await stage(root, ['ingest', STATIONS, '--run_id', 'first']);
+  await stage(root, ['validate', STATIONS, '--run_id', 'first']);
   promoted.push(
-    (await kfmJsonAt<PromoteJson>(root, ['promote', STATIONS, '--run_id', 'first', '--base-url', `${BASE}/`]))
+    (await stage<PromoteJson>(root, ['promote', STATIONS, '--run_id', 'first', '--base-url', `${BASE}/`]))
       .json,
   );
   await ingestEditedFixture(root, STATIONS, 'second', (doc) => {
     doc.features[0]!.properties.elevation_m = 1;
   });
-  await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'second']);
-  promoted.push((await kfmJsonAt<PromoteJson>(root, ['promote', STATIONS, '--run_id', 'second'])).json);
+  await stage(root, ['validate', STATIONS, '--run_id', 'second']);
+  promoted.push((await stage<PromoteJson>(root, ['promote', STATIONS, '--run_id', 'second'])).json);
 }, 240_000);
 
 const catalog = (path: string) => readJson(join(root, 'data', 'catalog', path));
@@ -83,21 +78,14 @@ describe('promote --base-url', () => {
   });
 
   it('replays byte for byte', async () => {
-    const check = await kfmAt(root, ['replay', '--check']);
+    const check = await kfm(root, ['replay', '--check']);
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
   });
 
   it('refuses a URL with a query, naming the flag, and appends nothing', async () => {
     const before = ledgerEvents(root).length;
-    const refused = await kfmAt(root, [
-      'promote',
-      STATIONS,
-      '--run_id',
-      'second',
-      '--base-url',
-      `${BASE}?a=1`,
-    ]);
+    const refused = await kfm(root, ['promote', STATIONS, '--run_id', 'second', '--base-url', `${BASE}?a=1`]);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/^kfm: --base-url .*without credentials, query or fragment.*\[USAGE\]\n$/);
     expect(ledgerEvents(root)).toHaveLength(before);

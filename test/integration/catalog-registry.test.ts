@@ -1,22 +1,16 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  editRegistry,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  POPULATION,
-  type PromoteJson,
-  readJson,
-  STATIONS,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { POPULATION, STATIONS } from '../support/examples.js';
+import { kfm, type PromoteJson, stage } from '../support/kfm-cli.js';
+import { editRegistry, readJson } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 15, defect 1: a registry `temporal` without `until` (as ks_streamflow_daily declares)
 // must render a valid DCAT-US interval, and `kfm registry validate` renders each entry's catalogs
 // around a placeholder version, so an entry it passes is never denied CATALOG_INVALID at promote.
 
-const roots = useTempRoots('catalog-registry');
+const roots = useTempDirs('catalog-registry');
 let template: string;
 
 interface RegistryValidation {
@@ -25,15 +19,15 @@ interface RegistryValidation {
 }
 
 const missingOf = async (root: string, id: string) =>
-  (await kfmJsonAt<RegistryValidation>(root, ['registry', 'validate', id])).json.datasets[0]!.missing;
+  (await stage<RegistryValidation>(root, ['registry', 'validate', id])).json.datasets[0]!.missing;
 
 async function ingestAndValidate(root: string, id: string, runId: string): Promise<void> {
-  await kfmJsonAt(root, ['ingest', id, '--run_id', runId]);
-  await kfmJsonAt(root, ['validate', id, '--run_id', runId]);
+  await stage(root, ['ingest', id, '--run_id', runId]);
+  await stage(root, ['validate', id, '--run_id', runId]);
 }
 
 beforeAll(async () => {
-  template = roots.fresh();
+  template = roots();
   await initRoot(template);
 }, 60_000);
 
@@ -45,8 +39,7 @@ describe('a registry temporal left open (since only)', () => {
     root = roots.clone(template);
     editRegistry(root, POPULATION, (entry) => entry.set('temporal', { since: '2010-01-01' }));
     await ingestAndValidate(root, POPULATION, 'open-temporal');
-    promoted = (await kfmJsonAt<PromoteJson>(root, ['promote', POPULATION, '--run_id', 'open-temporal']))
-      .json;
+    promoted = (await stage<PromoteJson>(root, ['promote', POPULATION, '--run_id', 'open-temporal'])).json;
   }, 120_000);
 
   it('passes registry validate without a promotion warning', async () => {
@@ -55,7 +48,7 @@ describe('a registry temporal left open (since only)', () => {
 
   it('is promoted, and DCAT temporal joins two dates: since and the UTC day of the publication', async () => {
     expect(promoted).toMatchObject({ status: 'succeeded', exit: 0 });
-    const published = (await kfmJsonAt<{ published_at: string }[]>(root, ['versions', POPULATION])).json.at(
+    const published = (await stage<{ published_at: string }[]>(root, ['versions', POPULATION])).json.at(
       -1,
     )!.published_at;
     const dcat = readJson(join(root, 'data', 'catalog', 'dcat', `${POPULATION}.json`));
@@ -63,7 +56,7 @@ describe('a registry temporal left open (since only)', () => {
   });
 
   it('replays byte for byte: the open end comes from the events, not the clock', async () => {
-    const check = await kfmAt(root, ['replay', '--check']);
+    const check = await kfm(root, ['replay', '--check']);
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
   });
@@ -89,14 +82,14 @@ describe('an entry whose catalog cannot validate (a mailto: DCAT-US refuses)', (
         fix: 'write it as mailto:name@example.org (the DCAT-US form)',
       },
     ]);
-    const text = await kfmAt(root, ['registry', 'validate', STATIONS]);
+    const text = await kfm(root, ['registry', 'validate', STATIONS]);
     expect(text.status).toBe(0);
     expect(text.stdout).toContain('(promotion would deny: CATALOG_INVALID)');
   });
 
   it('promote is denied CATALOG_INVALID naming the field and its form, never a regex', async () => {
     await ingestAndValidate(root, STATIONS, 'bad-mailto');
-    const denied = await kfmJsonAt<PromoteJson & { reasons: { code: string; message: string }[] }>(
+    const denied = await stage<PromoteJson & { reasons: { code: string; message: string }[] }>(
       root,
       ['promote', STATIONS, '--run_id', 'bad-mailto'],
       3,

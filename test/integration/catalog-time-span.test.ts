@@ -2,14 +2,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateDcatDataset, validateStacItem } from '../../src/catalogs/validate-catalogs.js';
-import {
-  kfmAt,
-  kfmJsonAt,
-  ledgerEvents,
-  type PromoteJson,
-  readJson,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { kfm, type PromoteJson, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { readJson } from '../support/promote-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 15, "Catalog quality": a STAC item is dated by the data's time span (the connector's
 // time_fields), not the publication, and a DCAT distribution names its format and, when the
@@ -21,14 +17,14 @@ const DICTIONARY = {
   url: 'https://kfm.example.org/dictionaries/dated_sites.json',
   media_type: 'application/schema+json',
 };
-const roots = useTempRoots('catalog-time-span');
+const roots = useTempDirs('catalog-time-span');
 let root: string;
 let promoted: PromoteJson;
 
 beforeAll(async () => {
-  root = roots.fresh();
-  await kfmAt(root, ['init']);
-  await kfmJsonAt(root, [
+  root = roots();
+  await kfm(root, ['init']);
+  await stage(root, [
     'connector',
     'new',
     ID,
@@ -51,9 +47,9 @@ beforeAll(async () => {
       `time_fields: ['observed_on'],\n    data_dictionary: ${JSON.stringify(DICTIONARY)},`,
     ),
   );
-  const ingest = await kfmJsonAt(root, ['ingest', ID]);
-  await kfmJsonAt(root, ['validate', ID, '--run_id', ingest.json.run_id]);
-  promoted = (await kfmJsonAt<PromoteJson>(root, ['promote', ID, '--run_id', ingest.json.run_id])).json;
+  const ingest = await stage(root, ['ingest', ID]);
+  await stage(root, ['validate', ID, '--run_id', ingest.json.run_id]);
+  promoted = (await stage<PromoteJson>(root, ['promote', ID, '--run_id', ingest.json.run_id])).json;
 }, 120_000);
 
 describe('a version whose records carry dates', () => {
@@ -104,10 +100,10 @@ describe('a version whose records carry dates', () => {
   });
 
   it('replays byte for byte, and verify --deep accepts the root', async () => {
-    const check = await kfmAt(root, ['replay', '--check']);
+    const check = await kfm(root, ['replay', '--check']);
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
-    const deep = await kfmAt(root, ['verify', '--deep']);
+    const deep = await kfm(root, ['verify', '--deep']);
     expect(deep.stderr).toBe('');
     expect(deep.status).toBe(0);
   });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { note, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // KFM_ROOT may be set where the tests run: '' is "unset" for the CLI, so each case says what it means.
 const NO_ENV_ROOT = { KFM_ROOT: '' };

@@ -4,8 +4,8 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { withLedgerFile } from '../support/ledger-file.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // What keeps a query command's start close to Node's own (issue 5): an up-to-date ledger is opened
 // without loading Kysely (only a pending migration needs it) or zod (the event schemas, needed to

@@ -4,8 +4,8 @@ import canonicalize from 'canonicalize';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Draft, note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { type Head, kfmHead, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { eventHash, readHead, sha256Hex } from '../support/ledger-file.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { eventHash, ledgerPath, readHead, sha256Hex } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Every CLI run is a process start (~0.4 s), so fixtures are shared within a describe block and the
 // head is read straight from the file wherever `kfm head` itself is not what is under test.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runAppendWorkers, type WorkerPlan } from '../support/append-workers.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { readRows, withLedgerFile } from '../support/ledger-file.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath, readRows, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Several OS processes append to one ledger file at once, each in many small transactions.
 // The ledger must serialise them into one linear chain: seq 1..N, nothing lost, verify passes.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backfill, completedWindowsOf, DS, rawCaptures, useBackfillRoots } from '../support/backfill-root.js';
-import { kfm } from '../support/stage-root.js';
+import { kfm } from '../support/kfm-cli.js';
 
 // Issue 10, item 8 for a backfill: a parent run and a child run per window (ingest, then validate).
 // Killed by a failpoint inside a window, `kfm recover` must close the open child before its parent,

@@ -1,7 +1,8 @@
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kfm, kfmJson, stage, useStageRoots } from '../support/stage-root.js';
+import { kfm, kfmJson, stage } from '../support/kfm-cli.js';
+import { useStageRoots } from '../support/stage-root.js';
 
 // Recovery in zones moved with --raw_dir/--processed_dir (inside the root, recorded in run.started):
 // what a killed stage left there is removed by `kfm recover`, which names no zone flag, so

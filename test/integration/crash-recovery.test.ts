@@ -2,9 +2,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FAILPOINTS } from '../../src/failpoints.js';
+import { SITES } from '../support/examples.js';
 import { type KfmRun, runKfm } from '../support/kfm-cli.js';
-import { initRoot, SITES, useTempRoots } from '../support/promote-root.js';
 import { slots } from '../support/slots.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // The fault-injection harness (issue 10, Proof): every write step of every stage, taken from the
 // failpoint table in src/failpoints.ts, is crashed with a real SIGKILL, recovered and rerun. After
@@ -51,7 +53,7 @@ function versionOf(run: KfmRun): string {
 }
 
 describe('a stage killed at any failpoint', () => {
-  const roots = useTempRoots('crash');
+  const roots = useTempDirs('crash');
   /** The root each stage starts from: the run taken through the stages before it. */
   const before = new Map<Stage, string>();
   /** Every step each stage passed, in order, and each distinct step once (where it is first passed). */
@@ -60,11 +62,11 @@ describe('a stage killed at any failpoint', () => {
   let cleanVersion = '';
 
   beforeAll(async () => {
-    let root = roots.fresh();
+    let root = roots();
     await initRoot(root);
     for (const stage of STAGES) {
       before.set(stage, roots.clone(root));
-      const trace = join(roots.fresh(), 'trace');
+      const trace = join(roots(), 'trace');
       const args = stage === 'ingest' ? ['ingest', SITES, '--run_id', RUN] : stageArgs(stage);
       const run = await expectOk(
         kfm(root, ['--json', ...args], { KFM_FAILPOINT_TRACE: trace }),

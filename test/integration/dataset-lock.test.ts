@@ -4,8 +4,11 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { processStart } from '../../src/ledger/sqlite/dataset-lock-file.js';
+import { SITES, STATIONS } from '../support/examples.js';
 import { type KfmRun, runKfm } from '../support/kfm-cli.js';
-import { initRoot, ledgerEvents, SITES, STATIONS, useTempRoots } from '../support/promote-root.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Items 8 and 9 of issue 10: one stage per dataset at a time. A second stage of a busy dataset
 // waits (--wait, here 0 so no real time passes) and exits 2 DATASET_BUSY having recorded nothing;
@@ -54,11 +57,11 @@ function deadPid(): number {
 }
 
 describe('the per-dataset stage lock', () => {
-  const roots = useTempRoots('lock');
+  const roots = useTempDirs('lock');
   let validated = '';
 
   beforeAll(async () => {
-    validated = roots.fresh();
+    validated = roots();
     await initRoot(validated);
     for (const args of [
       ['ingest', SITES, '--run_id', RUN],

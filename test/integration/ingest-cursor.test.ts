@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backfill, DS, useBackfillRoots } from '../support/backfill-root.js';
-import { kfm, ledgerEvents, ledgerHead } from '../support/stage-root.js';
+import { kfm } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead } from '../support/ledger-file.js';
 
 // Incremental ingest of a windowed connector (issue 6): without --since, `kfm ingest` continues
 // from the ledger's cursor — the end of the latest completed window, a projection of the events —
@@ -53,7 +54,7 @@ describe('kfm ingest ks_streamflow_daily', () => {
     const server = await env.upstream();
     const root = await env.root({ uri: server.base });
     expect((await backfill(root, '2026-01-01', '2026-01-03')).status).toBe(0);
-    const head = ledgerHead(root.dir);
+    const head = readHead(ledgerPath(root.dir));
     const again = await kfm(root.dir, ['ingest', DS, '--until', '2026-01-03', '--config', root.config]);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toBe(
@@ -95,7 +96,7 @@ describe('kfm ingest ks_streamflow_daily', () => {
     expect(future.stderr).toContain(
       'nothing to ingest for ks_streamflow_daily: --since 2099-01-01T00:00:00.000Z',
     );
-    expect(ledgerHead(root.dir)).toEqual(head);
+    expect(readHead(ledgerPath(root.dir))).toEqual(head);
     expect(server.requests.filter((r) => r.method === 'GET')).toHaveLength(2);
   });
 

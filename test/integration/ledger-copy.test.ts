@@ -5,12 +5,13 @@ import { kfmHead, runKfm, runKfmJson } from '../support/kfm-cli.js';
 import {
   dropAppendOnlyTriggers,
   editBody,
+  ledgerPath,
   readHead,
   readRow,
   withLedgerFile,
 } from '../support/ledger-file.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // `kfm export --to` / `kfm import --from`: a ledger copied between SQLite and PostgreSQL keeps
 // every byte and hash, is verified row by row on arrival, and only ever goes into an empty ledger.
@@ -92,7 +93,7 @@ describe('kfm export and kfm import', () => {
   });
 
   it('refuses a source whose row fails verification on arrival (exit 1) and writes nothing', async () => {
-    const root = demo.copy(await demoRoot());
+    const root = demo.clone(await demoRoot());
     withLedgerFile(ledgerPath(root), (db) => {
       dropAppendOnlyTriggers(db);
       const row = readRow(db, 5);

@@ -10,8 +10,9 @@ import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
 import type { SealDefaults } from '../../src/ledger/seal-context.js';
 import { nodeTreeHasher } from '../../src/tlog/node-tree-hasher.js';
 import { appendLeafHashes, EMPTY_FRONTIER } from '../../src/tlog/tile-builder.js';
+import { ledgerPath } from '../support/ledger-file.js';
 import { usePostgresDatabases } from '../support/postgres.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 /**
  * One contract, every backend behind the async door: memory, an SQLite file and a PostgreSQL

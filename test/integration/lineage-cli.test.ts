@@ -1,12 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Lineage } from '../../src/projections/lineage.js';
 import type { LineageGraph } from '../../src/projections/lineage-graph.js';
-import { runKfm } from '../support/kfm-cli.js';
-import { fixturePath, kfm, kfmJson, logEvents, stage } from '../support/stage-root.js';
-import { useTempDirs } from '../support/temp-dirs.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { fixturePath } from '../support/examples.js';
+import { kfm, kfmJson, kfmLog, stage } from '../support/kfm-cli.js';
 import { labelledEdges, parseDot, parseMermaid } from '../unit/projections/graph-syntax.js';
 
 // The query commands end to end through the built CLI, on a real `kfm demo` root to which a second
@@ -16,13 +16,6 @@ type Json = Record<string, unknown>;
 type LineageJson = Lineage & { graph: LineageGraph };
 const COUNTY = 'ks_county_population';
 const SITES = 'ks_archaeological_sites';
-
-function writable(path: string): void {
-  const stat = lstatSync(path, { throwIfNoEntry: false });
-  if (stat === undefined || stat.isSymbolicLink()) return;
-  chmodSync(path, stat.mode | 0o200);
-  if (stat.isDirectory()) for (const name of readdirSync(path)) writable(join(path, name));
-}
 
 /** An upstream file with the county fixture's name and edited content, and a --config naming it. */
 function upstreamConfig(dir: string, name: string, edit: (csv: string) => string): string {
@@ -35,7 +28,7 @@ function upstreamConfig(dir: string, name: string, edit: (csv: string) => string
 }
 
 describe('kfm versions, runs, show, prov and lineage on a demo root', () => {
-  const tempDir = useTempDirs('lineage');
+  const tempDir = useDemoRoots('lineage');
   let root = '';
   let demoHead = 0;
   let lineageAtDemoHead = '';
@@ -43,9 +36,7 @@ describe('kfm versions, runs, show, prov and lineage on a demo root', () => {
 
   beforeAll(async () => {
     const dir = tempDir();
-    root = join(dir, 'demo');
-    const demo = await runKfm(['demo', '--root', root]);
-    if (demo.status !== 0) throw new Error(`kfm demo exited ${demo.status}:\n${demo.stdout}${demo.stderr}`);
+    root = await tempDir.pristine();
     demoHead = (await kfmJson<{ seq: number }>(root, ['head'])).json.seq;
     lineageAtDemoHead = (await kfm(root, ['--json', 'lineage', COUNTY])).stdout;
 
@@ -62,8 +53,6 @@ describe('kfm versions, runs, show, prov and lineage on a demo root', () => {
     run.denied = (await stage(root, ['ingest', COUNTY, '--config', third])).json.run_id;
     await stage(root, ['promote', COUNTY, '--run_id', run.denied], 3);
   }, 300_000);
-  // Promotion leaves version folders read-only; make them removable for useTempDirs' cleanup.
-  afterAll(() => writable(root));
 
   describe('kfm versions', () => {
     it('lists versions oldest first with content hash, run, supersedes and artifacts (--json)', async () => {
@@ -93,7 +82,7 @@ describe('kfm versions, runs, show, prov and lineage on a demo root', () => {
         expect(v.version_id).toBe(`v${(v.content_hash as string).slice(0, 16)}`);
         const folder = join(root, 'data', 'processed', COUNTY, v.version_id as string);
         expect(readdirSync(folder).sort()).toEqual(['checksums.sha256', 'county_population.csv']);
-        const [proof] = await logEvents(root, ['--since_seq', String((v.seq as number) - 1), '--limit', '1']);
+        const [proof] = await kfmLog(root, ['--since_seq', String((v.seq as number) - 1), '--limit', '1']);
         expect(proof).toMatchObject({ type: 'version.published', hash: v.hash, run_id: v.run_id });
       }
     });
@@ -148,7 +137,7 @@ describe('kfm versions, runs, show, prov and lineage on a demo root', () => {
     it('shows a run with every event that proves it', async () => {
       const { status, json } = await kfmJson<Json>(root, ['show', run.second]);
       expect(status).toBe(0);
-      const events = await logEvents(root, ['--run_id', run.second]);
+      const events = await kfmLog(root, ['--run_id', run.second]);
       expect(json.kind).toBe('run');
       expect(json.events).toEqual(
         events.map((e) => ({ seq: e.seq, type: e.type, hash: e.hash, recorded_at: e.recorded_at })),

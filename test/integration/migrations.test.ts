@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath, readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // A ledger outlives the kfm version that wrote it: a newer kfm verifies an older ledger in place
 // (readers never migrate), `kfm migrate` and writers upgrade it, and an older kfm must refuse a

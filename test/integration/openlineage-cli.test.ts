@@ -3,24 +3,21 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backfill, DS as STREAMFLOW, useBackfillRoots } from '../support/backfill-root.js';
 import { useDemoRoots } from '../support/demo-root.js';
-import { type KfmRun, runKfm } from '../support/kfm-cli.js';
+import { STATIONS } from '../support/examples.js';
+import { type KfmRun, runKfm, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 import { type LineageSink, startLineageSink } from '../support/lineage-sink.js';
 import { openLineageIssues } from '../support/openlineage-schema.js';
-import {
-  editRegistry,
-  initRoot,
-  kfmJsonAt,
-  ledgerEvents,
-  STATIONS,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { editRegistry } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // `kfm openlineage` through the built CLI (issue 14): the export of a demo root, a denial and a
 // backfill, each event checked against the official OpenLineage 2-0-2 schemas, and --emit into a
 // test endpoint that goes down and comes back.
 
 const demos = useDemoRoots('openlineage');
-const roots = useTempRoots('openlineage');
+const roots = useTempDirs('openlineage');
 const backfills = useBackfillRoots('openlineage');
 let demo: string;
 
@@ -97,12 +94,11 @@ describe('kfm openlineage', () => {
   });
 
   it('makes a denied promotion a FAIL carrying the gate codes', async () => {
-    const root = roots.fresh();
+    const root = roots();
     await initRoot(root);
-    for (const stage of ['ingest', 'validate'])
-      await kfmJsonAt(root, [stage, STATIONS, '--run_id', 'denied-1']);
+    for (const step of ['ingest', 'validate']) await stage(root, [step, STATIONS, '--run_id', 'denied-1']);
     editRegistry(root, STATIONS, (e) => e.delete('license'));
-    await kfmJsonAt(root, ['promote', STATIONS, '--run_id', 'denied-1'], 3);
+    await stage(root, ['promote', STATIONS, '--run_id', 'denied-1'], 3);
     const events = linesOf(await openlineage(root));
     expectValid(events);
     const fail = events.filter((e) => e.eventType === 'FAIL');
@@ -140,7 +136,7 @@ describe('kfm openlineage --emit', () => {
 
   it('POSTs every event in order with the Bearer key, and resumes after the endpoint was down', async () => {
     sink = await startLineageSink();
-    const root = demos.copy(demo);
+    const root = demos.clone(demo);
     const expected = (await openlineage(root)).stdout.split('\n').filter((l) => l !== '');
     const emit = () => openlineage(root, ['--emit', sink.base, '--api-key', 'k-123', '--json']);
     // Up for 7 events, then down for longer than one event's retries (5 attempts).
@@ -174,13 +170,13 @@ describe('kfm openlineage --emit', () => {
 
   it('ends a promote with delivery when KFM_OPENLINEAGE_URL is set; an endpoint that is down only warns', async () => {
     sink = await startLineageSink();
-    const root = roots.fresh();
+    const root = roots();
     await initRoot(root);
     const env = { KFM_OPENLINEAGE_URL: sink.base, KFM_OPENLINEAGE_API_KEY: 'k-9' };
     const promote = (run: string) =>
       runKfm(['--root', root, '--json', 'promote', STATIONS, '--run_id', run], { env });
     for (const run of ['up', 'down'])
-      for (const stage of ['ingest', 'validate']) await kfmJsonAt(root, [stage, STATIONS, '--run_id', run]);
+      for (const step of ['ingest', 'validate']) await stage(root, [step, STATIONS, '--run_id', run]);
 
     const up = await promote('up');
     expect(up.status, up.stderr).toBe(0);
@@ -203,7 +199,7 @@ describe('kfm openlineage --emit', () => {
 
   it('refuses a cursor file it cannot read, naming it, and sends nothing', async () => {
     sink = await startLineageSink();
-    const root = demos.copy(demo);
+    const root = demos.clone(demo);
     const cursor = join(root, 'data', 'work', '.openlineage-cursor.json');
     writeFileSync(cursor, '{"cursors": {"x": {"seq": -1}}}');
     const run = await openlineage(root, ['--emit', sink.base]);

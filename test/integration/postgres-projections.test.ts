@@ -6,8 +6,8 @@ import { projectRows } from '../../src/ledger/pure/projection-columns.js';
 import type { RowEvent } from '../../src/ledger/pure/projection-rows.js';
 import type { SqliteDoor } from '../../src/ledger/sqlite/sqlite-door.js';
 import { useDemoRoots } from '../support/demo-root.js';
+import { ledgerPath } from '../support/ledger-file.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
-import { ledgerPath } from '../support/temp-dirs.js';
 
 // The projection tables in PostgreSQL: the same reducers as SQLite's, kept current in the append
 // transaction, filled by a copy, and answering the same queries with the same rows.

@@ -134,7 +134,7 @@ describe('a root whose ledger is PostgreSQL', () => {
 async function demoCopy(): Promise<{ root: string; url: string }> {
   const { root: pristine, url: demoUrl } = await demo();
   const url = await database();
-  const root = roots.copy(pristine);
+  const root = roots.clone(pristine);
   expect((await runKfm(['--root', root, '--ledger', demoUrl, 'export', '--to', url])).status).toBe(0);
   return { root, url };
 }

@@ -3,23 +3,17 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DatasetProfile } from '../../src/events/index.js';
 import type { VersionDiff } from '../../src/projections/version-diff.js';
-import {
-  editRegistry,
-  ingestEditedFixture,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  kfmLog,
-  SITES,
-  STATIONS,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { SITES, STATIONS } from '../support/examples.js';
+import { kfm, kfmLog, stage } from '../support/kfm-cli.js';
+import { editRegistry, ingestEditedFixture } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 17, "Profiles": validate profiles the outputs, a regression beyond tolerance fails until the
 // registry's profile_version is raised with an explanation, and `kfm profile` / `kfm diff` answer
 // from the ledger alone — through the real CLI in a temporary root.
 
-const roots = useTempRoots('profiles');
+const roots = useTempDirs('profiles');
 let root: string;
 type Check = { name: string; passed: boolean; message: string; details?: Record<string, unknown> };
 type ProfileJson = { dataset_id: string; version_id: string; profile: DatasetProfile };
@@ -27,9 +21,9 @@ let shrunkChecks: Check[];
 let explainedChecks: Check[];
 const runOf = async (id: string, runId: string) => {
   // The sites' transform generalizes their locations (sensitive-location).
-  if (id === SITES) await kfmJsonAt(root, ['transform', id, '--run_id', runId]);
-  await kfmJsonAt(root, ['validate', id, '--run_id', runId]);
-  return kfmJsonAt<{ summary: { version_id: string } }>(root, ['promote', id, '--run_id', runId]);
+  if (id === SITES) await stage(root, ['transform', id, '--run_id', runId]);
+  await stage(root, ['validate', id, '--run_id', runId]);
+  return stage<{ summary: { version_id: string } }>(root, ['promote', id, '--run_id', runId]);
 };
 const reportOf = (id: string, runId: string) =>
   JSON.parse(
@@ -40,15 +34,15 @@ const reportOf = (id: string, runId: string) =>
   };
 
 beforeAll(async () => {
-  root = roots.fresh();
+  root = roots();
   await initRoot(root);
-  await kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'stations-1']);
+  await stage(root, ['ingest', STATIONS, '--run_id', 'stations-1']);
   await runOf(STATIONS, 'stations-1');
   // Seven of ten stations gone: −70 % rows, beyond the default ±50 %.
   await ingestEditedFixture(root, STATIONS, 'stations-2', (doc) => {
     doc.features.splice(3);
   });
-  await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'stations-2'], 3);
+  await stage(root, ['validate', STATIONS, '--run_id', 'stations-2'], 3);
   shrunkChecks = reportOf(STATIONS, 'stations-2').checks;
   editRegistry(root, STATIONS, (entry) => {
     entry.set('profile_version', 2);
@@ -56,7 +50,7 @@ beforeAll(async () => {
   });
   await runOf(STATIONS, 'stations-2');
   explainedChecks = reportOf(STATIONS, 'stations-2').checks;
-  await kfmJsonAt(root, ['ingest', SITES, '--run_id', 'sites-1']);
+  await stage(root, ['ingest', SITES, '--run_id', 'sites-1']);
   await runOf(SITES, 'sites-1');
   // Two of eight sites gone: −25 %, within the default tolerance.
   await ingestEditedFixture(root, SITES, 'sites-2', (doc) => {
@@ -101,7 +95,7 @@ describe('the profile in the ledger', () => {
   });
 
   it('kfm profile --json prints the latest version\u2019s, counted by hand from the fixture', async () => {
-    const { json } = await kfmJsonAt<ProfileJson>(root, ['profile', STATIONS]);
+    const { json } = await stage<ProfileJson>(root, ['profile', STATIONS]);
     expect(json.profile.rows).toBe(3);
     expect(json.profile.keys).toEqual({
       fields: ['station_id'],
@@ -121,14 +115,14 @@ describe('the profile in the ledger', () => {
   });
 
   it('kfm profile of a sensitive-location dataset shows its bbox on the 0.1° grid only', async () => {
-    const { json } = await kfmJsonAt<ProfileJson>(root, ['profile', SITES]);
+    const { json } = await stage<ProfileJson>(root, ['profile', SITES]);
     expect(json.profile.generalized_deg).toBe(0.1);
     // The six sites' corners, −99.129508 … 39.428897 in the fixture, as their generalized cells.
     expect(json.profile.geometry?.bbox).toEqual([-99.1, 37.5, -96.8, 39.4]);
   });
 
   it('kfm profile prints a table of the columns', async () => {
-    const run = await kfmAt(root, ['profile', STATIONS]);
+    const run = await kfm(root, ['profile', STATIONS]);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/^ks_mesonet_stations@v[0-9a-f]{16} \(seq \d+\): 3 rows in 1 artifact\(s\)\n/);
     expect(run.stdout).toContain('keys station_id: unique, 3 distinct\n');
@@ -136,7 +130,7 @@ describe('the profile in the ledger', () => {
   });
 
   it('kfm profile names an unknown version and exits 2', async () => {
-    const run = await kfmAt(root, ['--json', 'profile', `${STATIONS}@v0000000000000000`]);
+    const run = await kfm(root, ['--json', 'profile', `${STATIONS}@v0000000000000000`]);
     expect(run.status).toBe(2);
     expect(JSON.parse(run.stdout)).toMatchObject({
       code: 'NOT_FOUND',
@@ -147,7 +141,7 @@ describe('the profile in the ledger', () => {
 
 describe('kfm diff after a fixture change', () => {
   it('shows the changed artifact, the row counts and the profile deltas of the last two versions', async () => {
-    const { json } = await kfmJsonAt<VersionDiff>(root, ['diff', STATIONS]);
+    const { json } = await stage<VersionDiff>(root, ['diff', STATIONS]);
     expect(json.artifacts.changed.map((c) => c.path)).toEqual(['stations.geojson']);
     expect([json.artifacts.added, json.artifacts.removed]).toEqual([[], []]);
     expect(json.rows).toEqual({ from: 10, to: 3 });
@@ -157,10 +151,10 @@ describe('kfm diff after a fixture change', () => {
   });
 
   it('compares two named versions of a change within tolerance', async () => {
-    const versions = (await kfmJsonAt<{ version_id: string }[]>(root, ['versions', SITES])).json.map(
+    const versions = (await stage<{ version_id: string }[]>(root, ['versions', SITES])).json.map(
       (v) => v.version_id,
     );
-    const { json } = await kfmJsonAt<VersionDiff>(root, [
+    const { json } = await stage<VersionDiff>(root, [
       'diff',
       `${SITES}@${versions[0]}`,
       `${SITES}@${versions[1]}`,
@@ -174,14 +168,14 @@ describe('kfm diff after a fixture change', () => {
   });
 
   it('prints the diff for people', async () => {
-    const run = await kfmAt(root, ['diff', STATIONS]);
+    const run = await kfm(root, ['diff', STATIONS]);
     expect(run.status).toBe(0);
     expect(run.stdout).toContain('  ~ stations.geojson (');
     expect(run.stdout).toContain('rows: 10 → 3\n');
   });
 
   it('refuses versions of two datasets (exit 2)', async () => {
-    const run = await kfmAt(root, ['diff', `${STATIONS}@v1`, `${SITES}@v2`]);
+    const run = await kfm(root, ['diff', `${STATIONS}@v1`, `${SITES}@v2`]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('of one dataset');
   });

@@ -10,36 +10,24 @@ import {
   validateStacItem,
 } from '../../src/catalogs/validate-catalogs.js';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
-import {
-  EXAMPLES,
-  type Example,
-  filesUnder,
-  fixturePath,
-  kfmAt,
-  kfmLog,
-  POPULATION,
-  readJson,
-  SITES,
-  STATIONS,
-  sha256OfFile,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { EXAMPLES, type Example, fixturePath, POPULATION, SITES, STATIONS } from '../support/examples.js';
+import { kfmLog } from '../support/kfm-cli.js';
+import { filesUnder, readJson, sha256OfFile } from '../support/promote-root.js';
 
 // Issue 4, "Tests": after the demo's truth path (`kfm demo`: init → ingest → transform → validate
 // → promote for the three examples), every emitted catalog validates against the official schemas
 // (DCAT-US 1.1, STAC 1.1.0, PROV-JSON), a deliberately broken copy of each does not, and
 // catalog.emitted records each file's path and sha256.
 
-const roots = useTempRoots('promote-catalogs');
+const roots = useDemoRoots('promote-catalogs');
 let root: string;
 let events: LedgerEvent[];
 const runs = new Map<Example, string>();
 const versions = new Map<Example, string>();
 
 beforeAll(async () => {
-  root = join(roots.fresh(), 'demo');
-  const demo = await kfmAt(root, ['demo']);
-  if (demo.status !== 0) throw new Error(`kfm demo exited ${demo.status}:\n${demo.stdout}\n${demo.stderr}`);
+  root = await roots.pristine();
   events = await kfmLog(root);
   for (const e of events.filter((x) => x.type === 'version.published')) {
     runs.set(e.dataset_id as Example, e.run_id);

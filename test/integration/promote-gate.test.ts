@@ -2,34 +2,26 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, type ExpectStatic, it } from 'vitest';
 import type { GateCode, GateReason } from '../../src/contract/promotion/evaluate-gate.js';
+import { type Example, fixturePath, POPULATION, registryPath, SITES, STATIONS } from '../support/examples.js';
+import { kfm, kfmLog, type StageJson, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 import {
-  type Example,
   editRegistry,
   filesUnder,
-  fixturePath,
   ingestEditedFixture,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  kfmLog,
-  ledgerEvents,
-  POPULATION,
   processedEntries,
   publishedZones,
-  registryPath,
-  SITES,
-  STATIONS,
-  type StageJson,
   tamper,
-  useTempRoots,
 } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 4, "Tests": one denial per gate code through the real CLI, each case tripping exactly that
 // rule in its own copy of a prepared root, plus cases with several failures. Every denial must
 // exit 3, print {status: "denied", reasons: [{code, message}]}, record promotion.denied, and leave
 // data/processed and data/catalog byte for byte as they were.
 
-const roots = useTempRoots('promote-gate');
+const roots = useTempDirs('promote-gate');
 let template: string;
 
 /** Run ids of the template: what each run has been through. */
@@ -40,11 +32,11 @@ const UNTRANSFORMED = 'sites-untransformed'; // ingest → validate, never gener
 const TABLE = 'population-validated'; // ingest → validate
 
 async function stages(root: string, id: Example, runId: string, steps: readonly string[]): Promise<void> {
-  for (const step of steps) await kfmJsonAt(root, [step, id, '--run_id', runId]);
+  for (const step of steps) await stage(root, [step, id, '--run_id', runId]);
 }
 
 beforeAll(async () => {
-  template = roots.fresh();
+  template = roots();
   await initRoot(template);
   await Promise.all([
     (async () => {
@@ -109,7 +101,7 @@ const SEVERAL: DenialCase = {
     // (A fresh copy: every stage re-renders the run's receipts, so the denial above healed run_record.json.)
     const again = roots.clone(template);
     await SEVERAL.prepare(again);
-    const run = await kfmAt(again, ['promote', SITES, '--run_id', GENERALIZED]);
+    const run = await kfm(again, ['promote', SITES, '--run_id', GENERALIZED]);
     expect(run.status).toBe(3);
     const lines = run.stdout.split('\n').filter((line) => line.includes('DENIED'));
     expect(lines.map((line) => /DENIED ([A-Z_]+)/.exec(line)?.[1])).toEqual(SEVERAL.codes);
@@ -147,8 +139,8 @@ const CASES: DenialCase[] = [
     run: 'stations-unlicensed',
     prepare: async (root) => {
       editRegistry(root, STATIONS, (e) => e.delete('license'));
-      await kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'stations-unlicensed']);
-      await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'stations-unlicensed'], 3);
+      await stage(root, ['ingest', STATIONS, '--run_id', 'stations-unlicensed']);
+      await stage(root, ['validate', STATIONS, '--run_id', 'stations-unlicensed'], 3);
     },
     codes: ['LICENSE_MISSING', 'VALIDATION_FAILED'],
   },
@@ -164,7 +156,7 @@ const CASES: DenialCase[] = [
     name: 'the run was never validated',
     id: STATIONS,
     run: 'stations-unvalidated',
-    prepare: (root) => kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'stations-unvalidated']),
+    prepare: (root) => stage(root, ['ingest', STATIONS, '--run_id', 'stations-unvalidated']),
     codes: ['VALIDATION_MISSING'],
     says: [/never validated/],
   },
@@ -172,7 +164,7 @@ const CASES: DenialCase[] = [
     name: 'the run was transformed again after its validation',
     id: SITES,
     run: GENERALIZED,
-    prepare: (root) => kfmJsonAt(root, ['transform', SITES, '--run_id', GENERALIZED]),
+    prepare: (root) => stage(root, ['transform', SITES, '--run_id', GENERALIZED]),
     codes: ['VALIDATION_MISSING'],
     says: [/after the validation/],
   },
@@ -184,7 +176,7 @@ const CASES: DenialCase[] = [
       await ingestEditedFixture(root, STATIONS, 'stations-duplicates', (doc) => {
         doc.features[1]!.properties.station_id = doc.features[0]!.properties.station_id;
       });
-      await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'stations-duplicates'], 3);
+      await stage(root, ['validate', STATIONS, '--run_id', 'stations-duplicates'], 3);
     },
     codes: ['VALIDATION_FAILED'],
   },
@@ -288,7 +280,7 @@ describe.concurrent('kfm promote denies, exits 3 and writes nothing to processed
       const before = publishedZones(root);
       expect(Object.keys(before).length).toBeGreaterThan(5); // the stations version and its catalogs
 
-      const { json } = await kfmJsonAt<DeniedJson>(root, ['promote', c.id, '--run_id', c.run], 3);
+      const { json } = await stage<DeniedJson>(root, ['promote', c.id, '--run_id', c.run], 3);
       expect(json).toMatchObject({
         status: 'denied',
         exit: 3,

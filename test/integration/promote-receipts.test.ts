@@ -4,29 +4,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import type { RunManifest } from '../../src/projections/run-manifest.js';
-import {
-  type Example,
-  filesUnder,
-  initRoot,
-  kfmJsonAt,
-  kfmLog,
-  ledgerEvents,
-  type PromoteJson,
-  readJson,
-  registryPath,
-  runRunner,
-  SITES,
-  STATIONS,
-  sha256,
-  sha256OfFile,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { type Example, registryPath, runnerPath, SITES, STATIONS } from '../support/examples.js';
+import { kfmLog, type PromoteJson, runNode, stage } from '../support/kfm-cli.js';
+import { ledgerEvents, sha256Hex } from '../support/ledger-file.js';
+import { filesUnder, readJson, sha256OfFile } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 4, "Tests": what a successful `kfm promote --json` prints, and run_manifest.json — the
 // Promotion Contract receipt — checked against the files it names and the ledger through
 // `kfm log --json`. Two runs: the sensitive sites (generalized by transform) and the public stations.
 
-const roots = useTempRoots('promote-receipts');
+const roots = useTempDirs('promote-receipts');
 let root: string;
 let events: LedgerEvent[];
 const RUN: Record<typeof STATIONS | typeof SITES, string> = {
@@ -37,14 +26,14 @@ const promoted = new Map<Example, PromoteJson>();
 const DATASETS = [SITES, STATIONS] as const;
 
 beforeAll(async () => {
-  root = roots.fresh();
+  root = roots();
   await initRoot(root);
   await Promise.all(
     DATASETS.map(async (id) => {
       const steps = id === SITES ? ['ingest', 'transform', 'validate'] : ['ingest', 'validate'];
-      for (const step of steps) await kfmJsonAt(root, [step, id, '--run_id', RUN[id]]);
+      for (const step of steps) await stage(root, [step, id, '--run_id', RUN[id]]);
       const args = ['promote', id, '--run_id', RUN[id], '--emit_catalogs'];
-      promoted.set(id, (await kfmJsonAt<PromoteJson>(root, args)).json);
+      promoted.set(id, (await stage<PromoteJson>(root, args)).json);
     }),
   );
   events = await kfmLog(root);
@@ -85,7 +74,7 @@ describe.each(DATASETS)('kfm promote %s --json', (id) => {
       path,
       sha256: sha256OfFile(join(versionDir(id), path)),
     }));
-    expect(sha256(JSON.stringify({ artifacts, dataset_id: id }))).toBe(out.content_hash);
+    expect(sha256Hex(JSON.stringify({ artifacts, dataset_id: id }))).toBe(out.content_hash);
   });
 });
 
@@ -197,12 +186,12 @@ describe('the redaction summary in run_manifest.json', () => {
 
 describe('after the promotions', () => {
   it('`kfm verify` accepts the ledger', async () => {
-    const { json } = await kfmJsonAt<{ ok: boolean; failures: unknown[] }>(root, ['verify']);
+    const { json } = await stage<{ ok: boolean; failures: unknown[] }>(root, ['verify']);
     expect(json).toMatchObject({ ok: true, failures: [] });
   });
 
   it('the promote runner of a connector documents --emit_catalogs and --processed_dir', async () => {
-    const help = await runRunner(STATIONS, 'promote', ['--help']);
+    const help = await runNode(runnerPath(STATIONS, 'promote'), ['--help']);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/--emit_catalogs/);
     expect(help.stdout).toMatch(/--processed_dir <path>/);
@@ -216,8 +205,9 @@ describe('promoting identical outputs in a new run through the connector runners
     // The promoted run is closed (RUN_CLOSED): identical outputs are reused by a new run.
     const again = 'stations-receipts-again';
     const base = ['--root', copy, '--json', '--run_id', again];
-    for (const step of ['ingest', 'validate']) expect((await runRunner(id, step, base)).status).toBe(0);
-    const run = await runRunner(id, 'promote', [...base, '--emit_catalogs']);
+    for (const step of ['ingest', 'validate'])
+      expect((await runNode(runnerPath(id, step), base)).status).toBe(0);
+    const run = await runNode(runnerPath(id, 'promote'), [...base, '--emit_catalogs']);
     expect(run.status, run.stdout + run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       dataset_id: id,

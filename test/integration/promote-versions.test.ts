@@ -3,21 +3,18 @@ import { chmodSync, cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
+import { fixturePath, STATIONS } from '../support/examples.js';
+import { kfmLog, type PromoteJson, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 import {
   type EntryState,
-  fixturePath,
   ingestEditedFixture,
-  initRoot,
-  kfmJsonAt,
-  kfmLog,
-  ledgerEvents,
-  type PromoteJson,
   processedEntries,
   readJson,
-  STATIONS,
   treeState,
-  useTempRoots,
 } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 4, "Tests": immutable content-addressed versions through the real CLI. One root goes
 // through promote → promote the same run again (refused: the run is closed) → identical re-ingest →
@@ -26,7 +23,7 @@ import {
 // a copy of the validated-but-unpromoted template.
 
 const FIRST = 'stations-first';
-const roots = useTempRoots('promote-versions');
+const roots = useTempDirs('promote-versions');
 let template: string;
 let root: string;
 const promoted: Record<'first' | 'rerun' | 'changed', PromoteJson> = {} as never;
@@ -39,23 +36,23 @@ let events: LedgerEvent[];
 const processedDir = (r: string) => join(r, 'data', 'processed', STATIONS);
 
 async function ingestAndValidate(r: string, runId: string): Promise<void> {
-  await kfmJsonAt(r, ['ingest', STATIONS, '--run_id', runId]);
-  await kfmJsonAt(r, ['validate', STATIONS, '--run_id', runId]);
+  await stage(r, ['ingest', STATIONS, '--run_id', runId]);
+  await stage(r, ['validate', STATIONS, '--run_id', runId]);
 }
 
 async function promote(step: keyof typeof promoted, runId: string): Promise<void> {
-  promoted[step] = (await kfmJsonAt<PromoteJson>(root, ['promote', STATIONS, '--run_id', runId])).json;
+  promoted[step] = (await stage<PromoteJson>(root, ['promote', STATIONS, '--run_id', runId])).json;
   after[step] = treeState(processedDir(root));
 }
 
 beforeAll(async () => {
-  template = roots.fresh();
+  template = roots();
   await initRoot(template);
   await ingestAndValidate(template, FIRST);
   root = roots.clone(template);
   await promote('first', FIRST);
   const before = ledgerEvents(root).length;
-  const refused = await kfmJsonAt<{ code: string; message: string }>(
+  const refused = await stage<{ code: string; message: string }>(
     root,
     ['promote', STATIONS, '--run_id', FIRST],
     2,
@@ -69,7 +66,7 @@ beforeAll(async () => {
     const station = doc.features[0]!.properties;
     station.elevation_m = (station.elevation_m as number) + 1;
   });
-  await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'stations-changed']);
+  await stage(root, ['validate', STATIONS, '--run_id', 'stations-changed']);
   await promote('changed', 'stations-changed');
   events = await kfmLog(root);
 }, 240_000);
@@ -133,9 +130,9 @@ describe('promoting identical outputs again', () => {
     const reuses = events
       .filter((e) => e.type === 'version.reused')
       .map((e) => ({ run_id: e.run_id, seq: e.seq }));
-    const versions = (await kfmJsonAt<{ reused_by: unknown }[]>(root, ['versions', STATIONS])).json;
+    const versions = (await stage<{ reused_by: unknown }[]>(root, ['versions', STATIONS])).json;
     const lineage = (
-      await kfmJsonAt<{ versions: { reused_by: unknown }[] }>(root, ['lineage', STATIONS, '--format', 'json'])
+      await stage<{ versions: { reused_by: unknown }[] }>(root, ['lineage', STATIONS, '--format', 'json'])
     ).json;
     expect(versions[0]!.reused_by).toEqual(reuses);
     expect(lineage.versions[0]!.reused_by).toEqual(reuses);
@@ -178,7 +175,7 @@ describe('promoting a changed fixture', () => {
   });
 
   it('leaves a ledger that `kfm verify` accepts', async () => {
-    const { json } = await kfmJsonAt<{ ok: boolean; failures: unknown[] }>(root, ['verify']);
+    const { json } = await stage<{ ok: boolean; failures: unknown[] }>(root, ['verify']);
     expect(json).toMatchObject({ ok: true, failures: [] });
   });
 });
@@ -193,7 +190,7 @@ describe.concurrent('after a promotion that crashed', () => {
     mkdirSync(staging, { recursive: true });
     writeFileSync(join(staging, 'stations.geojson'), readFileSync(fixturePath(STATIONS)).subarray(0, 200));
     chmodSync(join(staging, 'stations.geojson'), 0o444);
-    const run = await kfmJsonAt<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
+    const run = await stage<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
     expect(run.json).toMatchObject({ status: 'succeeded', reused: false, version_id: v1() });
     expect(run.stderr).toMatch(/stale staging/);
     expect(processedEntries(r, STATIONS)).toEqual([v1()]);
@@ -210,7 +207,7 @@ describe.concurrent('after a promotion that crashed', () => {
     mkdirSync(processedDir(r), { recursive: true });
     cpSync(join(processedDir(root), v1()), join(processedDir(r), v1()), { recursive: true });
     const before = treeState(processedDir(r));
-    const run = await kfmJsonAt<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
+    const run = await stage<PromoteJson>(r, ['promote', STATIONS, '--run_id', FIRST]);
     expect(run.json).toMatchObject({ status: 'succeeded', reused: false, version_id: v1() });
     expect(run.stderr).toMatch(/adopted/);
     expect(ledgerEvents(r, { type: 'version.published' })).toEqual([
@@ -230,7 +227,7 @@ describe.concurrent('after a promotion that crashed', () => {
     writeFileSync(join(dir, 'stations.geojson'), '{"type":"FeatureCollection","features":[]}\n');
     chmodSync(join(dir, 'stations.geojson'), 0o444);
     const before = treeState(processedDir(r));
-    const run = await kfmJsonAt<{ code: string; message: string }>(
+    const run = await stage<{ code: string; message: string }>(
       r,
       ['promote', STATIONS, '--run_id', FIRST],
       4,

@@ -8,10 +8,10 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { note, rawCaptured } from '../support/drafts.js';
 import { type KfmRunOptions, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { sha256Hex, withLedgerFile } from '../support/ledger-file.js';
+import { ledgerPath, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { readOnlyMount } from '../support/read-only-mount.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Readers (verify, head, log, versions, profile, runs, show, prov, lineage, openlineage, replay --check, serve) open the
 // ledger read-only: they never create, migrate or change a file, they work where nothing can be

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backfill, useBackfillRoots } from '../support/backfill-root.js';
 import { useDemoRoots } from '../support/demo-root.js';
-import { editRegistry, kfmJsonAt, STATIONS } from '../support/promote-root.js';
+import { STATIONS } from '../support/examples.js';
+import { kfmLog, stage } from '../support/kfm-cli.js';
+import { editRegistry } from '../support/promote-root.js';
 import {
   invalidReceipts,
   readReceipt,
@@ -9,7 +11,6 @@ import {
   receiptValidator,
 } from '../support/receipt-validator.js';
 import { http, startTestServer, type TestServer } from '../support/serve-http.js';
-import { logEvents } from '../support/stage-root.js';
 
 // Issue 17: every receipt a stage writes satisfies its published JSON Schema, checked with Ajv from
 // the files in schemas/ alone (test/support/receipt-validator.ts), on real roots the built CLI made.
@@ -51,7 +52,7 @@ describe('the receipts of kfm demo', () => {
 
     it('answer GET …/provenance with a bundle that satisfies provenance_bundle', async () => {
       const validate = receiptValidator();
-      const published = await logEvents(demo, ['--type', 'version.published']);
+      const published = await kfmLog(demo, ['--type', 'version.published']);
       expect(published).toHaveLength(3);
       for (const event of published) {
         const { version_id } = event.payload as { version_id: string };
@@ -68,13 +69,13 @@ describe('the receipts of kfm demo', () => {
 
 describe('the receipts of runs that did not publish', () => {
   it('satisfy their schemas after a denied promotion and a failed validation', async () => {
-    const root = demos.copy(demo);
-    const ingest = await kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'denied-run']);
-    await kfmJsonAt(root, ['validate', STATIONS, '--run_id', ingest.json.run_id]);
+    const root = demos.clone(demo);
+    const ingest = await stage(root, ['ingest', STATIONS, '--run_id', 'denied-run']);
+    await stage(root, ['validate', STATIONS, '--run_id', ingest.json.run_id]);
     editRegistry(root, STATIONS, (e) => e.delete('license'));
-    await kfmJsonAt(root, ['promote', STATIONS, '--run_id', 'denied-run'], 3);
-    await kfmJsonAt(root, ['ingest', STATIONS, '--run_id', 'failed-validation']);
-    await kfmJsonAt(root, ['validate', STATIONS, '--run_id', 'failed-validation'], 3);
+    await stage(root, ['promote', STATIONS, '--run_id', 'denied-run'], 3);
+    await stage(root, ['ingest', STATIONS, '--run_id', 'failed-validation']);
+    await stage(root, ['validate', STATIONS, '--run_id', 'failed-validation'], 3);
 
     const record = (run: string) =>
       readReceipt(root, `data/work/${STATIONS}/runs/${run}/run_record.json`) as {

@@ -5,9 +5,9 @@ import { generateRoot } from '../../bench/lineage-root.js';
 import { nodeSha256Hex } from '../../src/ledger/node-hasher.js';
 import { decodeEvent } from '../../src/projections/ledger-event.js';
 import { zoneLayout } from '../../src/zones/zone-layout.js';
-import { withLedgerFile } from '../support/ledger-file.js';
-import { kfmJson } from '../support/stage-root.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { kfmJson } from '../support/kfm-cli.js';
+import { ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 import { wholeLedgerFiles } from '../support/whole-ledger-files.js';
 
 // `kfm replay` goes a dataset at a time; on a ledger of many runs it must still write, and check,

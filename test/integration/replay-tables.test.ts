@@ -1,9 +1,9 @@
-import { chmodSync, cpSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { monotonicFactory } from 'ulid';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { PROJECTION_TABLE_NAMES, projectRows } from '../../src/ledger/pure/projection-columns.js';
 import { sealEvents } from '../../src/ledger/pure/seal-events.js';
@@ -14,10 +14,10 @@ import {
   storedRowValues,
 } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { decodeEvent } from '../../src/projections/ledger-event.js';
-import { runKfm } from '../support/kfm-cli.js';
-import { withLedgerFile } from '../support/ledger-file.js';
-import { kfmJson } from '../support/stage-root.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { kfmJson, runKfm } from '../support/kfm-cli.js';
+import { ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 import { draftArb, historyArb } from '../unit/projections/lineage-events.js';
 
 // The projection tables are caches of the ledger: kept current by every append, rebuilt by
@@ -31,13 +31,6 @@ type Replay = {
   row_drift: { table: string; key: string; expected_sha256: string | null; found_sha256: string | null }[];
   drift: unknown[];
 };
-
-function writable(path: string): void {
-  const stat = lstatSync(path, { throwIfNoEntry: false });
-  if (stat === undefined || stat.isSymbolicLink()) return;
-  chmodSync(path, stat.mode | 0o200);
-  if (stat.isDirectory()) for (const name of readdirSync(path)) writable(join(path, name));
-}
 
 /** Every table row, as stored, in a stable order. */
 function tableRows(root: string): Record<string, unknown[]> {
@@ -65,23 +58,12 @@ async function rowsAgreeWithReplay(ledger: SqliteLedger): Promise<void> {
 }
 
 describe('kfm replay and the projection tables of a demo root', () => {
-  const tempDir = useTempDirs('replay-tables');
+  const roots = useDemoRoots('replay-tables');
   let pristine = '';
-  const copies: string[] = [];
-  const copy = () => {
-    const root = join(tempDir(), 'root');
-    cpSync(pristine, root, { recursive: true });
-    copies.push(root);
-    return root;
-  };
+  const copy = () => roots.clone(pristine);
 
   beforeAll(async () => {
-    pristine = join(tempDir(), 'demo');
-    const demo = await runKfm(['demo', '--root', pristine]);
-    if (demo.status !== 0) throw new Error(`kfm demo exited ${demo.status}:\n${demo.stdout}${demo.stderr}`);
-  }, 180_000);
-  afterAll(() => {
-    for (const root of [pristine, ...copies]) writable(root);
+    pristine = await roots.pristine();
   });
 
   it('reports no drift on a fresh root: every row equals its replay', async () => {

@@ -35,7 +35,7 @@ describe('a stage on a run whose promote published a version', () => {
   it.each(['transform', 'validate', 'promote'])(
     '%s is refused: exit 2 RUN_CLOSED naming the run, its promote and the fix; ledger head unchanged',
     async (stage) => {
-      const root = roots.copy(demo);
+      const root = roots.clone(demo);
       const { run_id, version_id } = sites;
       const before = await kfmHead(root);
       const run = await runKfmJson<ErrorJson>(['--root', root, '--json', stage, SITES, '--run_id', run_id]);
@@ -57,7 +57,7 @@ describe('a stage on a run whose promote published a version', () => {
   );
 
   it('prints one `kfm: … [RUN_CLOSED]` line without --json, no stack trace', async () => {
-    const root = roots.copy(demo);
+    const root = roots.clone(demo);
     const run = await runKfm(['--root', root, 'validate', SITES, '--run_id', sites.run_id]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/^kfm: run \S+ of ks_archaeological_sites is closed: .+ \[RUN_CLOSED\]\n$/);
@@ -68,7 +68,7 @@ describe('a stage on a run whose promote published a version', () => {
 
 describe('a run whose promote was denied', () => {
   it('is closed too: promote again is RUN_CLOSED naming the denial; ledger head unchanged', async () => {
-    const root = roots.copy(demo);
+    const root = roots.clone(demo);
     const kfm = (args: string[]) => runKfmJson<ErrorJson>(['--root', root, '--json', ...args]);
     const ingest = await runKfmJson<{ run_id: string }>(['--root', root, '--json', 'ingest', STATIONS]);
     const denied = await kfm(['promote', STATIONS, '--run_id', ingest.json.run_id]);
@@ -98,7 +98,7 @@ describe("a stage given another dataset's run id", () => {
   ])(
     '%s says which dataset owns the run: exit 2, ledger head unchanged',
     async (stage, extra, fix) => {
-      const root = roots.copy(demo);
+      const root = roots.clone(demo);
       const before = await kfmHead(root);
       const sitesRun = sites.run_id;
       const args = ['--root', root, '--json', stage, STATIONS, '--run_id', sitesRun, ...extra];

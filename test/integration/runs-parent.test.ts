@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunRow } from '../../src/ledger/pure/projection-rows.js';
 import { backfill, type Root, useBackfillRoots } from '../support/backfill-root.js';
+import { kfm, kfmJson } from '../support/kfm-cli.js';
 import { withLedgerFile } from '../support/ledger-file.js';
-import { kfm, kfmJson } from '../support/stage-root.js';
 
 // `kfm runs` and backfill child runs (issue 15): rows name their parent, the table nests them.
 

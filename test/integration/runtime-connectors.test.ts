@@ -1,22 +1,16 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POPULATION } from '../support/examples.js';
 import { type FlakyServer, startFlakyServer } from '../support/flaky-server.js';
-import { kfmHead } from '../support/kfm-cli.js';
-import {
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  POPULATION,
-  type PromoteJson,
-  useTempRoots,
-} from '../support/promote-root.js';
-import { snapshotTree } from '../support/stage-root.js';
+import { kfm, kfmHead, type PromoteJson, stage } from '../support/kfm-cli.js';
+import { initRoot, snapshotTree } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 15: connectors in <root>/connectors/<dataset_id>/ loaded at run time (found before the
 // project's), and `kfm connector new … --from csv|geojson|http` scaffolding one that promotes.
 
-const roots = useTempRoots('runtime-connectors');
+const roots = useTempDirs('runtime-connectors');
 
 interface Scaffold {
   dataset_id: string;
@@ -28,18 +22,17 @@ interface Scaffold {
 const DECLARED = ['--license', 'CC-BY-4.0', '--sensitivity', 'public'];
 
 async function scaffold(root: string, id: string, from: string, extra: string[] = []): Promise<Scaffold> {
-  return (await kfmJsonAt<Scaffold>(root, ['connector', 'new', id, '--from', from, ...DECLARED, ...extra]))
-    .json;
+  return (await stage<Scaffold>(root, ['connector', 'new', id, '--from', from, ...DECLARED, ...extra])).json;
 }
 
 /** ingest → validate → promote → verify --deep, each through the CLI; returns the promotion. */
 async function promoteNew(root: string, id: string): Promise<PromoteJson> {
-  const ingest = await kfmJsonAt(root, ['ingest', id]);
+  const ingest = await stage(root, ['ingest', id]);
   expect(ingest.json.captured).toBe(1);
-  const validate = await kfmJsonAt(root, ['validate', id, '--run_id', ingest.json.run_id]);
+  const validate = await stage(root, ['validate', id, '--run_id', ingest.json.run_id]);
   expect(validate.json.passed).toBe(true);
-  const promote = await kfmJsonAt<PromoteJson>(root, ['promote', id, '--run_id', ingest.json.run_id]);
-  expect((await kfmAt(root, ['verify', '--deep'])).status).toBe(0);
+  const promote = await stage<PromoteJson>(root, ['promote', id, '--run_id', ingest.json.run_id]);
+  expect((await kfm(root, ['verify', '--deep'])).status).toBe(0);
   return promote.json;
 }
 
@@ -50,8 +43,8 @@ describe('kfm connector new', () => {
   ])(
     '--from %s scaffolds connector, registry entry and fixture, and the scaffold promotes',
     async (from, fixture, spatial) => {
-      const root = roots.fresh();
-      await kfmAt(root, ['init']);
+      const root = roots();
+      await kfm(root, ['init']);
       const id = `${from}_sites`;
       const made = await scaffold(root, id, from);
       expect(made.files).toEqual([`connectors/${id}/connector.js`, `data/registry/${id}.yml`, fixture]);
@@ -59,7 +52,7 @@ describe('kfm connector new', () => {
       expect(registry).toContain(`uri: file:${fixture}`);
       expect(registry).toContain(`spatial: ${spatial}`);
       // Every field promotion requires is there: registry validate reports nothing missing.
-      const check = await kfmJsonAt<{ ok: boolean; datasets: { missing: unknown[] }[] }>(root, [
+      const check = await stage<{ ok: boolean; datasets: { missing: unknown[] }[] }>(root, [
         'registry',
         'validate',
         id,
@@ -82,8 +75,8 @@ describe('kfm connector new', () => {
     afterAll(() => server.close());
 
     it('points upstream.uri at --upstream and ingests over HTTP', async () => {
-      const root = roots.fresh();
-      await kfmAt(root, ['init']);
+      const root = roots();
+      await kfm(root, ['init']);
       const upstream = server.url('/exports/records.csv');
       await scaffold(root, 'http_sites', 'http', ['--upstream', upstream]);
       // The scaffold's fixture is what the upstream serves here.
@@ -99,13 +92,13 @@ describe('kfm connector new', () => {
   });
 
   it('declares no licence or sensitivity it was not given: promotion is denied for both (fail closed)', async () => {
-    const root = roots.fresh();
-    await kfmAt(root, ['init']);
-    expect((await kfmAt(root, ['connector', 'new', 'undeclared', '--from', 'csv'])).status).toBe(0);
+    const root = roots();
+    await kfm(root, ['init']);
+    expect((await kfm(root, ['connector', 'new', 'undeclared', '--from', 'csv'])).status).toBe(0);
     const registry = readFileSync(join(root, 'data', 'registry', 'undeclared.yml'), 'utf8');
     expect(registry).not.toMatch(/^license:/m);
     expect(registry).not.toMatch(/^sensitivity:/m);
-    const check = await kfmJsonAt<{ datasets: { missing: { code: string }[] }[] }>(root, [
+    const check = await stage<{ datasets: { missing: { code: string }[] }[] }>(root, [
       'registry',
       'validate',
       'undeclared',
@@ -114,10 +107,10 @@ describe('kfm connector new', () => {
       'LICENSE_MISSING',
       'SENSITIVITY_MISSING',
     ]);
-    const ingest = await kfmJsonAt(root, ['ingest', 'undeclared']);
+    const ingest = await stage(root, ['ingest', 'undeclared']);
     const runId = ingest.json.run_id as string;
-    await kfmAt(root, ['validate', 'undeclared', '--run_id', runId]);
-    const promote = await kfmJsonAt<{ reasons: { code: string }[] }>(
+    await kfm(root, ['validate', 'undeclared', '--run_id', runId]);
+    const promote = await stage<{ reasons: { code: string }[] }>(
       root,
       ['promote', 'undeclared', '--run_id', runId],
       3,
@@ -128,25 +121,21 @@ describe('kfm connector new', () => {
   }, 60_000);
 
   it('refuses a licence or sensitivity the registry would refuse, writing nothing', async () => {
-    const root = roots.fresh();
-    await kfmAt(root, ['init']);
+    const root = roots();
+    await kfm(root, ['init']);
     const before = snapshotTree(root);
-    const run = await kfmJsonAt(
-      root,
-      ['connector', 'new', 'bad', '--from', 'csv', '--sensitivity', 'secret'],
-      2,
-    );
+    const run = await stage(root, ['connector', 'new', 'bad', '--from', 'csv', '--sensitivity', 'secret'], 2);
     expect(run.json).toMatchObject({ code: 'USAGE', details: { field: 'sensitivity' } });
     expect(snapshotTree(root)).toEqual(before);
   });
 
   it('refuses to overwrite any file it would write (exit 2), and writes nothing', async () => {
-    const root = roots.fresh();
-    await kfmAt(root, ['init']);
+    const root = roots();
+    await kfm(root, ['init']);
     mkdirSync(join(root, 'connectors', 'taken', 'fixtures'), { recursive: true });
     writeFileSync(join(root, 'connectors', 'taken', 'fixtures', 'sample.csv'), 'mine\n');
     const before = snapshotTree(root);
-    const run = await kfmAt(root, ['connector', 'new', 'taken', '--from', 'csv']);
+    const run = await kfm(root, ['connector', 'new', 'taken', '--from', 'csv']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('connectors/taken/fixtures/sample.csv already exists');
     expect(run.stderr).toContain('nothing was written');
@@ -154,7 +143,7 @@ describe('kfm connector new', () => {
     expect(existsSync(join(root, 'data', 'registry', 'taken.yml'))).toBe(false);
     // A second scaffold of the same dataset is refused the same way.
     await scaffold(root, 'twice', 'geojson');
-    const again = await kfmAt(root, ['connector', 'new', 'twice', '--from', 'csv']);
+    const again = await kfm(root, ['connector', 'new', 'twice', '--from', 'csv']);
     expect(again.status).toBe(2);
     expect(again.stderr).toContain('connectors/twice/connector.js, data/registry/twice.yml');
   });
@@ -163,7 +152,7 @@ describe('kfm connector new', () => {
 describe('a connector module in the root', () => {
   let template: string;
   beforeAll(async () => {
-    template = roots.fresh();
+    template = roots();
     await initRoot(template);
     await scaffold(template, 'my_sites', 'csv');
   }, 60_000);
@@ -201,7 +190,7 @@ describe('a connector module in the root', () => {
     const root = roots.clone(template);
     writeFileSync(connectorFile(root), source);
     const head = await kfmHead(root);
-    const run = await kfmAt(root, ['ingest', 'my_sites']);
+    const run = await kfm(root, ['ingest', 'my_sites']);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`${connectorFile(root)}: ${problem}`);
     expect(run.stderr).toContain('[INVALID_INPUT]');
@@ -224,8 +213,8 @@ describe('a connector module in the root', () => {
   });
 `,
     );
-    const ingest = await kfmJsonAt(root, ['ingest', POPULATION]);
-    const validate = await kfmJsonAt(root, ['validate', POPULATION, '--run_id', ingest.json.run_id], 3);
+    const ingest = await stage(root, ['ingest', POPULATION]);
+    const validate = await stage(root, ['validate', POPULATION, '--run_id', ingest.json.run_id], 3);
     expect(validate.json.status).toBe('failed');
     expect(JSON.stringify(validate.json)).toContain('root_connector_ran');
   }, 60_000);

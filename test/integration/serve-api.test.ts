@@ -5,23 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { projectLineage } from '../../src/projections/lineage.js';
 import { lineageGraph } from '../../src/projections/lineage-graph.js';
-import {
-  demoRoot,
-  type HttpAnswer,
-  http,
-  sha256,
-  startTestServer,
-  type TestServer,
-  useServeDirs,
-} from '../support/serve-http.js';
-import { kfm, kfmJson, ledgerEvents, logEvents } from '../support/stage-root.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { kfm, kfmJson, kfmLog } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { type HttpAnswer, http, sha256, startTestServer, type TestServer } from '../support/serve-http.js';
 
 // Issue 7's contract: every endpoint of the governed read API against a real `kfm demo` root over
 // real HTTP on 127.0.0.1, each answer checked against the OpenAPI document the server serves, and
 // against the ledger and the files the CLI wrote.
 
 const Ajv2020 = Ajv2020Module.default;
-const dir = useServeDirs('serve-api');
+const dir = useDemoRoots('serve-api');
 const IDS = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
 let root: string;
 let server: TestServer;
@@ -39,9 +33,9 @@ const payload = (id: string) =>
 const versionPath = (id: string) => `/datasets/${id}/versions/${payload(id).version_id}`;
 
 beforeAll(async () => {
-  root = await demoRoot(dir);
+  root = await dir.pristine();
   server = await startTestServer({ root });
-  published = new Map((await logEvents(root, ['--type', 'version.published'])).map((e) => [e.dataset_id, e]));
+  published = new Map((await kfmLog(root, ['--type', 'version.published'])).map((e) => [e.dataset_id, e]));
   head = (await kfmJson(root, ['head'])).json;
   const doc = (await get('/openapi.json')).json<{ components: { schemas: Record<string, object> } }>();
   const ajv = new Ajv2020({ strict: false, allErrors: true });

@@ -2,22 +2,21 @@ import { chmodSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropAppendOnlyTriggers, editBody, readRow, withLedgerFile } from '../support/ledger-file.js';
+import { useDemoRoots } from '../support/demo-root.js';
 import {
-  demoRoot,
-  http,
-  startTestServer,
-  type TestServer,
-  useServeDirs,
-  writeRegistry,
-} from '../support/serve-http.js';
-import { ledgerEvents } from '../support/stage-root.js';
+  dropAppendOnlyTriggers,
+  editBody,
+  ledgerEvents,
+  readRow,
+  withLedgerFile,
+} from '../support/ledger-file.js';
+import { http, startTestServer, type TestServer, writeRegistry } from '../support/serve-http.js';
 
 // The policy boundary against hostile paths and a root that has been tampered with: a demo root,
 // changed after the fact, served in-process. Nothing here may ever answer 200 with bytes from
 // outside data/processed or with a file that is not the one its version recorded.
 
-const dir = useServeDirs('serve-boundary');
+const dir = useDemoRoots('serve-boundary');
 const STATIONS = 'ks_mesonet_stations';
 const POPULATION = 'ks_county_population';
 let root: string;
@@ -33,7 +32,7 @@ const artifactPath = (id: string, name = versions.get(id)!.artifact) =>
   `/datasets/${id}/versions/${versions.get(id)!.version_id}/artifacts/${name}`;
 
 beforeAll(async () => {
-  root = await demoRoot(dir);
+  root = await dir.pristine();
   for (const event of ledgerEvents(root, { type: 'version.published' })) {
     const p = event.payload as { version_id: string; artifacts: { path: string }[] };
     versions.set(event.dataset_id, {

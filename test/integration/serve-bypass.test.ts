@@ -2,25 +2,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, TokenStore } from '../../src/serve/tokens.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { ledgerEvents, ledgerPath } from '../support/ledger-file.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
-import {
-  demoRoot,
-  http,
-  sha256,
-  startTestServer,
-  type TestServer,
-  useServeDirs,
-  writeRegistry,
-} from '../support/serve-http.js';
-import { ledgerEvents } from '../support/stage-root.js';
-import { ledgerPath } from '../support/temp-dirs.js';
+import { http, sha256, startTestServer, type TestServer, writeRegistry } from '../support/serve-http.js';
 
 // Versions the promotion gate would never let through, written around it (files in data/processed
 // and core events appended past the runtime, as a forger with the ledger file could): the boundary
 // checks again what it serves, so a finer coordinate, an ungeneralized run or a non-aggregate
 // artifact is refused even then.
 
-const dir = useServeDirs('serve-bypass');
+const dir = useDemoRoots('serve-bypass');
 const POPULATION = 'ks_county_population';
 const SITES = 'ks_archaeological_sites';
 const steward = createToken(['cultural-resources'], 'steward');
@@ -149,7 +141,7 @@ const FINE = JSON.stringify({
 });
 
 beforeAll(async () => {
-  root = await demoRoot(dir);
+  root = await dir.pristine();
   for (const event of ledgerEvents(root, { type: 'version.published' })) {
     const p = event.payload as { version_id: string; artifacts: { path: string }[] };
     versions.set(event.dataset_id, {

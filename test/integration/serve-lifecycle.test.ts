@@ -4,16 +4,14 @@ import { get as httpGet, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/serve/tokens.js';
+import { useDemoRoots } from '../support/demo-root.js';
 import {
-  copyRoot,
-  demoRoot,
   http,
   promoteDataset,
   sha256,
   spawnServe,
   startTestServer,
   type TestServer,
-  useServeDirs,
 } from '../support/serve-http.js';
 
 // The server's life beside a working connector: readers while a promotion appends and renames a
@@ -21,7 +19,7 @@ import {
 // `kfm serve` stopped by SIGTERM), over a version whose artifact is large enough (~20 MB) to still
 // be streaming when the stop comes.
 
-const dir = useServeDirs('serve-lifecycle');
+const dir = useDemoRoots('serve-lifecycle');
 const ID = 'ks_county_population';
 let root: string;
 let server: TestServer;
@@ -60,7 +58,7 @@ function pausedGet(url: string): Promise<{ res: IncomingMessage; body: () => Pro
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  root = copyRoot(await demoRoot(dir), dir);
+  root = await dir.pristine();
   server = await startTestServer({ root });
 });
 

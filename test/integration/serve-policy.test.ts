@@ -2,22 +2,23 @@ import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, TokenStore } from '../../src/serve/tokens.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { PROJECT } from '../support/examples.js';
+import { kfm } from '../support/kfm-cli.js';
 import {
   http,
   promoteDataset,
   sha256,
   startTestServer,
   type TestServer,
-  useServeDirs,
   writeRegistry,
 } from '../support/serve-http.js';
-import { kfm, PROJECT } from '../support/stage-root.js';
 
 // Restricted data behind bearer tokens: a fresh root whose ks_county_population is registered as
 // `restricted` (labels restricted-demographics, census) and promoted through the real CLI, so its
 // version.published records the restricted class; ks_mesonet_stations is registered, not promoted.
 
-const dir = useServeDirs('serve-policy');
+const dir = useDemoRoots('serve-policy');
 const RESTRICTED = 'ks_county_population';
 const analyst = createToken(['restricted-demographics'], 'analyst');
 const other = createToken(['open-data'], 'other');

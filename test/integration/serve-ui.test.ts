@@ -4,15 +4,9 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { createToken } from '../../src/serve/tokens.js';
-import {
-  demoRoot,
-  http,
-  type ServeProcess,
-  spawnServe,
-  useServeDirs,
-  writeRegistry,
-} from '../support/serve-http.js';
-import { logEvents, stage } from '../support/stage-root.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { kfmLog, stage } from '../support/kfm-cli.js';
+import { http, type ServeProcess, spawnServe, writeRegistry } from '../support/serve-http.js';
 
 // Issue 14's lineage page, end to end: the built `kfm serve` on a `kfm demo` root, the page at
 // /ui/ in headless Chromium (Debian's package, driven by playwright-core), clicked as a person
@@ -29,7 +23,7 @@ const FLAGS = [
   '--no-first-run',
 ];
 
-const dir = useServeDirs('serve-ui');
+const dir = useDemoRoots('serve-ui');
 const RESTRICTED = 'ks_county_population';
 const analyst = createToken(['census'], 'analyst');
 let root: string;
@@ -75,9 +69,9 @@ const SITES_NODES = {
 let denied: { run_id: string; reasons: { code: string; message: string }[] };
 
 beforeAll(async () => {
-  root = await demoRoot(dir);
+  root = await dir.pristine();
   published = new Map(
-    (await logEvents(root, ['--type', 'version.published'])).map((e) => [
+    (await kfmLog(root, ['--type', 'version.published'])).map((e) => [
       e.dataset_id,
       e as LedgerEvent & { payload: PublishedPayload },
     ]),

@@ -1,17 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixturePath } from '../support/examples.js';
 import { type FlakyServer, type ScriptStep, startFlakyServer } from '../support/flaky-server.js';
-import {
-  fixturePath,
-  kfm,
-  ledgerEvents,
-  ledgerHead,
-  listFiles,
-  snapshotTree,
-  stage,
-  useStageRoots,
-} from '../support/stage-root.js';
+import { kfm, stage } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead } from '../support/ledger-file.js';
+import { filesUnder } from '../support/promote-root.js';
+import { snapshotTree, useStageRoots } from '../support/stage-root.js';
 
 // `kfm ingest` over real HTTP from a local server that misbehaves on purpose. Every retried answer
 // carries `Retry-After: 0` (honoured exactly) except the truncated body, which comes first so its
@@ -63,7 +58,7 @@ describe('kfm ingest from an HTTP upstream', () => {
     expect(payload).toMatchObject({ etag: '"v1"', source_uri: server.url(PATH) });
     const rawDir = join(root, 'data', 'raw', 'ks_mesonet_stations');
     // One whole capture: nothing left behind by the truncated attempt.
-    expect(listFiles(rawDir)).toEqual(['checksums.sha256', 'manifest.yml', payload.path].sort());
+    expect(filesUnder(rawDir)).toEqual(['checksums.sha256', 'manifest.yml', payload.path].sort());
     expect(readFileSync(join(rawDir, payload.path), 'utf8')).toBe(STATIONS);
   });
 
@@ -75,7 +70,7 @@ describe('kfm ingest from an HTTP upstream', () => {
       ],
     });
     const { root, config } = await rootFor(server.url(PATH));
-    const before = ledgerHead(root);
+    const before = readHead(ledgerPath(root));
     const run = await kfm(root, ['ingest', 'ks_mesonet_stations', '--config', config]);
     expect(run.status).toBe(4);
     expect(run.stderr).toMatch(
@@ -88,7 +83,7 @@ describe('kfm ingest from an HTTP upstream', () => {
       status: 'failed',
       error: { code: 'UPSTREAM_FAILED', message: expect.stringContaining('last status 503') },
     });
-    expect(listFiles(join(root, 'data', 'raw'))).toEqual([]);
+    expect(filesUnder(join(root, 'data', 'raw'))).toEqual([]);
   });
 });
 

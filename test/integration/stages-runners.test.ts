@@ -3,15 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flagName, SEED_FLAGS, type Stage } from '../../src/contract/stage-types.js';
 import { STAGES } from '../../src/contract/stages/index.js';
-import {
-  EXAMPLES,
-  kfm,
-  ledgerEvents,
-  ledgerHead,
-  runNode,
-  runnerPath,
-  useStageRoots,
-} from '../support/stage-root.js';
+import { EXAMPLES, runnerPath } from '../support/examples.js';
+import { kfm, runNode } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead } from '../support/ledger-file.js';
+import { useStageRoots } from '../support/stage-root.js';
 
 // The thin runners in connectors/<id>/ (compiled to dist/connectors/<id>/<stage>.js) and `kfm demo`.
 
@@ -91,7 +86,7 @@ describe('the thin runners', () => {
     ]);
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('--since');
-    expect(ledgerHead(root).seq).toBe(0);
+    expect(readHead(ledgerPath(root)).seq).toBe(0);
   });
 });
 
@@ -103,13 +98,13 @@ describe('kfm demo --root', () => {
     expect(first.status, first.stderr).toBe(0);
     for (const id of EXAMPLES) expect(first.stdout).toMatch(new RegExp(`${id} +run \\S+: ingest succeeded`));
     expect(first.stdout).toMatch(/chain intact/);
-    const headAfterFirst = ledgerHead(demo);
+    const headAfterFirst = readHead(ledgerPath(demo));
     expect(headAfterFirst.seq).toBeGreaterThan(0);
     const second = await kfm(demo, ['demo']);
     expect(second.status, second.stderr).toBe(0);
     for (const id of EXAMPLES) expect(second.stdout).toContain(id);
     // A fresh root each time: the same number of events, not twice as many.
-    expect(ledgerHead(demo).seq).toBe(headAfterFirst.seq);
+    expect(readHead(ledgerPath(demo)).seq).toBe(headAfterFirst.seq);
   });
 
   it('refuses a non-empty folder it did not make, leaving it alone (exit 2)', async () => {

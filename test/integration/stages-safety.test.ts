@@ -2,16 +2,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFile
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import {
-  fixturePath,
-  kfm,
-  ledgerEvents,
-  ledgerHead,
-  listFiles,
-  snapshotTree,
-  stage,
-  useStageRoots,
-} from '../support/stage-root.js';
+import { fixturePath } from '../support/examples.js';
+import { kfm, stage } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead } from '../support/ledger-file.js';
+import { filesUnder } from '../support/promote-root.js';
+import { snapshotTree, useStageRoots } from '../support/stage-root.js';
 
 // What the stages refuse, and what they must never do: write outside their zones, append on bad
 // input, or let exact coordinates of a sensitive-location dataset out of raw and work artifacts.
@@ -23,12 +18,12 @@ const roots = useStageRoots('stages-safety', [
 
 /** Asserts a command exited 2 with one `kfm: … [CODE]` line and appended nothing. */
 async function expectRefused(root: string, args: string[], code: string, mentions: string[] = []) {
-  const before = ledgerHead(root);
+  const before = readHead(ledgerPath(root));
   const run = await kfm(root, args);
   expect(run.status, run.stderr).toBe(2);
   expect(run.stderr).toMatch(new RegExp(`^kfm: .+ \\[${code}\\]\\n$`));
   for (const text of mentions) expect(run.stderr).toContain(text);
-  expect(ledgerHead(root)).toEqual(before);
+  expect(readHead(ledgerPath(root))).toEqual(before);
   return run;
 }
 
@@ -193,7 +188,7 @@ describe('the exact coordinates of a sensitive-location dataset', () => {
 
   function expectNoCoordinates(root: string, runId: string, texts: string[]) {
     const runDir = join(root, 'data', 'work', 'ks_archaeological_sites', 'runs', runId);
-    const receipts = listFiles(runDir)
+    const receipts = filesUnder(runDir)
       .filter((f) => f.endsWith('.json') && !f.startsWith('artifacts/'))
       .map((f) => readFileSync(join(runDir, f), 'utf8'));
     expect(receipts.length).toBeGreaterThanOrEqual(1);

@@ -7,18 +7,10 @@ import { isType, type LedgerEvent } from '../../src/projections/ledger-event.js'
 import { renderReceipt } from '../../src/projections/render-receipt.js';
 import { projectRunRecord } from '../../src/projections/run-record.js';
 import { projectValidationReport } from '../../src/projections/validation-report.js';
-import {
-  canonicalPretty,
-  EXAMPLES,
-  type Example,
-  fixturePath,
-  kfm,
-  listFiles,
-  logEvents,
-  type StageJson,
-  stage,
-  useStageRoots,
-} from '../support/stage-root.js';
+import { EXAMPLES, type Example, fixturePath } from '../support/examples.js';
+import { kfm, kfmLog, type StageJson, stage } from '../support/kfm-cli.js';
+import { filesUnder } from '../support/promote-root.js';
+import { canonicalPretty, useStageRoots } from '../support/stage-root.js';
 
 // Issue 3's happy path through the real built CLI: one root, the three example connectors
 // ingested (→ transformed where the connector transforms) → validated, every stage with
@@ -50,7 +42,7 @@ beforeAll(async () => {
       runs.set(id, { ingest, validate, ...(transform === undefined ? {} : { transform }) });
     }),
   );
-  events = await logEvents(root);
+  events = await kfmLog(root);
 });
 
 const runOf = (id: Example) => runs.get(id)!;
@@ -196,14 +188,14 @@ describe('after the happy path', () => {
   it('stores identical content once: a second ingest records seen_before and points at the first file', async () => {
     const again = await stage(root, ['ingest', 'ks_mesonet_stations']);
     expect(again.json).toMatchObject({ captured: 0, seen_before: 1, status: 'succeeded' });
-    const captures = await logEvents(root, ['--type', 'raw.captured', '--dataset_id', 'ks_mesonet_stations']);
+    const captures = await kfmLog(root, ['--type', 'raw.captured', '--dataset_id', 'ks_mesonet_stations']);
     expect(captures).toHaveLength(2);
     const [first, second] = captures.map((e) => e.payload as Record<string, unknown>);
     expect(first!.seen_before).toBeUndefined();
     expect(second).toMatchObject({ seen_before: true, path: first!.path, sha256: first!.sha256 });
     expect(second!.capture_id).toBe(again.json.run_id);
     const rawDir = join(root, 'data', 'raw', 'ks_mesonet_stations');
-    expect(listFiles(rawDir)).toEqual(['checksums.sha256', first!.path, 'manifest.yml'].sort());
+    expect(filesUnder(rawDir)).toEqual(['checksums.sha256', first!.path, 'manifest.yml'].sort());
     const check = spawnSync('sha256sum', ['-c', '--strict', 'checksums.sha256'], {
       cwd: rawDir,
       encoding: 'utf8',

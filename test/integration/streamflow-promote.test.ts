@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DS, useBackfillRoots } from '../support/backfill-root.js';
-import { kfm, ledgerEvents, stage } from '../support/stage-root.js';
+import { kfm, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
 
 // Issue 15, defect 1, literally: ks_streamflow_daily's registry declares `temporal: {since:
 // 2015-01-01}` without `until`; its promotion was always denied CATALOG_INVALID because DCAT

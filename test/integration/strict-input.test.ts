@@ -2,31 +2,24 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { note, toJsonLines } from '../support/drafts.js';
-import { type Head, kfmHead, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import {
-  editRegistry,
-  fixturePath,
-  initRoot,
-  kfmAt,
-  kfmJsonAt,
-  ledgerEvents,
-  POPULATION,
-  registryPath,
-  SITES,
-  useTempRoots,
-} from '../support/promote-root.js';
+import { fixturePath, POPULATION, registryPath, SITES } from '../support/examples.js';
+import { type Head, kfm, kfmHead, runKfm, runKfmJson, STACK_FRAME, stage } from '../support/kfm-cli.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { editRegistry } from '../support/promote-root.js';
+import { initRoot } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 10 item 6 through the built CLI: input that would be altered on its way into the ledger
 // (bytes that are not UTF-8, repeated names, integers a double cannot hold) is refused with exit 2,
 // naming file, line and JSON path, and nothing is appended; a CSV upstream that is not UTF-8 fails
 // validation naming its row unless the registry declares its encoding.
 
-const roots = useTempRoots('strict-input');
+const roots = useTempDirs('strict-input');
 let root: string;
 let before: Head;
 
 beforeAll(async () => {
-  root = roots.fresh();
+  root = roots();
   await initRoot(root);
   expect(
     (await runKfm(['--root', root, 'append'], { input: toJsonLines([note('ds_a', 'r1', 'x')]) })).status,
@@ -125,7 +118,7 @@ describe.concurrent('a run spec that would be altered on its way into spec_hash'
     const path = join(root, 'stage-dup.json');
     writeFileSync(path, '{"a": 1, "a": 1}');
 
-    const run = await kfmAt(root, ['ingest', POPULATION, '--spec', path]);
+    const run = await kfm(root, ['ingest', POPULATION, '--spec', path]);
 
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(`${path} line 1 column 10: $.a`);
@@ -140,7 +133,7 @@ describe('a registry file that is not UTF-8', () => {
     const text = readFileSync(path, 'utf8');
     writeFileSync(path, Buffer.from(text.replace(/^title: .*$/m, 'title: D\xf6niphan county'), 'latin1'));
 
-    const validate = await kfmAt(own, ['registry', 'validate', POPULATION]);
+    const validate = await kfm(own, ['registry', 'validate', POPULATION]);
 
     expect(validate.status).toBe(2);
     expect(validate.stderr).toMatch(
@@ -166,9 +159,9 @@ describe('a CSV upstream in Latin-1', () => {
     const own = roots.clone(root);
     const uri = `file://${csv(own)}`;
     editRegistry(own, POPULATION, (e) => e.set('upstream', { uri, media_type: 'text/csv' }));
-    await kfmJsonAt(own, ['ingest', POPULATION, '--run_id', 'latin1']);
+    await stage(own, ['ingest', POPULATION, '--run_id', 'latin1']);
 
-    await kfmJsonAt(own, ['validate', POPULATION, '--run_id', 'latin1'], 3);
+    await stage(own, ['validate', POPULATION, '--run_id', 'latin1'], 3);
 
     const [report] = ledgerEvents(own, { run_id: 'latin1', type: 'validation.reported' });
     const readable = (report!.payload as { checks: { name: string }[] }).checks.find(
@@ -187,9 +180,9 @@ describe('a CSV upstream in Latin-1', () => {
     editRegistry(own, POPULATION, (e) =>
       e.set('upstream', { uri, media_type: 'text/csv', encoding: 'windows-1252' }),
     );
-    await kfmJsonAt(own, ['ingest', POPULATION, '--run_id', 'declared']);
+    await stage(own, ['ingest', POPULATION, '--run_id', 'declared']);
 
-    const validate = await kfmJsonAt(own, ['validate', POPULATION, '--run_id', 'declared']);
+    const validate = await stage(own, ['validate', POPULATION, '--run_id', 'declared']);
 
     expect(validate.json.status).toBe('succeeded');
   });
@@ -210,9 +203,9 @@ describe('a GeoJSON upstream in Latin-1 through a transform', () => {
   it('fails the transform naming the capture and line, so U+FFFD never reaches a work artifact', async () => {
     const own = roots.clone(root);
     latin1Sites(own);
-    await kfmJsonAt(own, ['ingest', SITES, '--run_id', 'sites']);
+    await stage(own, ['ingest', SITES, '--run_id', 'sites']);
 
-    const run = await kfmAt(own, ['transform', SITES, '--run_id', 'sites']);
+    const run = await kfm(own, ['transform', SITES, '--run_id', 'sites']);
 
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(
@@ -224,9 +217,9 @@ describe('a GeoJSON upstream in Latin-1 through a transform', () => {
   it('decodes the declared encoding and writes the artifact as UTF-8', async () => {
     const own = roots.clone(root);
     latin1Sites(own, 'windows-1252');
-    await kfmJsonAt(own, ['ingest', SITES, '--run_id', 'sites']);
+    await stage(own, ['ingest', SITES, '--run_id', 'sites']);
 
-    await kfmJsonAt(own, ['transform', SITES, '--run_id', 'sites']);
+    await stage(own, ['transform', SITES, '--run_id', 'sites']);
 
     const [written] = ledgerEvents(own, { run_id: 'sites', type: 'work.artifact.written' });
     const artifact = join(own, 'data', 'work', SITES, (written!.payload as { path: string }).path);

@@ -2,11 +2,11 @@ import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backfill, useBackfillRoots } from '../support/backfill-root.js';
-import { makeWritable, useDemoRoots } from '../support/demo-root.js';
-import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { readHead, withLedgerFile } from '../support/ledger-file.js';
-import { kfm, ledgerEvents, stage, useStageRoots } from '../support/stage-root.js';
-import { ledgerPath } from '../support/temp-dirs.js';
+import { useDemoRoots } from '../support/demo-root.js';
+import { kfm, runKfm, runKfmJson, stage } from '../support/kfm-cli.js';
+import { ledgerEvents, ledgerPath, readHead, withLedgerFile } from '../support/ledger-file.js';
+import { useStageRoots } from '../support/stage-root.js';
+import { makeWritable } from '../support/temp-dirs.js';
 
 // Issue 10, items 4, 5 and 11: what `kfm verify --deep` must see beyond the events and the recorded
 // files — projection table rows that differ from their replay, catalog files no event accounts for,
@@ -72,7 +72,7 @@ function plant(root: string, path: string, content = '{}\n'): void {
 
 describe('verify --deep on an honest root', () => {
   it('is clean on the demo root, and still after `kfm replay` rewrote every projection', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     expect(await verifyDeep(root)).toMatchObject({ status: 0, report: { ok: true, failures: [] } });
     const replay = await runKfm(['--root', root, 'replay']);
     expect(replay.status, replay.stdout).toBe(0);
@@ -104,7 +104,7 @@ describe('PROJECTION_ROW_DRIFT: the projection tables against their replay', () 
     ],
     ['a deleted row', "DELETE FROM proj_versions WHERE dataset_id = 'ks_mesonet_stations'", 'is missing'],
   ])('reports %s in proj_versions by table and key, and `kfm replay` repairs it', async (_, sql, what) => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     // The tables carry no append-only triggers (they are caches): whoever holds the file just writes.
     withLedgerFile(ledgerPath(root), (db) => db.prepare(sql).run());
     const { versionId } = versionOf('ks_mesonet_stations');
@@ -123,7 +123,7 @@ describe('PROJECTION_ROW_DRIFT: the projection tables against their replay', () 
   });
 
   it('reports a row of a dataset the ledger never heard of as having no event behind it', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     withLedgerFile(ledgerPath(root), (db) =>
       db.exec(
         "INSERT INTO proj_versions (dataset_id, version_id, content_hash, run_id, seq, hash, published_at, supersedes, artifacts, bbox) SELECT 'ks_forged', version_id, content_hash, run_id, seq, hash, published_at, supersedes, artifacts, bbox FROM proj_versions WHERE dataset_id = 'ks_mesonet_stations'",
@@ -148,7 +148,7 @@ describe('CATALOG_FILE_UNEXPECTED: a catalog no catalog.emitted records', () => 
       () => `data/catalog/prov/ks_county_population/run_${versionOf('ks_county_population').runId}X.json`,
     ],
   ])('reports %s with its path', async (_, pathOf) => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const path = pathOf();
     plant(root, path);
     const { status, report } = await verifyDeep(root);
@@ -157,7 +157,7 @@ describe('CATALOG_FILE_UNEXPECTED: a catalog no catalog.emitted records', () => 
   });
 
   it('reports a catalog replaced by a symlink, even to identical bytes', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const path = 'data/catalog/dcat/catalog.json';
     const copy = join(root, 'catalog-copy.json');
     copyFileSync(join(root, path), copy);
@@ -177,7 +177,7 @@ describe('TEMP_FILE_LEFT: what an interrupted write or promotion leaves', () => 
     ['processed', () => `data/processed/ks_county_population/${temp}`],
     ['catalog', () => 'data/catalog/dcat/.catalog.json.abcdef012345.tmp'],
   ])('reports a temp file in %s, and only as TEMP_FILE_LEFT, naming `kfm recover`', async (_, pathOf) => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const path = pathOf();
     plant(root, path, 'half a file');
     const { status, report } = await verifyDeep(root);
@@ -187,7 +187,7 @@ describe('TEMP_FILE_LEFT: what an interrupted write or promotion leaves', () => 
   });
 
   it('reports the staging folder of an interrupted promotion once, as TEMP_FILE_LEFT', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const staging = `data/processed/ks_mesonet_stations/.staging-${versionOf('ks_mesonet_stations').runId}`;
     plant(root, `${staging}/stations.geojson`);
     plant(root, `${staging}/.stations.geojson.0123456789ab.tmp`);

@@ -4,18 +4,12 @@ import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { backfill, useBackfillRoots } from '../support/backfill-root.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import type { Draft } from '../support/drafts.js';
+import { STATIONS } from '../support/examples.js';
 import { forgeEvents } from '../support/forge-events.js';
-import { runKfmJson } from '../support/kfm-cli.js';
+import { kfm, type PromoteJson, runKfmJson, stage } from '../support/kfm-cli.js';
 import { started } from '../support/ledger-events.js';
-import {
-  ingestEditedFixture,
-  kfmAt,
-  kfmJsonAt,
-  ledgerEvents,
-  type PromoteJson,
-  processedEntries,
-  STATIONS,
-} from '../support/promote-root.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { ingestEditedFixture, processedEntries } from '../support/promote-root.js';
 
 // Issue 10, item 2: history the stage runtime cannot have written. Each case forges events into its
 // own copy of a real `kfm demo` root the way an attacker holding the SQLite file would (sealed with
@@ -39,20 +33,20 @@ const FAILED = 'stations-failed';
 
 beforeAll(async () => {
   pristine = await roots.pristine();
-  secondRun = roots.copy(pristine);
-  failedRun = roots.copy(pristine);
+  secondRun = roots.clone(pristine);
+  failedRun = roots.clone(pristine);
   await Promise.all([
     (async () => {
       await ingestEditedFixture(secondRun, STATIONS, SECOND, (doc) => {
         doc.features[0]!.properties.name = 'Renamed station';
       });
-      await kfmJsonAt(secondRun, ['validate', STATIONS, '--run_id', SECOND]);
+      await stage(secondRun, ['validate', STATIONS, '--run_id', SECOND]);
     })(),
     (async () => {
       await ingestEditedFixture(failedRun, STATIONS, FAILED, (doc) => {
         doc.features[1]!.properties.station_id = doc.features[0]!.properties.station_id;
       });
-      await kfmJsonAt(failedRun, ['validate', STATIONS, '--run_id', FAILED], 3);
+      await stage(failedRun, ['validate', STATIONS, '--run_id', FAILED], 3);
     })(),
   ]);
 }, 180_000);
@@ -85,9 +79,9 @@ const forgedStage = (runId: string, stage: string, ...body: [string, Record<stri
 
 /** Forges `drafts` into a copy of `from`, rewrites receipts and catalogs, verifies deep. */
 async function forgeAndVerify(from: string, drafts: Draft[]) {
-  const root = roots.copy(from);
+  const root = roots.clone(from);
   const seqs = forgeEvents(root, drafts);
-  const replay = await kfmAt(root, ['replay']);
+  const replay = await kfm(root, ['replay']);
   expect(replay.status, replay.stderr).toBe(0);
   const chain = await runKfmJson<DeepReport>(['--root', root, '--json', 'verify']);
   expect(chain.json.ok).toBe(true); // the hash chain alone cannot see any of it
@@ -158,16 +152,16 @@ describe('kfm verify --deep on history the stage runtime cannot have written', (
 
 describe('kfm promote of a run whose history the stage runtime cannot have written', () => {
   it('denies EVENT_OUTSIDE_STAGE (exit 3, recorded, nothing published) for a passed validation forged outside a stage', async () => {
-    const root = roots.copy(failedRun);
+    const root = roots.clone(failedRun);
     const failed = lastOf(root, 'validation.reported', FAILED);
     const checks = failed.payload.checks.map((c) => ({ ...c, passed: true }));
     const [seq] = forgeEvents(root, [
       draft(FAILED, 'validation.reported', { ...failed.payload, passed: true, checks }),
     ]);
-    expect((await kfmAt(root, ['replay'])).status).toBe(0); // receipts now agree with the forgery
+    expect((await kfm(root, ['replay'])).status).toBe(0); // receipts now agree with the forgery
     const before = processedEntries(root, STATIONS);
 
-    const run = await kfmJsonAt<PromoteJson>(root, ['promote', STATIONS, '--run_id', FAILED], 3);
+    const run = await stage<PromoteJson>(root, ['promote', STATIONS, '--run_id', FAILED], 3);
     const reasons = run.json.reasons as { code: string; message: string }[];
     expect(reasons.map((r) => r.code)).toEqual(['EVENT_OUTSIDE_STAGE']);
     expect(reasons[0]!.message).toContain(`seq ${seq}`);

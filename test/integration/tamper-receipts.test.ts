@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { useDemoRoots } from '../support/demo-root.js';
+import { SITES, STATIONS } from '../support/examples.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
-import { SITES, STATIONS } from '../support/promote-root.js';
 import { receiptFiles } from '../support/receipt-validator.js';
 
 // Issue 17: a receipt on disk that no longer satisfies its published schema. PROJECTION_DRIFT says
@@ -33,7 +33,7 @@ const receiptOf = (dataset: string, name: string) =>
 
 /** A copy of the demo root with `path` rewritten by `edit`, and what verify --deep says of it. */
 async function verifyAfter(path: string, edit: (text: string) => string) {
-  const root = roots.copy(pristine);
+  const root = roots.clone(pristine);
   const file = join(root, path);
   writeFileSync(file, edit(readFileSync(file, 'utf8')));
   const run = await runKfmJson<{ ok: boolean; failures: Failure[] }>([
@@ -133,7 +133,7 @@ describe('kfm verify --deep on a receipt that breaks its schema', () => {
 
   it('prints the finding with its path in the human report', async () => {
     const path = receiptOf(STATIONS, 'run_record.json');
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     writeFileSync(join(root, path), '[]\n');
     const run = await runKfm(['--root', root, 'verify', '--deep']);
     expect(run.status).toBe(1);

@@ -7,9 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { type EventRow, readRows } from '../support/ledger-file.js';
+import { type EventRow, ledgerPath, readRows } from '../support/ledger-file.js';
 import { mulberry32 } from '../support/prng.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Damage below the hash chain: SQLite's own file structure (issue 10, item 3). A damaged index
 // makes `kfm log --type` miss rows while every event still hashes; verify runs SQLite's

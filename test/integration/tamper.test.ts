@@ -4,16 +4,18 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { type Head, kfmHead, runKfm, runKfmJson } from '../support/kfm-cli.js';
 import {
+  copyLedger,
   dropAppendOnlyTriggers,
   type EventRow,
   editBody,
   eventHash,
+  ledgerPath,
   readRow,
   readRows,
   withLedgerFile,
 } from '../support/ledger-file.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
-import { copyLedger, ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // A real ledger of 8 events (notes by `kfm append`, raw.captured by the runtime's own append,
 // since `kfm append` refuses core types); each case tampers with its own copy of the file

@@ -7,25 +7,18 @@ import { openCheckpoint } from '../../src/tlog/checkpoint.js';
 import { formatEntryBundle } from '../../src/tlog/entry-bundle.js';
 import { nodeEd25519 } from '../../src/tlog/node-ed25519.js';
 import { parseVerifierKey } from '../../src/tlog/note-keys.js';
+import { useDemoRoots } from '../support/demo-root.js';
 import { note } from '../support/drafts.js';
 import { forgeEvents } from '../support/forge-events.js';
-import { type EventRow, withLedgerFile } from '../support/ledger-file.js';
-import {
-  copyRoot,
-  demoRoot,
-  http,
-  startTestServer,
-  type TestServer,
-  useServeDirs,
-} from '../support/serve-http.js';
-import { kfm, kfmJson, stage } from '../support/stage-root.js';
-import { ledgerPath } from '../support/temp-dirs.js';
+import { kfm, kfmJson, stage } from '../support/kfm-cli.js';
+import { type EventRow, ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { http, startTestServer, type TestServer } from '../support/serve-http.js';
 import { NaiveTree } from '../unit/tlog/naive-tree.js';
 
 // Issue 11 end to end through the built CLI on a `kfm demo` root: checkpoints, proofs, verify
 // --checkpoint against a forged tail, offline bundles, and the tlog-tiles endpoints of kfm serve.
 
-const dir = useServeDirs('tlog');
+const dir = useDemoRoots('tlog');
 const STATIONS = 'ks_mesonet_stations';
 let root: string;
 let keyFile: string;
@@ -45,7 +38,7 @@ const versionOf = async (at: string) =>
   (await kfmJson<{ version_id: string }[]>(at, ['versions', STATIONS])).json[0]!.version_id;
 
 beforeAll(async () => {
-  root = await demoRoot(dir);
+  root = await dir.pristine();
   keyFile = join(dir(), 'log.key');
   const generated = await kfm(root, ['key', 'generate', '--out', keyFile]);
   expect(generated.status, generated.stderr).toBe(0);
@@ -133,7 +126,7 @@ describe('kfm prove and kfm verify-proof', () => {
 
 describe('a tail cut off and re-appended under the triggers', () => {
   it('passes the chain check but not verify --checkpoint, and kfm checkpoint refuses to sign it', async () => {
-    const forged = copyRoot(root, dir);
+    const forged = dir.clone(root);
     withLedgerFile(ledgerPath(forged), (db) => {
       db.exec('DROP TRIGGER events_refuse_delete');
       db.prepare('DELETE FROM events WHERE seq > 40').run();
@@ -167,7 +160,7 @@ describe('a tail cut off and re-appended under the triggers', () => {
   });
 
   it('events forged onto the head leave the tree behind: readers say so, the next writer adds them', async () => {
-    const forged = copyRoot(root, dir);
+    const forged = dir.clone(root);
     forgeEvents(forged, [note(STATIONS, 'r_forged', 'appended around kfm')]);
     const behind = await kfmJson(forged, ['prove', 'inclusion', '1']);
     expect([behind.status, behind.json.code]).toEqual([2, 'MIGRATION_REQUIRED']);
@@ -178,7 +171,7 @@ describe('a tail cut off and re-appended under the triggers', () => {
 
 describe('a ledger written before the tree', () => {
   it('is readable but unprovable until kfm migrate builds its tree, which is the tree signed before', async () => {
-    const old = copyRoot(root, dir);
+    const old = dir.clone(root);
     withLedgerFile(ledgerPath(old), (db) => {
       db.exec('DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints');
       db.prepare("DELETE FROM kysely_migration WHERE name = '0005_transparency_log'").run();
@@ -263,7 +256,7 @@ describe('kfm bundle and kfm verify-bundle', () => {
   });
 
   it('KFM_SIGNING_KEY ends each successful promote with a checkpoint covering it', async () => {
-    const promoted = copyRoot(root, dir);
+    const promoted = dir.clone(root);
     const env = { KFM_SIGNING_KEY: keyFile };
     const ingest = await stage(promoted, ['ingest', STATIONS], 0, { env });
     await stage(promoted, ['validate', STATIONS, '--run_id', ingest.json.run_id], 0, { env });

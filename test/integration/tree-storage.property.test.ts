@@ -7,7 +7,8 @@ import { withTreeHashes } from '../../src/ledger/tree-reads.js';
 import { nodeTreeHasher } from '../../src/tlog/node-tree-hasher.js';
 import { proveInclusion, treeRoot } from '../../src/tlog/prove.js';
 import { TILE_WIDTH, type TileId, tileWidth } from '../../src/tlog/tiles.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 import { NaiveTree } from '../unit/tlog/naive-tree.js';
 
 // The tiles the appends store, whatever the batch sizes, are the tiles of RFC 9162's tree over the

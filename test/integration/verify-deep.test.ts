@@ -7,10 +7,11 @@ import { verifyLedger } from '../../src/cli/commands/verify.js';
 import type { Io } from '../../src/cli/io.js';
 import { contentHash } from '../../src/contract/promotion/content-hash.js';
 import { nodeSha256Hex } from '../../src/ledger/node-hasher.js';
-import { makeWritable, useDemoRoots } from '../support/demo-root.js';
+import { useDemoRoots } from '../support/demo-root.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { ledgerPath } from '../support/ledger-file.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
-import { ledgerPath } from '../support/temp-dirs.js';
+import { makeWritable } from '../support/temp-dirs.js';
 
 // The tamper matrix of issue 5 over a real demo root (three datasets ingested, validated and promoted
 // by the built CLI): each case tampers with its own copy in one way, and `kfm verify --deep --json`
@@ -93,7 +94,7 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it('reports PROCESSED_FILE_MISMATCH for a processed file edited in place (same size)', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const v = versionOf('ks_county_population');
     makeWritable(join(root, v.dir));
     const bytes = readFileSync(join(root, v.file));
@@ -105,7 +106,7 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it('reports PROCESSED_FILE_MISMATCH for a processed file made writable and appended to', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const v = versionOf('ks_mesonet_stations');
     makeWritable(join(root, v.file));
     appendFileSync(join(root, v.file), '\n');
@@ -116,7 +117,7 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it('reports RAW_FILE_MISSING at the raw.captured seq for a deleted raw file', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const captured = eventOf('raw.captured', 'ks_archaeological_sites');
     const path = `data/raw/ks_archaeological_sites/${captured.payload.path as string}`;
     makeWritable(join(root, path, '..'));
@@ -127,7 +128,7 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it('reports PROCESSED_FILE_UNEXPECTED for a stray file added to a version folder', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const v = versionOf('ks_mesonet_stations');
     makeWritable(join(root, v.dir));
     writeFileSync(join(root, v.dir, 'extra.geojson'), '{}\n');
@@ -143,7 +144,7 @@ describe('kfm verify --deep on a real demo root', () => {
     ['a receipt', (run: string) => `data/work/ks_county_population/runs/${run}/run_record.json`, 1],
     ['a catalog', () => 'data/catalog/dcat/catalog.json', 0],
   ])('reports PROJECTION_DRIFT with both sha256 for an edited %s', async (_, pathOf, schemaFindings) => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const path = pathOf(eventOf('version.published', 'ks_county_population').run_id);
     const original = readFileSync(join(root, path));
     const edited = Buffer.from(original.toString('utf8').replace('"', '"x'));
@@ -164,7 +165,7 @@ describe('kfm verify --deep on a real demo root', () => {
   });
 
   it('catches a forged version.published appended with a valid hash chain: the invariant, not the hash', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     const real = eventOf('version.published', 'ks_mesonet_stations');
     // Other content under the existing version id, with a content_hash that matches that content,
     // appended through the ledger's own append (`kfm append` refuses core types) in the very run

@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT } from '../support/examples.js';
 import { runKfm } from '../support/kfm-cli.js';
-import { PROJECT_ROOT, useTempRoots } from '../support/promote-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Issue 15: the README's "Write a connector" takes a newcomer from nothing to a promoted version.
 // This test reads that section's first bash block out of README.md and runs it as written (`cd`
 // and `kfm` lines; `#` lines are the edits a person makes), so README and behaviour cannot drift.
 
-const roots = useTempRoots('write-a-connector');
+const roots = useTempDirs('write-a-connector');
 
 function readmeCommands(): string[] {
-  const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const readme = readFileSync(join(PROJECT, 'README.md'), 'utf8');
   const section = readme.split(/^## Write a connector$/m)[1]?.split(/^## /m)[0];
   if (section === undefined) throw new Error('README.md has no "## Write a connector" section');
   const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1];
@@ -36,7 +37,7 @@ describe('README "Write a connector"', () => {
       'kfm promote my_sites',
       'kfm verify --deep',
     ]);
-    let cwd = roots.fresh();
+    let cwd = roots();
     let runId: string | undefined;
     for (const command of commands) {
       const [program, ...args] = command.split(/\s+/);

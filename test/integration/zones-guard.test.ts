@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initRoot } from '../../src/cli/commands/init.js';
 import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
 import { stageRequest } from '../../src/contract/stage-request.js';
@@ -14,21 +14,14 @@ import { openLedger } from '../../src/ledger/ledger-door.js';
 import { replayProjections } from '../../src/replay/replay-projections.js';
 import { ZONES, type Zone, zoneLayout } from '../../src/zones/zone-layout.js';
 import { createZoneWriter } from '../../src/zones/zone-writer.js';
-import { listFiles } from '../support/stage-root.js';
+import { snapshotTree } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // The zone guard as the stages use it: the writer each contract step gets (STAGES[stage].zones), and a
 // hostile connector (test/support/connectors/zz_escape) run through the real stage runtime,
 // trying to name its files with `..` or an absolute path.
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'kfm-zones-guard-'));
-  made.push(dir);
-  return dir;
-}
+const tempDir = useTempDirs('zones-guard');
 
 async function refusal(action: () => Promise<unknown>): Promise<KfmError> {
   const error = await action().then(
@@ -120,7 +113,7 @@ describe('a connector naming its outputs outside their zone', () => {
 
   /** Files anywhere under the root (and the tmp folder an absolute name points into) named like the escape. */
   const escaped = (root: string) =>
-    [...listFiles(root), ...(existsSync(ABSOLUTE) ? [ABSOLUTE] : [])].filter((p) =>
+    [...snapshotTree(root).keys(), ...(existsSync(ABSOLUTE) ? [ABSOLUTE] : [])].filter((p) =>
       p.endsWith('escaped.json'),
     );
 

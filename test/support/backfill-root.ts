@@ -2,7 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { KFM, kfm, ledgerEvents, PROJECT, type Run, useStageRoots } from './stage-root.js';
+import { PROJECT } from './examples.js';
+import { KFM_BIN, type KfmRun, kfm } from './kfm-cli.js';
+import { ledgerEvents } from './ledger-file.js';
+import { useStageRoots } from './stage-root.js';
 import {
   type StreamflowUpstream,
   startStreamflowUpstream,
@@ -54,7 +57,7 @@ export function backfill(
   since: string,
   until: string,
   extra: readonly string[] = [],
-): Promise<Run> {
+): Promise<KfmRun> {
   return kfm(root.dir, [
     'backfill',
     DS,
@@ -71,12 +74,12 @@ export function backfill(
 export interface Spawned {
   child: ChildProcess;
   /** Ends when the process does; `signal` is the one that ended it (SIGKILL), if any. */
-  done: Promise<Run & { signal: NodeJS.Signals | null }>;
+  done: Promise<KfmRun & { signal: NodeJS.Signals | null }>;
 }
 
 /** Like `kfm`, but hands back the child process, so a test can `kill -9` it mid-run. */
 export function spawnKfm(root: string, args: readonly string[]): Spawned {
-  const child = spawn(process.execPath, [KFM, '--root', root, ...args], {
+  const child = spawn(process.execPath, [KFM_BIN, '--root', root, ...args], {
     cwd: PROJECT,
     env: { ...process.env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,7 +88,7 @@ export function spawnKfm(root: string, args: readonly string[]): Spawned {
   const err: Buffer[] = [];
   child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
   child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
-  const done = new Promise<Run & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+  const done = new Promise<KfmRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (status, signal) =>
       resolve({

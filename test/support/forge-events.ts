@@ -4,8 +4,7 @@ import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { sealEvents } from '../../src/ledger/pure/seal-events.js';
 import { INSERT_EVENT, storedRowValues } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import type { Draft } from './drafts.js';
-import { type EventRow, withLedgerFile } from './ledger-file.js';
-import { ledgerPath } from './temp-dirs.js';
+import { type EventRow, ledgerPath, withLedgerFile } from './ledger-file.js';
 
 const ulid = monotonicFactory();
 

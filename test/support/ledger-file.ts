@@ -1,5 +1,25 @@
 import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { decodeEvent, type LedgerEvent } from '../../src/projections/ledger-event.js';
+
+/** The default ledger path of a root, as the CLI computes it. */
+export function ledgerPath(root: string): string {
+  return join(root, 'ledger', 'kfm.sqlite');
+}
+
+/** Copies a root's ledger file (and any WAL beside it) into another root, so a test can tamper alone. */
+export function copyLedger(fromRoot: string, toRoot: string): string {
+  const from = ledgerPath(fromRoot);
+  const to = ledgerPath(toRoot);
+  mkdirSync(join(toRoot, 'ledger'), { recursive: true });
+  copyFileSync(from, to);
+  for (const suffix of ['-wal', '-shm']) {
+    if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
+  }
+  return to;
+}
 
 /** A row of the `events` table as stored (see migrations/0001_create_events.ts). */
 export interface EventRow {
@@ -14,7 +34,11 @@ export interface EventRow {
   hash: string;
 }
 
-/** Opens the ledger file with plain better-sqlite3 (no kfm code in between), runs `use`, closes. */
+/**
+ * Opens the ledger file with plain better-sqlite3 (no kfm code in between), runs `use`, closes. It is
+ * opened writable even to read, so that closing it removes the -wal/-shm files a read-only connection
+ * would leave behind (tests snapshot every file of a root).
+ */
 export function withLedgerFile<T>(path: string, use: (db: Database.Database) => T): T {
   const db = new Database(path, { fileMustExist: true });
   try {
@@ -69,4 +93,29 @@ export function readHead(path: string): { seq: number; hash: string } {
         | { seq: number; hash: string }
         | undefined) ?? { seq: 0, hash: '0'.repeat(64) },
   );
+}
+
+/**
+ * Every event of a root's ledger in seq order, optionally only those matching `filter`: the stored
+ * bodies `kfm log --json` prints, read without a CLI start (each costs a few hundred milliseconds).
+ * Use kfm-cli.ts's kfmLog where the CLI's own listing is the point.
+ */
+export function ledgerEvents(
+  root: string,
+  filter: { type?: string; run_id?: string; dataset_id?: string; after_seq?: number } = {},
+): LedgerEvent[] {
+  const rows = withLedgerFile(
+    ledgerPath(root),
+    (db) =>
+      db.prepare('SELECT body, hash FROM events ORDER BY seq').all() as { body: Buffer; hash: string }[],
+  );
+  return rows
+    .map(decodeEvent)
+    .filter(
+      (e) =>
+        (filter.type === undefined || e.type === filter.type) &&
+        (filter.run_id === undefined || e.run_id === filter.run_id) &&
+        (filter.dataset_id === undefined || e.dataset_id === filter.dataset_id) &&
+        (filter.after_seq === undefined || e.seq > filter.after_seq),
+    );
 }

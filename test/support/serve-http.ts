@@ -1,14 +1,12 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { afterAll } from 'vitest';
 import type { ServeLog } from '../../src/serve/serve-log.js';
 import { type RunningServer, type ServeOptions, startServer } from '../../src/serve/server.js';
-import { KFM, kfm, type StageJson, stage } from './stage-root.js';
+import { KFM_BIN, type StageJson, stage } from './kfm-cli.js';
 
 /**
  * Helpers for the API tests (test/integration/serve*.test.ts): real roots made by the built CLI
@@ -77,34 +75,6 @@ export function sha256(bytes: Uint8Array | string): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Temporary folders for one test file, removed after it (read-only version folders included). */
-export function useServeDirs(prefix: string): () => string {
-  const made: string[] = [];
-  afterAll(() => {
-    for (const dir of made) rmSync(dir, { recursive: true, force: true });
-  });
-  return () => {
-    const dir = mkdtempSync(join(tmpdir(), `kfm-${prefix}-`));
-    made.push(dir);
-    return dir;
-  };
-}
-
-/** `kfm demo` into a fresh folder: three promoted example datasets and a verified ledger. */
-export async function demoRoot(dir: () => string): Promise<string> {
-  const root = join(dir(), 'root');
-  const run = await kfm(root, ['demo']);
-  if (run.status !== 0) throw new Error(`kfm demo exited ${run.status}: ${run.stdout}${run.stderr}`);
-  return root;
-}
-
-/** A copy of a root to change without touching the original. */
-export function copyRoot(from: string, dir: () => string): string {
-  const to = join(dir(), 'root');
-  cpSync(from, to, { recursive: true });
-  return to;
-}
-
 /** ingest → validate → promote of one dataset in `root`, failing loudly on any other outcome. */
 export async function promoteDataset(root: string, datasetId: string): Promise<StageJson> {
   const ingest = await stage(root, ['ingest', datasetId]);
@@ -149,7 +119,7 @@ export interface ServeProcess {
  * readiness line (`listening on <url>`); rejected with its output if it ends before that.
  */
 export function spawnServe(root: string, args: readonly string[] = []): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [KFM, '--root', root, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [KFM_BIN, '--root', root, 'serve', '--port', '0', ...args], {
     env: { ...process.env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
