@@ -102,24 +102,111 @@ export function renderVersionText(
   return `${lines.join('\n')}\n`;
 }
 
-export function renderLineageText(lineage: Lineage, now: number, width = Number.POSITIVE_INFINITY): string {
+/** How many members of a repeated group (sources of one endpoint, child runs of one parent) to list. */
+export const DEFAULT_LINEAGE_LIMIT = 3;
+
+/** A URI without its query and fragment: the endpoint a backfill asks once per window. */
+function endpointOf(uri: string): string {
+  const cut = uri.search(/[?#]/);
+  return cut < 0 ? uri : uri.slice(0, cut);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/**
+ * Upstream lines, one per endpoint: a backfill asks the same endpoint once per window, so thousands
+ * of URIs that differ only in their query become one line with a count, then up to `limit` of them.
+ */
+function upstreamLines(upstream: Lineage['upstream'], limit: number): string[] {
+  const byEndpoint = new Map<string, Lineage['upstream']>();
+  for (const u of upstream) {
+    const endpoint = endpointOf(u.source_uri);
+    byEndpoint.set(endpoint, [...(byEndpoint.get(endpoint) ?? []), u]);
+  }
+  const lines: string[] = [];
+  for (const [endpoint, sources] of byEndpoint) {
+    if (sources.length === 1) {
+      lines.push(`upstream  ${sources[0]!.source_uri}  (first seen seq ${sources[0]!.first_seq})`);
+      continue;
+    }
+    const seqs = sources.map((u) => u.first_seq);
+    lines.push(
+      `upstream  ${plural(sources.length, 'request')} to ${endpoint}?…  (first seen seq ${Math.min(...seqs)}–${Math.max(...seqs)})`,
+    );
+    for (const u of sources.slice(0, limit)) lines.push(`            ${u.source_uri}  (seq ${u.first_seq})`);
+    if (sources.length > limit)
+      lines.push(`            … ${(sources.length - limit).toLocaleString('en-US')} more (--all lists them)`);
+  }
+  return lines;
+}
+
+/**
+ * A parent run's children in one summary line (their count by status and seq span), then up to
+ * `limit` of them in full: those that did not succeed first, since they are what an operator looks for.
+ */
+function childRunsText(children: LineageRun[], now: number, width: number, limit: number): string[] {
+  const byStatus = new Map<string, number>();
+  for (const c of children) byStatus.set(c.status, (byStatus.get(c.status) ?? 0) + 1);
+  const counts = [...byStatus].map(([status, n]) => `${n.toLocaleString('en-US')} ${status}`).join(', ');
+  const first = Math.min(...children.map((c) => c.first_seq));
+  const last = Math.max(...children.map((c) => c.last_seq));
+  const out = [`  ${plural(children.length, 'child run')}: ${counts}  seq ${first}–${last}`];
+  const listed = [
+    ...children.filter((c) => c.status !== 'succeeded'),
+    ...children.filter((c) => c.status === 'succeeded'),
+  ]
+    .slice(0, limit)
+    .sort((a, b) => a.first_seq - b.first_seq);
+  for (const child of listed) out.push(indent(renderRunText(child, now, width - 4), '    ').trimEnd());
+  if (children.length > listed.length)
+    out.push(
+      `    … ${plural(children.length - listed.length, 'more child run')} (--all lists them; kfm show <run_id> shows one)`,
+    );
+  return out;
+}
+
+/**
+ * `kfm lineage` as text. Versions come first, each with the run that published it; then the other
+ * runs, with a backfill's child runs summarised under their parent. `limit` bounds how many members
+ * of a repeated group are listed (Infinity: all), so a dataset of thousands of windows stays readable.
+ */
+export function renderLineageText(
+  lineage: Lineage,
+  now: number,
+  width = Number.POSITIVE_INFINITY,
+  limit = DEFAULT_LINEAGE_LIMIT,
+): string {
   const at = lineage.as_of.requested === null ? '' : ` (--as-of ${lineage.as_of.requested})`;
   const out = [
     `lineage of ${lineage.dataset_id}${lineage.version_id ? `@${lineage.version_id}` : ''} as of seq ${lineage.as_of.seq}${at}`,
+    ...upstreamLines(lineage.upstream, limit),
   ];
-  for (const u of lineage.upstream) out.push(`upstream  ${u.source_uri}  (first seen seq ${u.first_seq})`);
+  const byId = new Map(lineage.runs.map((r) => [r.run_id, r]));
   const shown = new Set<string>();
   for (const version of lineage.versions) {
     out.push('', renderVersionText(version, now, width).trimEnd());
-    const run = lineage.runs.find((r) => r.run_id === version.run_id);
+    const run = byId.get(version.run_id);
     if (run !== undefined) {
       shown.add(run.run_id);
       out.push(indent(renderRunText(run, now, width - 2), '  ').trimEnd());
     }
   }
   const others = lineage.runs.filter((r) => !shown.has(r.run_id));
-  if (others.length > 0) out.push('', 'runs that published no version:');
-  for (const run of others) out.push(indent(renderRunText(run, now, width - 2), '  ').trimEnd());
+  const children = new Map<string, LineageRun[]>();
+  for (const run of others) {
+    const parent = run.parent_run_id;
+    if (parent !== null && byId.has(parent) && !shown.has(parent))
+      children.set(parent, [...(children.get(parent) ?? []), run]);
+  }
+  const tops = others.filter((r) => !(r.parent_run_id !== null && children.has(r.parent_run_id)));
+  if (tops.length > 0) out.push('', 'runs that published no version:');
+  for (const run of tops) {
+    out.push(indent(renderRunText(run, now, width - 2), '  ').trimEnd());
+    const kids = children.get(run.run_id);
+    if (kids !== undefined) out.push(...childRunsText(kids, now, width, limit));
+  }
   return `${out.join('\n')}\n`;
 }
 

@@ -3,7 +3,8 @@ import { EXIT, KfmError } from '../../errors.js';
 import { type Lineage, projectLineage } from '../../projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
-import { renderLineageText } from '../lineage-text.js';
+import { DEFAULT_LINEAGE_LIMIT, renderLineageText } from '../lineage-text.js';
+import { parseCount } from '../parse-args.js';
 import {
   notFound,
   type QueryContext,
@@ -19,6 +20,8 @@ export interface LineageOptions {
   target: string;
   format?: (typeof LINEAGE_FORMATS)[number];
   as_of?: string;
+  /** Text only: members of a repeated group listed (sources of one endpoint, child runs of one parent). */
+  limit?: number;
   now?: () => number;
 }
 
@@ -116,7 +119,7 @@ export function printLineage(options: GlobalOptions & LineageOptions): CommandRu
     if (format === 'json') writeJson(io, { ...lineage, graph });
     else if (format === 'dot') io.stdout(renderDot(graph, title));
     else if (format === 'mermaid') io.stdout(renderMermaid(graph));
-    else io.stdout(renderLineageText(lineage, now, humanWidth(options, io)));
+    else io.stdout(renderLineageText(lineage, now, humanWidth(options, io), options.limit));
     return EXIT.ok;
   };
 }
@@ -134,17 +137,37 @@ export function registerLineage(program: Command, cli: Cli): void {
       '--as-of <point>',
       'answer from the ledger as it stood at a seq, an ISO-8601 time or a version id',
     )
+    .option(
+      '--limit <n>',
+      `text: list at most n of a repeated group (requests to one endpoint, child runs of a backfill; default ${DEFAULT_LINEAGE_LIMIT})`,
+      parseCount('--limit'),
+    )
+    .addOption(
+      new Option(
+        '--all',
+        'text: list every member of every group (json, dot and mermaid always do)',
+      ).conflicts('limit'),
+    )
     .description(
       'upstream → raw captures → runs → validation → transforms → versions → catalogs, optionally as of a past point',
     )
-    .action((target: string, opts: { format?: LineageOptions['format']; asOf?: string }) =>
-      cli.run(
-        printLineage({
-          ...cli.globals(),
-          target,
-          ...(opts.format === undefined ? {} : { format: opts.format }),
-          ...(opts.asOf === undefined ? {} : { as_of: opts.asOf }),
-        }),
-      ),
+    .action(
+      (
+        target: string,
+        opts: { format?: LineageOptions['format']; asOf?: string; limit?: number; all?: boolean },
+      ) =>
+        cli.run(
+          printLineage({
+            ...cli.globals(),
+            target,
+            ...(opts.format === undefined ? {} : { format: opts.format }),
+            ...(opts.asOf === undefined ? {} : { as_of: opts.asOf }),
+            ...(opts.all
+              ? { limit: Number.POSITIVE_INFINITY }
+              : opts.limit === undefined
+                ? {}
+                : { limit: opts.limit }),
+          }),
+        ),
     );
 }
