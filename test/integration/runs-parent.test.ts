@@ -74,6 +74,34 @@ describe('kfm runs after a backfill', () => {
     expect(narrow.stdout).toBe(fitted.stdout);
   });
 
+  it('kfm lineage folds the children under their parent: --limit lists that many, --all every one', async () => {
+    const children = (await kfmJson<RunRow[]>(root.dir, ['runs'])).json
+      .filter((r) => r.parent_run_id === parent)
+      .map((r) => r.run_id);
+    const limited = await kfm(root.dir, ['lineage', 'ks_streamflow_daily', '--limit', '1']);
+    expect(limited.status, limited.stderr).toBe(0);
+    expect(limited.stdout).toMatch(
+      /^upstream {2}2 requests to http:\/\/127\.0\.0\.1:\d+\/readings\?… {2}\(first seen seq \d+–\d+\)$/m,
+    );
+    expect(limited.stdout).toMatch(/^ {2}2 child runs: 2 succeeded {2}seq \d+–\d+$/m);
+    expect(limited.stdout).toContain(`    run ${children[0]}  succeeded`);
+    expect(limited.stdout).not.toContain(`run ${children[1]}`);
+    expect(limited.stdout).toContain(
+      '    … 1 more child run (--all lists them; kfm show <run_id> shows one)',
+    );
+
+    const all = await kfm(root.dir, ['lineage', 'ks_streamflow_daily', '--all']);
+    expect(all.status, all.stderr).toBe(0);
+    for (const child of children) expect(all.stdout).toContain(`    run ${child}  succeeded`);
+    expect(all.stdout).not.toContain('more');
+
+    const both = await kfm(root.dir, ['lineage', 'ks_streamflow_daily', '--limit', '1', '--all']);
+    expect([both.status, both.stdout]).toEqual([2, '']);
+    expect(both.stderr).toBe(
+      "kfm: option '--all' cannot be used with option '--limit <n>'; see kfm lineage --help [USAGE]\n",
+    );
+  });
+
   it('a ledger from before the column: readers say MIGRATION_REQUIRED, kfm migrate fills parent_run_id', async () => {
     const ledger = join(root.dir, 'ledger', 'kfm.sqlite');
     // What a kfm of migration 0003 and reducer version 1 left behind.
