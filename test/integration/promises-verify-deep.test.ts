@@ -201,6 +201,20 @@ describe('kfm verify --deep, one tampered demo root per file code', () => {
     expect(run.status).toBe(0);
   });
 
+  it('makes kfm replay refuse an unreplayable root with the same code (exit 1), naming the dataset', async () => {
+    const root = roots.copy(pristine);
+    CASES.PROJECTION_UNREPLAYABLE.tamper(root, demo);
+    for (const args of [['replay', '--check'], ['replay']]) {
+      const run = await runKfmJson(['--root', root, '--json', ...args]);
+      expect(run.json).toEqual({
+        code: 'PROJECTION_UNREPLAYABLE',
+        message: `receipts and catalogs of ${DS} cannot be rebuilt from the events: Invalid time value; \`kfm verify --deep\` lists every finding`,
+        details: { dataset_id: DS },
+      });
+      expect(run.status).toBe(1);
+    }
+  });
+
   it.each(FILE_CODES)('reports %s (exit 1)', async (code) => {
     const root = roots.copy(pristine);
     CASES[code].tamper(root, demo);
