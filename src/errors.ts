@@ -47,6 +47,8 @@ const CODES = {
   COPY_VERIFY_FAILED: EXIT.integrity,
   /** A stage was asked to run on a run whose promote completed (published, reused or denied). */
   RUN_CLOSED: EXIT.usage,
+  /** `kfm replay`: events the vocabulary accepts, yet no receipt or catalog can be rendered from them. */
+  PROJECTION_UNREPLAYABLE: EXIT.integrity,
   /** `kfm checkpoint`: the tree is smaller than the last checkpoint signed (events were cut off). */
   TREE_TRUNCATED: EXIT.integrity,
   /** `kfm checkpoint`: the tree's prefix of the last checkpoint's size has another root (history rewritten). */

@@ -35,6 +35,14 @@ export function notFound(message: string, details: Record<string, unknown>): Kfm
 /** Throws NOT_FOUND unless some run of the dataset had started (or captured) by `toSeq`. */
 export async function requireDataset(ctx: QueryContext, datasetId: string, toSeq?: number): Promise<void> {
   if (await ctx.queries.datasetKnown(datasetId, toSeq)) return;
+  // A point before the dataset's first run (`--as-of`): say where its history starts.
+  const first = toSeq === undefined ? undefined : (await ctx.queries.runs({ dataset_id: datasetId }))[0];
+  if (first !== undefined) {
+    throw notFound(
+      `dataset ${datasetId} has no runs in the ledger as of seq ${toSeq}: its first run starts at seq ${first.first_seq}; give --as-of ${first.first_seq} or later`,
+      { dataset_id: datasetId, as_of_seq: toSeq, first_seq: first.first_seq },
+    );
+  }
   const when = toSeq === undefined || toSeq >= ctx.head ? '' : ` as of seq ${toSeq}`;
   const suggestions = nearestIds(datasetId, await ctx.ledger.datasetIds());
   throw notFound(

@@ -195,6 +195,24 @@ async function resolveRunId(
 
 /** One contract step: run.started → body → run.completed, then the run's receipts. */
 export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
+  try {
+    return await runStageUnscrubbed(request, env);
+  } catch (error) {
+    // Whatever stopped the stage is printed, its details too under --json: a failed fetch names the
+    // URI it was given, secrets and all, and a dry run's or a connector's error is no exception.
+    const failure = asKfmError(error);
+    const scrub = secretScrubber(env.env);
+    const scrubbed = new KfmError(failure.code, scrub(failure.message), {
+      details: scrub(failure.details),
+      cause: error,
+    });
+    // --debug prints the stack: the frames where it failed, not these, under the scrubbed message.
+    if (failure.stack !== undefined) scrubbed.stack = scrub(failure.stack);
+    throw scrubbed;
+  }
+}
+
+async function runStageUnscrubbed(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
   const ledger = await openLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
   try {
@@ -399,7 +417,7 @@ async function runLocked(
     });
     log.info(`run ${runId} failed: ${failure.message}`, { seq: lastSeq });
     await writeRunReceipts(ledger, receiptWriter, ds, runId);
-    throw new KfmError(failure.code, scrub(failure.message), {
+    throw new KfmError(failure.code, failure.message, {
       details: { ...failure.details, ...base, status: 'failed', seq: { first: firstSeq, last: lastSeq } },
       cause: error,
     });

@@ -16,20 +16,27 @@ export type InvariantCode =
   | 'RUN_COMPLETED_TWICE'
   | 'RUN_COMPLETED_WITHOUT_START';
 
-export type FileCode =
-  | 'RAW_FILE_MISMATCH'
-  | 'RAW_FILE_MISSING'
-  | 'RAW_FILE_UNEXPECTED'
-  | 'PROCESSED_FILE_MISMATCH'
-  | 'PROCESSED_FILE_MISSING'
-  | 'PROCESSED_FILE_UNEXPECTED'
-  | 'PROCESSED_VERSION_UNRECORDED'
-  | 'PROJECTION_DRIFT'
-  | 'PROJECTION_UNREPLAYABLE'
-  | 'PROJECTION_ROW_DRIFT'
-  | 'CATALOG_FILE_UNEXPECTED'
-  | 'TEMP_FILE_LEFT'
-  | 'RECEIPT_SCHEMA_INVALID';
+/**
+ * The file findings of `verify --deep` as data: test/integration/promises-verify-deep.test.ts makes
+ * `kfm verify --deep` report each on a tampered root, so a code added here without a case fails there.
+ */
+export const FILE_CODES = [
+  'RAW_FILE_MISMATCH',
+  'RAW_FILE_MISSING',
+  'RAW_FILE_UNEXPECTED',
+  'PROCESSED_FILE_MISMATCH',
+  'PROCESSED_FILE_MISSING',
+  'PROCESSED_FILE_UNEXPECTED',
+  'PROCESSED_VERSION_UNRECORDED',
+  'PROJECTION_DRIFT',
+  'PROJECTION_UNREPLAYABLE',
+  'PROJECTION_ROW_DRIFT',
+  'CATALOG_FILE_UNEXPECTED',
+  'TEMP_FILE_LEFT',
+  'RECEIPT_SCHEMA_INVALID',
+] as const;
+
+export type FileCode = (typeof FILE_CODES)[number];
 
 export type AuditCode = InvariantCode | FileCode;
 

@@ -2,6 +2,7 @@ import { type Drift, findDrift, findRowDrift, sortRowDrift } from '../contract/c
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../contract/projected-files.js';
 import { readEvents } from '../contract/stage-scope.js';
 import { recordedZones } from '../contract/zone-record.js';
+import { KfmError } from '../errors.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import type { RowDrift } from '../ledger/pure/projection-drift.js';
@@ -58,12 +59,18 @@ export async function replayProjections(
     const list = await read(id);
     events += list.length;
     // Each dataset's files where its runs put its zones (--raw_dir …, zone-record.ts).
-    await files.compare(projection.dataset(list), recordedZones(layout.root, list));
+    await files.compare(
+      projectOrRefuse(id, () => projection.dataset(list)),
+      recordedZones(layout.root, list),
+    );
     const tableReplay = await rowDrift(id, list);
     rows += tableReplay.rows;
     for (const d of tableReplay.drift) row_drift.push(d);
   }
-  await files.compare(projection.finish(), layout);
+  await files.compare(
+    projectOrRefuse(null, () => projection.finish()),
+    layout,
+  );
   const drift = files.drift();
   return {
     ok: drift.length === 0 && row_drift.length === 0,
@@ -75,6 +82,23 @@ export async function replayProjections(
     rows_rewritten,
     row_drift: sortRowDrift(row_drift),
   };
+}
+
+/**
+ * Events the vocabulary accepts can still be ones no receipt or catalog renders from (a forged
+ * registry snapshot with no date, say): an integrity failure naming the dataset, as verify --deep's
+ * PROJECTION_UNREPLAYABLE, not a bare error from inside a renderer.
+ */
+function projectOrRefuse(datasetId: string | null, project: () => ProjectedFile[]): ProjectedFile[] {
+  try {
+    return project();
+  } catch (error) {
+    throw new KfmError(
+      'PROJECTION_UNREPLAYABLE',
+      `receipts and catalogs of ${datasetId ?? 'the data catalog'} cannot be rebuilt from the events: ${(error as Error).message}; \`kfm verify --deep\` lists every finding`,
+      { details: datasetId === null ? {} : { dataset_id: datasetId }, cause: error },
+    );
+  }
 }
 
 /** Projected files against the disk, rewriting those that differ unless it only checks. */

@@ -54,6 +54,8 @@ export interface ServeOptions {
   limits?: Partial<ServeLimits>;
   /** Minimum time between two verifications asked for through /healthz?verify=1. */
   verifyMinIntervalMs?: number;
+  /** The clock that spaces those verifications and stamps them (default Date.now; tests move their own). */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -78,7 +80,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     actor: kfmActor(),
     readOnly: true,
   });
-  const health = new ChainHealth(ledger, { minIntervalMs: options.verifyMinIntervalMs ?? 10_000 });
+  const health = new ChainHealth(ledger, {
+    minIntervalMs: options.verifyMinIntervalMs ?? 10_000,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
   const app: ServeApp = {
     access: new DatasetAccess(new RegistryView(registryDirOf(layout.root)), layout.processed),
     artifacts: new ArtifactGuard(layout.processed),

@@ -50,7 +50,7 @@ export function registerReplay(program: Command, cli: Cli): void {
   program
     .command('replay')
     .description(
-      'rebuild receipts, raw manifests/checksums, catalogs and projection tables from the events and rewrite them (never raw or processed data, never the ledger events); exit 1 on drift that remains',
+      'rebuild receipts, raw manifests/checksums, catalogs and projection tables from the events and rewrite them (never raw or processed data, never the ledger events); exit 1 on drift that remains, or PROJECTION_UNREPLAYABLE when the events render no receipt or catalog',
     )
     .option(
       '--check',
