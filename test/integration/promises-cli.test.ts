@@ -6,10 +6,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openLedger } from '../../src/ledger/ledger-door.js';
 import { AUTO_THREADS_FROM_EVENTS, threadsFor } from '../../src/ledger/sqlite/parallel-verify.js';
 import { runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
-import { dropAppendOnlyTriggers, editBody, readRow, withLedgerFile } from '../support/ledger-file.js';
+import {
+  dropAppendOnlyTriggers,
+  editBody,
+  ledgerEvents,
+  ledgerPath,
+  readRow,
+  withLedgerFile,
+} from '../support/ledger-file.js';
 import { http, startTestServer, type TestServer } from '../support/serve-http.js';
-import { ledgerEvents, useStageRoots } from '../support/stage-root.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { useStageRoots } from '../support/stage-root.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // Promises of the CLI that no other test held: README "Exit codes" and docs/design.md "CLI
 // conventions" (--debug), `kfm lineage --as-of`, the Promotion Contract's "the run has no outputs",

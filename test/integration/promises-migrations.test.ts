@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { runKfmJson } from '../support/kfm-cli.js';
-import { readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
-import { ledgerPath, useTempDirs } from '../support/temp-dirs.js';
+import { ledgerPath, readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 // README, "Upgrading a root written by an earlier kfm": roots an earlier kfm wrote (committed in
 // test/fixtures/ledgers/, see its SOURCE.md) upgraded by today's. Readers verify them in place and

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '../support/examples.js';
 import { type FlakyServer, startFlakyServer } from '../support/flaky-server.js';
-import { STACK_FRAME } from '../support/kfm-cli.js';
-import { fixturePath, kfm, listFiles, type Run, useStageRoots } from '../support/stage-root.js';
+import { type KfmRun, kfm, STACK_FRAME } from '../support/kfm-cli.js';
+import { filesUnder } from '../support/promote-root.js';
+import { useStageRoots } from '../support/stage-root.js';
 
 // docs/design.md: "Secrets never appear in logs, receipts or events." One ingest → validate →
 // promote of ks_mesonet_stations against a local HTTP upstream whose URI carries every kind of secret
@@ -49,7 +51,7 @@ function queryOf(): string {
 
 let server: FlakyServer;
 let root: string;
-const runs: { args: string[]; run: Run }[] = [];
+const runs: { args: string[]; run: KfmRun }[] = [];
 
 beforeAll(async () => {
   server = await startFlakyServer({
@@ -60,7 +62,7 @@ beforeAll(async () => {
   // Outside the root: the operator's config holds the secrets by design; what kfm writes must not.
   const config = join(roots.dir(), 'upstream.json');
   writeFileSync(config, JSON.stringify({ upstream: { uri } }));
-  const run = async (args: string[]): Promise<Run> => {
+  const run = async (args: string[]): Promise<KfmRun> => {
     const done = await kfm(root, args, { env: ENV_SECRETS });
     runs.push({ args, run: done });
     return done;
@@ -131,7 +133,7 @@ describe('secrets passed to real stages', () => {
   });
 
   it('appear in no byte of any file under the root: ledger (and WAL), receipts, catalogs, versions', () => {
-    const files = listFiles(root);
+    const files = filesUnder(root);
     // The places the promise names are all there to be searched.
     expect(files).toContain('ledger/kfm.sqlite');
     expect(

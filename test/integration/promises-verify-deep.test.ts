@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FILE_CODES, type FileCode } from '../../src/projections/audit-failure.js';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
-import { makeWritable, useDemoRoots } from '../support/demo-root.js';
+import { useDemoRoots } from '../support/demo-root.js';
 import { forgeEvents } from '../support/forge-events.js';
 import { runKfmJson } from '../support/kfm-cli.js';
 import { started } from '../support/ledger-events.js';
-import { withLedgerFile } from '../support/ledger-file.js';
-import { ledgerEvents } from '../support/stage-root.js';
-import { ledgerPath } from '../support/temp-dirs.js';
+import { ledgerEvents, ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { makeWritable } from '../support/temp-dirs.js';
 
 // README, "What `kfm verify --deep` checks": every file code, produced by `kfm verify --deep --json`
 // itself on a copy of a real demo root changed in one way. The cases are keyed by the code list in
@@ -196,13 +195,13 @@ describe('kfm verify --deep, one tampered demo root per file code', () => {
   });
 
   it('passes the untouched demo root (exit 0)', async () => {
-    const run = await verifyDeep(roots.copy(pristine));
+    const run = await verifyDeep(roots.clone(pristine));
     expect(run.json).toMatchObject({ ok: true, failures: [], failures_omitted: 0 });
     expect(run.status).toBe(0);
   });
 
   it('makes kfm replay refuse an unreplayable root with the same code (exit 1), naming the dataset', async () => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     CASES.PROJECTION_UNREPLAYABLE.tamper(root, demo);
     for (const args of [['replay', '--check'], ['replay']]) {
       const run = await runKfmJson(['--root', root, '--json', ...args]);
@@ -216,7 +215,7 @@ describe('kfm verify --deep, one tampered demo root per file code', () => {
   });
 
   it.each(FILE_CODES)('reports %s (exit 1)', async (code) => {
-    const root = roots.copy(pristine);
+    const root = roots.clone(pristine);
     CASES[code].tamper(root, demo);
     const run = await verifyDeep(root);
     expect(run.json.failures.map(asFinding)).toEqual(CASES[code].expected(demo));

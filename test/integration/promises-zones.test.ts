@@ -5,8 +5,10 @@ import { describe, expect, it } from 'vitest';
 import type { Stage } from '../../src/contract/stage-types.js';
 import { STAGE_NAMES, STAGES } from '../../src/contract/stages/index.js';
 import { ZONES, type Zone } from '../../src/zones/zone-layout.js';
+import { PROJECT } from '../support/examples.js';
 import { runKfm } from '../support/kfm-cli.js';
-import { ledgerEvents, PROJECT, useStageRoots } from '../support/stage-root.js';
+import { ledgerEvents } from '../support/ledger-file.js';
+import { useStageRoots } from '../support/stage-root.js';
 
 // README, "Zones": a stage may write only its own zones; any other write is ZONE_VIOLATION (exit 2).
 // Every stage of the stage table, each zone outside its scope: the built CLI runs the stage with a

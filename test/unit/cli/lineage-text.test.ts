@@ -33,11 +33,10 @@ function backfillLineage(windows: number) {
       ],
     );
   }
-  drafts.push(['bf', 'run.completed', { status: 'succeeded' }], [
-    'solo',
-    'source.discovered',
-    { source_uri: 'https://other.example/all.csv', capabilities: {} },
-  ]);
+  drafts.push(
+    ['bf', 'run.completed', { status: 'succeeded' }],
+    ['solo', 'source.discovered', { source_uri: 'https://other.example/all.csv', capabilities: {} }],
+  );
   const events = ledgerEvents(DS, drafts);
   return projectLineage(DS, events, { as_of: { seq: events.length, requested: null }, version_id: null });
 }
@@ -55,7 +54,9 @@ describe('renderLineageText for a backfill of many windows', () => {
       'upstream  40 requests to http://up.example/daily?…  (first seen seq 3–120)',
       'upstream  https://other.example/all.csv  (first seen seq 123)',
     ]);
-    expect(text).toContain(`            ${uri(0)}  (seq 3)\n            ${uri(1)}  (seq 6)\n            … 38 more`);
+    expect(text).toContain(
+      `            ${uri(0)}  (seq 3)\n            ${uri(1)}  (seq 6)\n            … 38 more`,
+    );
     expect(text).not.toContain(uri(2));
   });
 
