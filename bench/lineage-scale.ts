@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { datasetIds, type HistorySize } from './lineage-history.js';
 import { generateRoot, writeProjections } from './lineage-root.js';
+import { type Measured, measure } from './measure-cli.js';
 
 /**
  * Issue 5's benchmark: a ledger of 1,000,000 events over 1,000 datasets and 10,000 versions
@@ -19,7 +20,6 @@ import { generateRoot, writeProjections } from './lineage-root.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const OUT = join(HERE, '..', '..', 'bench', 'out', 'lineage-scale.json');
-const PEAK_RSS_AT_EXIT = new URL('./peak-rss-at-exit.js', import.meta.url).href;
 
 interface Options extends HistorySize {
   runs: number;
@@ -45,29 +45,6 @@ function parseOptions(argv: string[]): Options {
     keep: argv.includes('--keep'),
     replay: argv.includes('--replay'),
   };
-}
-
-interface Measured {
-  seconds: number;
-  rss_mb: number;
-  exit: number | null;
-}
-
-/** One run of the CLI: wall time, peak RSS (its own VmHWM, reported by peak-rss-at-exit) and exit code. */
-function measure(kfm: string, root: string, args: string[]): Measured {
-  const rssFile = join(tmpdir(), `kfm-bench-rss-${process.pid}`);
-  const started = performance.now();
-  const run = spawnSync(process.execPath, ['--import', PEAK_RSS_AT_EXIT, kfm, '--root', root, ...args], {
-    env: { ...process.env, NODE_OPTIONS: '', KFM_BENCH_PEAK_RSS_FILE: rssFile },
-    encoding: 'utf8',
-    maxBuffer: 1 << 28,
-  });
-  const seconds = (performance.now() - started) / 1000;
-  const rss_mb = Number(readFileSync(rssFile, 'utf8'));
-  rmSync(rssFile, { force: true });
-  if (run.status !== 0)
-    console.error(`kfm ${args.join(' ')} exited ${run.status}:\n${(run.stdout + run.stderr).slice(0, 2000)}`);
-  return { seconds, rss_mb, exit: run.status };
 }
 
 interface Latency {

@@ -189,20 +189,10 @@ function evolveLineageRun(
   origin: (sha256: string) => Origin,
   firstSeen: Map<string, Origin>,
 ): LineageRun {
-  const { inputs, sources, transforms, artifacts, validation_report, promotion, catalogs, ...row } =
-    state ?? emptyLineageRun(evolveRunRow(undefined, event));
-  // The run's row fields fold exactly as proj_runs does: only projected types move them.
-  const evolved = state !== undefined && PROJECTED_TYPES.has(event.type) ? evolveRunRow(row, event) : row;
-  const run: LineageRun = {
-    ...evolved,
-    inputs,
-    sources,
-    transforms,
-    artifacts,
-    validation_report,
-    promotion,
-    catalogs,
-  };
+  const run = state ?? emptyLineageRun(evolveRunRow(undefined, event));
+  // The run's row fields fold exactly as proj_runs does: only projected types move them. The run is
+  // this projection's own object, updated in place: a backfill's parent run folds thousands of events.
+  if (state !== undefined && PROJECTED_TYPES.has(event.type)) Object.assign(run, evolveRunRow(run, event));
   const addVersion = (version_id: string, relation: InputVersion['relation']) => {
     if (!run.inputs.versions.some((v) => v.version_id === version_id && v.relation === relation))
       run.inputs.versions.push({ version_id, relation });

@@ -114,12 +114,14 @@ export function printLineage(options: GlobalOptions & LineageOptions): CommandRu
       queryLineage(ctx, options.target, options.as_of, now),
     );
     const format = options.format ?? (options.json ? 'json' : 'text');
+    if (format === 'text') {
+      io.stdout(renderLineageText(lineage, now, humanWidth(options, io), options.limit));
+      return EXIT.ok;
+    }
     const graph = lineageGraph(lineage);
-    const title = `lineage ${options.target}`;
     if (format === 'json') writeJson(io, { ...lineage, graph });
-    else if (format === 'dot') io.stdout(renderDot(graph, title));
-    else if (format === 'mermaid') io.stdout(renderMermaid(graph));
-    else io.stdout(renderLineageText(lineage, now, humanWidth(options, io), options.limit));
+    else if (format === 'dot') io.stdout(renderDot(graph, `lineage ${options.target}`));
+    else io.stdout(renderMermaid(graph));
     return EXIT.ok;
   };
 }
