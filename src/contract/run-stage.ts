@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
+import { openKfmLedger } from '../compose/open-kfm-ledger.js';
 import { asKfmError, EXIT, type ExitCode, KfmError } from '../errors.js';
 import type { DatasetLock } from '../ledger/dataset-lock.js';
-import { type LedgerDoor, openLedger } from '../ledger/ledger-door.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import { specHash } from '../ledger/pure/spec-hash.js';
 import { isType } from '../projections/ledger-event.js';
@@ -46,7 +47,7 @@ import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {
   root: string;
-  /** The ledger: an SQLite file's path or a `postgres://` URL (see openLedger). */
+  /** The ledger: an SQLite file's path or a `postgres://` URL (see openKfmLedger). */
   ledger: string;
   /** Where connectors/ lives (the project), as opposed to --root (the data). */
   projectRoot: string;
@@ -196,7 +197,7 @@ async function resolveRunId(
 /** One contract step: run.started → body → run.completed, then the run's receipts. */
 export async function runStage(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
-  const ledger = await openLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
+  const ledger = await openKfmLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
   try {
     const now = env.now ?? (() => new Date());
     const read = (type: Parameters<StageScope['datasetEvents']>[0]) =>

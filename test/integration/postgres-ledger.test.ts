@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { KfmError } from '../../src/errors.js';
 import { GENESIS_HASH } from '../../src/events/index.js';
-import { type LedgerDoor, openLedger } from '../../src/ledger/ledger-door.js';
+import type { LedgerDoor } from '../../src/ledger/ledger-door.js';
 import { runAppendWorkers, type WorkerPlan } from '../support/append-workers.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
 
@@ -16,7 +17,7 @@ const KILLED_WRITER = fileURLToPath(new URL('../support/killed-writer.mjs', impo
 const note = (n: number) => ({ type: 'x.test.note', dataset_id: 'pg', run_id: 'run_pg', payload: { n } });
 
 async function withDoor<T>(url: string, use: (door: LedgerDoor) => Promise<T>, readOnly = false): Promise<T> {
-  const door = await openLedger(url, { ...ACTOR, readOnly });
+  const door = await openKfmLedger(url, { ...ACTOR, readOnly });
   try {
     return await use(door);
   } finally {
@@ -64,7 +65,7 @@ describe('a PostgreSQL ledger', () => {
 
   it('lets a reader open only a database that holds a ledger, and never append', async () => {
     const url = await database();
-    expect(await codeOf(openLedger(url, { ...ACTOR, readOnly: true }))).toBe('LEDGER_UNREADABLE');
+    expect(await codeOf(openKfmLedger(url, { ...ACTOR, readOnly: true }))).toBe('LEDGER_UNREADABLE');
     await withDoor(url, (door) => door.append([note(1)]));
     await withDoor(
       url,
@@ -80,8 +81,8 @@ describe('a PostgreSQL ledger', () => {
   it('says NOT_FOUND for a missing database and IO for an unreachable server', async () => {
     const url = new URL(await database());
     url.pathname = '/kfm_test_no_such_database';
-    expect(await codeOf(openLedger(url.toString(), ACTOR))).toBe('NOT_FOUND');
-    expect(await codeOf(openLedger('postgres://postgres@127.0.0.1:1/x', ACTOR))).toBe('IO');
+    expect(await codeOf(openKfmLedger(url.toString(), ACTOR))).toBe('NOT_FOUND');
+    expect(await codeOf(openKfmLedger('postgres://postgres@127.0.0.1:1/x', ACTOR))).toBe('IO');
   });
 
   it('serializes 8 writer processes appending at once into one linear chain with every event', async () => {
@@ -143,7 +144,7 @@ describe('a PostgreSQL ledger', () => {
 
   it('starts at genesis and migrates once however many writers open it', async () => {
     const url = await database();
-    const doors = await Promise.all(Array.from({ length: 4 }, () => openLedger(url, ACTOR)));
+    const doors = await Promise.all(Array.from({ length: 4 }, () => openKfmLedger(url, ACTOR)));
     try {
       expect(await doors[0]!.head()).toEqual({ seq: 0, hash: GENESIS_HASH });
       const names = await withPostgres(url, async (client) =>

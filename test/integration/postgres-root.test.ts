@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/ledger-door.js';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { startServer } from '../../src/serve/server.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
@@ -176,7 +176,7 @@ describe('stages on a PostgreSQL ledger', () => {
 
   it('wait for the dataset lock another process holds (DATASET_BUSY), and take it once released', async () => {
     const { root, url } = await demoCopy();
-    const holder = await openLedger(url, { actor });
+    const holder = await openKfmLedger(url, { actor });
     try {
       const lock = await holder.lockDataset({
         datasetId: 'ks_mesonet_stations',
@@ -228,7 +228,7 @@ describe('stages on a PostgreSQL ledger', () => {
       async (c) => (await c.query('SELECT holder FROM dataset_locks')).rows,
     );
     expect(left).toHaveLength(1);
-    const door = await openLedger(url, { actor });
+    const door = await openKfmLedger(url, { actor });
     try {
       const lock = await door.lockDataset({
         datasetId: 'ks_mesonet_stations',

@@ -9,7 +9,6 @@ import {
   type LedgerDoor,
   ledgerNotEmpty,
   type OpenDoorOptions,
-  type ProjectionReads,
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
@@ -24,23 +23,23 @@ import {
   rowFromSealed,
 } from '../ledger-store.js';
 import { nodeEventHasher } from '../node-hasher.js';
-import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
 import { treeAtHead } from '../pure/tree-sync.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
+import type { ProjectionRows, ReadModels, RowQueries } from '../read-models.js';
 import { sealContextFactory } from '../seal-context.js';
 import { treeNotCurrent } from '../tree-errors.js';
 import { PostgresLocks } from './dataset-lock-pg.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
 import {
-  postgresProjectionReads,
   projectAppended,
   projectionDatasetIds,
   projectionRows,
   projectionsCurrent,
   syncProjections,
 } from './projection-tables.js';
+import { postgresRowQueries } from './row-queries.js';
 import { lastCheckpoint, PostgresTree, readTiles, storeCheckpoint, treeStateAndHead } from './tree-tables.js';
 
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
@@ -100,6 +99,7 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
   const ledger = new PostgresLedger(
     pool,
     target,
+    options.readModels,
     options.readOnly ? null : sealContextFactory(options),
     migrated,
   );
@@ -157,6 +157,7 @@ export class PostgresLedger implements LedgerDoor {
   readonly backend = 'postgres';
   readonly target: string;
   readonly #pool: pg.Pool;
+  readonly #models: ReadModels;
   readonly #context: ReturnType<typeof sealContextFactory> | null;
   readonly #locks: PostgresLocks;
   readonly #migrated: readonly string[];
@@ -165,10 +166,12 @@ export class PostgresLedger implements LedgerDoor {
   constructor(
     pool: pg.Pool,
     target: string,
+    models: ReadModels,
     context: ReturnType<typeof sealContextFactory> | null,
     migrated: readonly string[] = [],
   ) {
     this.#pool = pool;
+    this.#models = models;
     this.target = target;
     this.#context = context;
     this.#migrated = migrated;
@@ -186,7 +189,7 @@ export class PostgresLedger implements LedgerDoor {
       events = sealEvents(drafts, context(await headOf(client)));
       await insertRows(client, events.map(rowFromSealed));
       // Same transaction: the tables never disagree with the events a reader can see.
-      await projectAppended(client, events);
+      await projectAppended(client, this.#models, events);
       await this.#tree.afterAppend(client, events);
       const last = events.at(-1);
       return last === undefined ? headOf(client) : { seq: last.envelope.seq, hash: last.hash };
@@ -209,11 +212,11 @@ export class PostgresLedger implements LedgerDoor {
     return result.rows.map((r) => r.dataset_id);
   }
 
-  async projections(): Promise<ProjectionReads> {
+  async projections(): Promise<RowQueries> {
     const client = await this.#query(() => this.#pool.connect());
     let current: boolean;
     try {
-      current = await projectionsCurrent(client);
+      current = await projectionsCurrent(client, this.#models);
     } catch (error) {
       throw explainPgError(error, this.target);
     } finally {
@@ -226,13 +229,13 @@ export class PostgresLedger implements LedgerDoor {
         { details: { ledger: this.target } },
       );
     }
-    return postgresProjectionReads(this.#pool);
+    return postgresRowQueries(this.#pool);
   }
 
   /** Empties the projection tables and re-applies every event (what `kfm replay` does), under the head lock. */
   async rebuildProjections(): Promise<void> {
     this.#writable();
-    await this.#transaction((client) => syncProjections(client, true));
+    await this.#transaction((client) => syncProjections(client, this.#models, true));
   }
 
   async projectionRows(datasetId?: string): Promise<ProjectionRows> {
@@ -254,7 +257,7 @@ export class PostgresLedger implements LedgerDoor {
     const client = await this.#query(() => this.#pool.connect());
     let current: boolean;
     try {
-      current = pending.length === 0 && (await projectionsCurrent(client));
+      current = pending.length === 0 && (await projectionsCurrent(client, this.#models));
     } catch (error) {
       throw explainPgError(error, this.target);
     } finally {
@@ -302,7 +305,7 @@ export class PostgresLedger implements LedgerDoor {
         }
       }
       await insertRows(client, batch);
-      await syncProjections(client);
+      await syncProjections(client, this.#models);
       await this.#tree.sync(client);
       return headOf(client);
     });
@@ -317,13 +320,13 @@ export class PostgresLedger implements LedgerDoor {
     let current: boolean;
     try {
       const { state, head } = await treeStateAndHead(client);
-      current = (await projectionsCurrent(client)) && treeAtHead(state, head);
+      current = (await projectionsCurrent(client, this.#models)) && treeAtHead(state, head);
     } finally {
       client.release();
     }
     if (current) return;
     await this.#transaction(async (c) => {
-      await syncProjections(c);
+      await syncProjections(c, this.#models);
       await this.#tree.sync(c);
     });
   }
