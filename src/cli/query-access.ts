@@ -1,7 +1,6 @@
-import { readEvents } from '../contract/stage-scope.js';
 import { KfmError } from '../errors.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
-import type { LedgerEvent } from '../projections/ledger-event.js';
+import { type LedgerEvent, readEvents } from '../projections/ledger-event.js';
 import { queryReadModels, type ReadModelQueries } from '../projections/read-model-queries.js';
 import { didYouMean, nearestIds } from '../registry/nearest-ids.js';
 import { type GlobalOptions, resolvePaths } from './io.js';

@@ -6,7 +6,7 @@ import type { DatasetLock } from '../ledger/dataset-lock.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import { specHash } from '../ledger/pure/spec-hash.js';
-import { isType } from '../projections/ledger-event.js';
+import { isType, readEvents } from '../projections/ledger-event.js';
 import { renderReceipt } from '../projections/render-receipt.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
 import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.js';
@@ -33,7 +33,6 @@ import { createStageLog, type StageLog } from './stage-log.js';
 import { DEFAULT_WAIT_SECONDS } from './stage-request.js';
 import {
   readDatasetEvents,
-  readEvents,
   readEventsOfType,
   readRunEvents,
   recordEvent,
