@@ -6,6 +6,7 @@ import { KfmError } from '../../src/errors.js';
 import { GENESIS_HASH } from '../../src/events/index.js';
 import type { LedgerDoor } from '../../src/ledger/ledger-door.js';
 import { runAppendWorkers, type WorkerPlan } from '../support/append-workers.js';
+import { runKfm } from '../support/kfm-cli.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
 
 // The PostgreSQL ledger's own guarantees, beyond the door contract: the database enforces the
@@ -60,6 +61,64 @@ describe('a PostgreSQL ledger', () => {
         expect(await door.head()).toEqual(head);
         expect(await door.verifyChain()).toMatchObject({ ok: true, events: 3 });
       });
+    });
+  });
+
+  describe('checks its own storage (kfm verify): the seqs held and the append-only triggers', () => {
+    it('finds nothing wrong in a ledger as kfm wrote it, empty or not', async () => {
+      const url = await database();
+      await withDoor(url, async (door) => {
+        expect(await door.checkStorage(false)).toEqual([]);
+        await door.append([note(1), note(2), note(3)]);
+        expect(await door.checkStorage(true)).toEqual([]);
+      });
+    });
+
+    it.each([
+      [
+        'a disabled trigger',
+        'ALTER TABLE events DISABLE TRIGGER events_refuse_delete',
+        'events_refuse_delete on events is disabled',
+      ],
+      [
+        'a trigger that fires only on replicas',
+        'ALTER TABLE events ENABLE REPLICA TRIGGER events_refuse_update',
+        'events_refuse_update on events is disabled',
+      ],
+      [
+        'a dropped trigger',
+        'DROP TRIGGER events_require_linear_insert ON events',
+        'events_require_linear_insert on events is missing',
+      ],
+      [
+        'a trigger pointed at another function',
+        `CREATE FUNCTION kfm_allow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         DROP TRIGGER events_refuse_update ON events;
+         CREATE TRIGGER events_refuse_update BEFORE UPDATE ON events FOR EACH ROW EXECUTE FUNCTION kfm_allow()`,
+        'events_refuse_update on events calls kfm_allow, not kfm_events_refuse_change',
+      ],
+      [
+        'a row deleted past the triggers',
+        'SET session_replication_role = replica; DELETE FROM events WHERE seq = 2',
+        'events holds 2 rows but its seqs run from 1 to 3',
+      ],
+    ])('reports %s as STORAGE_CORRUPT', async (_what, statement, message) => {
+      const url = await database();
+      await withDoor(url, (door) => door.append([note(1), note(2), note(3)]));
+      await withPostgres(url, (client) => client.query(statement));
+      const failures = await withDoor(url, (door) => door.checkStorage(false), true);
+      expect(failures).toEqual([{ code: 'STORAGE_CORRUPT', message: expect.stringContaining(message) }]);
+    });
+
+    it('fails kfm verify (exit 1), a finding for each trigger it found off', async () => {
+      const url = await database();
+      await withDoor(url, (door) => door.append([note(1), note(2), note(3)]));
+      await withPostgres(url, (client) => client.query('ALTER TABLE events DISABLE TRIGGER ALL'));
+      const run = await runKfm(['--ledger', url, '--json', 'verify']);
+      expect(run.status, run.stderr).toBe(1);
+      const report = JSON.parse(run.stdout) as { ok: boolean; failures: { code: string; message: string }[] };
+      expect(report.ok).toBe(false);
+      expect(report.failures.map((f) => f.code)).toEqual(Array(4).fill('STORAGE_CORRUPT'));
     });
   });
 

@@ -40,6 +40,7 @@ import {
   syncProjections,
 } from './projection-tables.js';
 import { postgresRowQueries } from './row-queries.js';
+import { checkPostgresStorage } from './storage-check.js';
 import { lastCheckpoint, PostgresTree, readTiles, storeCheckpoint, treeStateAndHead } from './tree-tables.js';
 
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
@@ -246,10 +247,16 @@ export class PostgresLedger implements LedgerDoor {
     return this.#query(() => projectionDatasetIds(this.#pool));
   }
 
-  // PostgreSQL checks its pages itself (and with data checksums on, reports damage on read): there is
-  // no whole-database check a client can run cheaply, so the chain check is the storage check here.
+  /** The same checks with or without `deep`: see checkPostgresStorage for what they cover. */
   async checkStorage(): Promise<StorageFailure[]> {
-    return [];
+    const client = await this.#query(() => this.#pool.connect());
+    try {
+      return await checkPostgresStorage(client);
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
   }
 
   async schemaStatus(): Promise<SchemaStatus> {
