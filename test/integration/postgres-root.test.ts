@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -76,14 +76,27 @@ describe('a root whose ledger is PostgreSQL', () => {
     }
   });
 
-  it('refuses to run the demo into a database that already holds events (exit 2), adding none', async () => {
+  it('refuses to run the demo into a database that already holds events (exit 2), writing nothing', async () => {
     const { url } = await demo();
     const before = await runKfmJson<{ seq: number }>(['--ledger', url, '--json', 'head']);
-    const root = join(mkdtempSync(join(tmpdir(), 'kfm-pg-again-')), 'demo');
+    const parent = mkdtempSync(join(tmpdir(), 'kfm-pg-again-'));
+    const root = join(parent, 'demo');
     const again = await runKfmJson(['demo', '--root', root, '--ledger', url, '--json']);
     expect(again.status).toBe(2);
     expect(again.json).toMatchObject({ code: 'USAGE', details: { head: before.json } });
     expect((await runKfmJson(['--ledger', url, '--json', 'head'])).json).toEqual(before.json);
+    expect(readdirSync(parent)).toEqual([]);
+    // An earlier demo's root, which a demo would wipe, is left as it was too.
+    mkdirSync(join(root, 'data'), { recursive: true });
+    writeFileSync(join(root, '.kfm-demo'), 'made by `kfm demo`\n');
+    writeFileSync(join(root, 'data', 'kept.txt'), 'kept\n');
+    expect((await runKfmJson(['demo', '--root', root, '--ledger', url, '--json'])).status).toBe(2);
+    expect(readdirSync(root, { recursive: true }).sort()).toEqual([
+      '.kfm-demo',
+      'data',
+      join('data', 'kept.txt'),
+    ]);
+    expect(readFileSync(join(root, 'data', 'kept.txt'), 'utf8')).toBe('kept\n');
   });
 
   it('takes the ledger from KFM_LEDGER_URL when --ledger is not given', async () => {
