@@ -14,7 +14,7 @@ export interface VerifyRange {
   /** Heads recorded earlier: a stored row at an anchor's seq must still have its hash. */
   anchors?: readonly ChainHead[];
   maxFailures?: number;
-  /** Worker threads for a whole-chain check where the backend has them (SQLite); the report is the same. */
+  /** Parts of a whole-chain check (SQLite: worker threads; PostgreSQL: connections); the report is the same. */
   threads?: number | 'auto';
 }
 

@@ -5,6 +5,8 @@ import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { KfmError } from '../../src/errors.js';
 import { GENESIS_HASH } from '../../src/events/index.js';
 import type { LedgerDoor } from '../../src/ledger/ledger-door.js';
+import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
+import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
 import { runAppendWorkers, type WorkerPlan } from '../support/append-workers.js';
 import { runKfm } from '../support/kfm-cli.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
@@ -120,6 +122,46 @@ describe('a PostgreSQL ledger', () => {
       expect(report.ok).toBe(false);
       expect(report.failures.map((f) => f.code)).toEqual(Array(4).fill('STORAGE_CORRUPT'));
     });
+  });
+
+  it('verifies the chain in ranges, a cursor each, reporting exactly what one pass reports', async () => {
+    const url = await database();
+    const { events } = await withDoor(url, (door) =>
+      door.append(Array.from({ length: 30 }, (_, n) => note(n))),
+    );
+    // Seq 10 ends the first of three ranges: its forged hash breaks its body check and seq 11's link,
+    // which the second range must see through the stored head it starts from.
+    await withPostgres(url, (client) =>
+      client.query(
+        `SET session_replication_role = replica; UPDATE events SET hash = '${'f'.repeat(64)}' WHERE seq = 10`,
+      ),
+    );
+    const anchors = [
+      { seq: 15, hash: events[14]!.hash },
+      { seq: 25, hash: 'e'.repeat(64) },
+    ];
+    await withDoor(
+      url,
+      async (door) => {
+        const rows = [];
+        for await (const row of door.read()) rows.push(row);
+        for (const maxFailures of [1000, 2]) {
+          const onePass = verifyChain(rows, { hasher: nodeEventHasher, anchors, maxFailures });
+          expect(onePass.failures.map((f) => [f.seq, f.code])).toEqual(
+            [
+              [10, 'BODY_HASH_MISMATCH'],
+              [11, 'PREV_LINK_BROKEN'],
+              [25, 'ANCHOR_MISMATCH'],
+            ].slice(0, maxFailures),
+          );
+          for (const threads of [1, 2, 3, 4, 7])
+            expect(await door.verifyChain({ anchors, maxFailures, threads }), `${threads} ranges`).toEqual(
+              onePass,
+            );
+        }
+      },
+      true,
+    );
   });
 
   it('lets a reader open only a database that holds a ledger, and never append', async () => {

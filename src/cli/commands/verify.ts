@@ -207,7 +207,7 @@ export function registerVerify(program: Command, cli: Cli): void {
     )
     .option(
       '--threads <n|auto>',
-      `split the chain check by seq over n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); the report is the same`,
+      `split the chain check by seq in n parts, the report is the same: on SQLite n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); on PostgreSQL n connections read at once (auto: 4 from 10,000 events)`,
       parseThreads,
     )
     .addHelpText(

@@ -22,16 +22,16 @@ import {
   type ReadFilter,
   rowFromSealed,
 } from '../ledger-store.js';
-import { nodeEventHasher } from '../node-hasher.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
 import { treeAtHead } from '../pure/tree-sync.js';
-import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
+import type { ChainReport, StoredRow } from '../pure/verify-chain.js';
 import type { ProjectionRows, ReadModels, RowQueries } from '../read-models.js';
 import { sealContextFactory } from '../seal-context.js';
 import { treeNotCurrent } from '../tree-errors.js';
 import { PostgresLocks } from './dataset-lock-pg.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
+import { verifyPostgresChain } from './parallel-verify.js';
 import {
   projectAppended,
   projectionDatasetIds,
@@ -72,6 +72,7 @@ export function displayUrl(url: string): string {
  */
 export async function openPostgresLedger(url: string, options: OpenDoorOptions): Promise<PostgresLedger> {
   const target = displayUrl(url);
+  // Four: verifyChain's ranges (parallel-verify.ts) each hold one while the chain is checked.
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
   // An idle client that loses its server reports here; the next query reports it to the caller.
   pool.on('error', () => undefined);
@@ -117,14 +118,9 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
 }
 
 const HEAD = 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1';
-const HEAD_BEFORE = 'SELECT seq, hash FROM events WHERE seq < $1 ORDER BY seq DESC LIMIT 1';
 
-async function headOf(
-  client: pg.Pool | pg.PoolClient,
-  sql = HEAD,
-  params: unknown[] = [],
-): Promise<ChainHead> {
-  const row = (await client.query<ChainHead>(sql, params)).rows[0];
+async function headOf(client: pg.Pool | pg.PoolClient): Promise<ChainHead> {
+  const row = (await client.query<ChainHead>(HEAD)).rows[0];
   return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row.seq, hash: row.hash };
 }
 
@@ -282,20 +278,7 @@ export class PostgresLedger implements LedgerDoor {
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
     const head = await this.head();
-    const to = range.to_seq ?? head.seq;
-    const after =
-      range.from_seq === undefined
-        ? { seq: 0, hash: GENESIS_HASH }
-        : await headOf(this.#pool, HEAD_BEFORE, [range.from_seq]);
-    const verifier = new ChainVerifier({
-      hasher: nodeEventHasher,
-      anchors: range.anchors ?? [],
-      ...(range.maxFailures === undefined ? {} : { maxFailures: range.maxFailures }),
-      segment: { after, reachesEnd: to >= head.seq },
-    });
-    const from = range.from_seq === undefined ? {} : { from_seq: range.from_seq };
-    for await (const row of this.read({ ...from, to_seq: to })) verifier.push(row);
-    return verifier.finish();
+    return this.#query(() => verifyPostgresChain(() => this.#pool.connect(), head, range));
   }
 
   async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
