@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppendResult } from '../src/ledger/ledger-store.js';
-import { openSqliteLedger, type SqliteLedger, storedRowValues } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { type SqliteLedger, storedRowValues } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 import { type PlainRow, PlainTable } from './plain-table.js';
 
@@ -58,7 +59,7 @@ async function openVariant(dir: string, name: TargetName): Promise<SqliteLedger>
   // Schema as of 0002: no projection tables, so appends keep none current (SqliteLedger.projections null).
   const beforeProjections =
     name === 'ledger_no_projections' ? { migrate: { upTo: LAST_BEFORE_PROJECTIONS } } : {};
-  const ledger = await openSqliteLedger(join(dir, `${name}.sqlite`), {
+  const ledger = await openKfmSqliteLedger(join(dir, `${name}.sqlite`), {
     actor: BENCH_ACTOR,
     create: true,
     ...beforeProjections,

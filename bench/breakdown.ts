@@ -8,7 +8,7 @@ import { nobleEventHasher, utf8 } from '../src/ledger/pure/event-hash.js';
 import { sealEvents } from '../src/ledger/pure/seal-events.js';
 import { verifyChain } from '../src/ledger/pure/verify-chain.js';
 import { sealContextFactory } from '../src/ledger/seal-context.js';
-import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 
 /**
@@ -135,7 +135,7 @@ export async function runBreakdown(
   const hashersAgree = nodeHashes.every((h, i) => h === nobleHashes[i] && h === sealed[i]!.hash);
 
   const verify: Step[] = [];
-  const ledger = await openSqliteLedger(ledgerPath, { actor: BENCH_ACTOR });
+  const ledger = await openKfmSqliteLedger(ledgerPath, { actor: BENCH_ACTOR });
   verify.push(
     timeStep('SQLite read (readEvents, first N rows)', count, () => {
       for (const _row of ledger.readEvents({ to_seq: count }));

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { type LedgerDoor, openLedger } from '../src/ledger/ledger-door.js';
+import { openKfmLedger } from '../src/compose/open-kfm-ledger.js';
+import type { LedgerDoor } from '../src/ledger/ledger-door.js';
 import { rowFromSealed } from '../src/ledger/ledger-store.js';
 import { insertRows } from '../src/ledger/postgres/postgres-ledger.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
@@ -32,7 +33,7 @@ const batch = Number(values.batch);
 
 if (values.writer !== undefined) {
   // One of the concurrent writers: ready, wait for "go", append its share, exit.
-  const door = await openLedger(values.writer, { actor: BENCH_ACTOR });
+  const door = await openKfmLedger(values.writer, { actor: BENCH_ACTOR });
   const drafts = new DraftGenerator(Number(randomBytes(2).readUInt16BE()));
   process.stdout.write('ready\n');
   await new Promise((resolve) => process.stdin.once('data', resolve));
@@ -56,8 +57,8 @@ async function database(): Promise<string> {
 
 const dir = mkdtempSync(join(tmpdir(), 'kfm-bench-backends-'));
 try {
-  const sqlite = await openLedger(join(dir, 'kfm.sqlite'), { actor: BENCH_ACTOR, create: true });
-  const postgres = await openLedger(await database(), { actor: BENCH_ACTOR });
+  const sqlite = await openKfmLedger(join(dir, 'kfm.sqlite'), { actor: BENCH_ACTOR, create: true });
+  const postgres = await openKfmLedger(await database(), { actor: BENCH_ACTOR });
   const plainPool = new pg.Pool({ connectionString: await database(), max: 1 });
   await plainPool.query(`CREATE TABLE events (seq bigint PRIMARY KEY, event_id text NOT NULL UNIQUE,
     type text NOT NULL, dataset_id text NOT NULL, run_id text NOT NULL, recorded_at text NOT NULL,
@@ -97,7 +98,7 @@ try {
   await postgres.close();
 
   const writersUrl = await database();
-  await (await openLedger(writersUrl, { actor: BENCH_ACTOR })).close();
+  await (await openKfmLedger(writersUrl, { actor: BENCH_ACTOR })).close();
   const each = Math.floor(events / 4);
   const children = Array.from({ length: 4 }, () =>
     spawn(

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { type Measured, measure } from './measure-cli.js';
 
 /**
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'kfm-lineage-backfill-'));
   const ledgerFile = join(root, 'ledger', 'kfm.sqlite');
   mkdirSync(dirname(ledgerFile), { recursive: true });
-  const ledger = await openSqliteLedger(ledgerFile, {
+  const ledger = await openKfmSqliteLedger(ledgerFile, {
     create: true,
     actor: { tool: 'kfm', tool_version: '0.1.0', connector: 'bench', operator: 'bench' },
   });

@@ -3,10 +3,10 @@ import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { LedgerProjection, type ProjectedFile } from '../src/contract/projected-files.js';
 import { nodeSha256Hex } from '../src/ledger/node-hasher.js';
-import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
 import { decodeEvent } from '../src/projections/ledger-event.js';
 import { registryDirOf } from '../src/registry/load-registry.js';
 import { zoneLayout } from '../src/zones/zone-layout.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import {
   benchRegistry,
   type Draft,
@@ -33,7 +33,7 @@ export async function generateRoot(
   ids.forEach((id, i) => {
     writeFileSync(join(registry, `${id}.yml`), stringify(benchRegistry(id, i)));
   });
-  const ledger = await openSqliteLedger(join(root, 'ledger', 'kfm.sqlite'), {
+  const ledger = await openKfmSqliteLedger(join(root, 'ledger', 'kfm.sqlite'), {
     create: true,
     actor: BENCH_ACTOR,
   });
@@ -69,7 +69,7 @@ export async function generateRoot(
 export async function writeProjections(root: string): Promise<number> {
   const layout = zoneLayout(root);
   const projection = new LedgerProjection(nodeSha256Hex);
-  const ledger = await openSqliteLedger(join(root, 'ledger', 'kfm.sqlite'), { actor: BENCH_ACTOR });
+  const ledger = await openKfmSqliteLedger(join(root, 'ledger', 'kfm.sqlite'), { actor: BENCH_ACTOR });
   let written = 0;
   const write = (files: readonly ProjectedFile[]) => {
     for (const file of files) {

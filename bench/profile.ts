@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyLedgerChain } from '../src/ledger/sqlite/parallel-verify.js';
-import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { BENCH_ACTOR, DraftGenerator } from './bench-events.js';
 
 /**
@@ -102,7 +102,10 @@ function printAreas(profile: CpuProfile, perNode: Map<number, number>, total: nu
 async function profileAppend(events: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'kfm-profile-'));
   try {
-    const ledger = await openSqliteLedger(join(dir, 'ledger.sqlite'), { actor: BENCH_ACTOR, create: true });
+    const ledger = await openKfmSqliteLedger(join(dir, 'ledger.sqlite'), {
+      actor: BENCH_ACTOR,
+      create: true,
+    });
     const generator = new DraftGenerator();
     let ms = 0;
     let cpuUs = 0;
@@ -122,7 +125,7 @@ async function profileAppend(events: number): Promise<void> {
 }
 
 async function profileVerify(path: string): Promise<void> {
-  const ledger = await openSqliteLedger(path, { actor: BENCH_ACTOR });
+  const ledger = await openKfmSqliteLedger(path, { actor: BENCH_ACTOR });
   const cpu = process.cpuUsage();
   const start = performance.now();
   // One thread: a CPU profile samples the main thread only.

@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { nodeEventHasher } from '../src/ledger/node-hasher.js';
 import { sealEvents } from '../src/ledger/pure/seal-events.js';
-import { openSqliteLedger, storedRowValues } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { storedRowValues } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { BENCH_ACTOR, type BenchDraft, DraftGenerator } from './bench-events.js';
 
 /**
@@ -57,7 +58,7 @@ interface AppendCost {
 
 async function openVariant(withTree: boolean, batch: number) {
   const path = join(dir, `append-${withTree ? 'tree' : 'plain'}-${batch}.sqlite`);
-  const ledger = await openSqliteLedger(path, {
+  const ledger = await openKfmSqliteLedger(path, {
     actor: BENCH_ACTOR,
     create: true,
     ...(withTree ? {} : { migrate: { upTo: BEFORE_TREE } }),
@@ -96,7 +97,7 @@ async function appendCosts(batch: number, count: number): Promise<{ with: Append
 /** A ledger of `count` events at schema 0004, written fast: sealed by kfm, inserted 50,000 a transaction. */
 async function oldLedger(path: string, count: number): Promise<void> {
   (
-    await openSqliteLedger(path, { actor: BENCH_ACTOR, create: true, migrate: { upTo: BEFORE_TREE } })
+    await openKfmSqliteLedger(path, { actor: BENCH_ACTOR, create: true, migrate: { upTo: BEFORE_TREE } })
   ).close();
   const db = new Database(path);
   db.pragma('journal_mode = WAL');

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import Database from 'better-sqlite3';
 import { verifyLedgerChain } from '../src/ledger/sqlite/parallel-verify.js';
-import { openSqliteLedger } from '../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../test/support/kfm-ledgers.js';
 import { BENCH_ACTOR } from './bench-events.js';
 import { peakRssMb } from './peak-rss.js';
 
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 }
 
 async function runVerify(path: string, threads: number): Promise<ChildResult> {
-  const ledger = await openSqliteLedger(path, { actor: BENCH_ACTOR });
+  const ledger = await openKfmSqliteLedger(path, { actor: BENCH_ACTOR });
   const rssBefore = process.memoryUsage.rss();
   // process.cpuUsage counts every thread of the process, workers included.
   const cpu = process.cpuUsage();

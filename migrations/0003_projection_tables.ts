@@ -6,8 +6,9 @@ import { type Kysely, sql } from 'kysely';
  * (docs/design.md, "Projection tables are caches"). Unlike `events` they have no append-only triggers:
  * they may be dropped, truncated and refilled at any time. `proj_state` names the last event the
  * tables reflect; it starts at reducer version 0, so the first open fills the tables from the events
- * (src/ledger/projection-tables.ts), which is the backfill of a ledger written before this migration.
- * The columns are what src/ledger/pure/projection-rows.ts encodes; a change there is a new migration.
+ * (src/ledger/sqlite/projection-tables.ts), which is the backfill of a ledger written before this
+ * migration. The layout is PROJECTION_TABLES (src/ledger/read-models.ts), which the reducers'
+ * encoding fills (src/projections/projection-columns.ts); a change there is a new migration.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema

@@ -39,8 +39,6 @@ const CODES = {
   MIGRATION_REQUIRED: EXIT.usage,
   /** `kfm openlineage --emit`: the endpoint refused an event or stayed down after the retries. */
   OPENLINEAGE_EMIT_FAILED: EXIT.io,
-  /** The ledger's backend does not offer what was asked (a ledger in memory keeps no projection tables). */
-  BACKEND_UNSUPPORTED: EXIT.usage,
   /** `kfm export`/`kfm import` was pointed at a ledger that already has events: copies go into empty ones. */
   LEDGER_NOT_EMPTY: EXIT.usage,
   /** A row failed verification as it arrived in `kfm export`/`kfm import`; the copy wrote nothing. */

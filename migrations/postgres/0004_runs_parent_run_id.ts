@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 
 /**
  * The same change as migrations/0004_runs_parent_run_id.ts: the shared projection columns
- * (src/ledger/pure/projection-columns.ts) name proj_runs.parent_run_id, and REDUCER_VERSION 2 makes
+ * (src/ledger/read-models.ts) name proj_runs.parent_run_id, and REDUCER_VERSION 2 makes
  * the next writer rebuild the tables from the events, which fills it.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -5,8 +5,6 @@ import { LedgerProjection, type ProjectedFile, sortFiles } from '../contract/pro
 import { recordedZones } from '../contract/zone-record.js';
 import { checkEnvelope } from '../events/index.js';
 import { nodeEventHasher, nodeSha256Hex } from '../ledger/node-hasher.js';
-import type { ProjectionRows } from '../ledger/pure/projection-columns.js';
-import type { RowDrift } from '../ledger/pure/projection-drift.js';
 import type { ChainHead } from '../ledger/pure/seal-events.js';
 import {
   type ChainFailure,
@@ -14,8 +12,10 @@ import {
   ChainVerifier,
   type StoredRow,
 } from '../ledger/pure/verify-chain.js';
+import type { ProjectionRows } from '../ledger/read-models.js';
 import type { AuditFailure } from '../projections/audit-failure.js';
 import type { LedgerEvent } from '../projections/ledger-event.js';
+import type { RowDrift } from '../projections/projection-drift.js';
 import { ZONES, type ZoneLayout } from '../zones/zone-layout.js';
 import { checkCatalogFiles } from './check-catalog-files.js';
 import { checkProcessedDataset, checkProcessedZone } from './check-processed-files.js';

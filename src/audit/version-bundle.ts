@@ -4,6 +4,7 @@ import { DatasetId } from '../events/index.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { StoredRow } from '../ledger/pure/verify-chain.js';
 import { withTreeHashes } from '../ledger/tree-reads.js';
+import { queryReadModels } from '../projections/read-model-queries.js';
 import { decodeBase64, encodeBase64 } from '../tlog/bytes.js';
 import { nodeTreeHasher } from '../tlog/node-tree-hasher.js';
 import { proveInclusion } from '../tlog/prove.js';
@@ -46,7 +47,7 @@ export async function buildVersionBundle(
   datasetId: string,
   versionId: string,
 ): Promise<VersionBundle> {
-  const versions = await (await door.projections()).versions(datasetId);
+  const versions = await (await queryReadModels(door)).versions(datasetId);
   const version = versions.find((v) => v.version_id === versionId);
   if (version === undefined)
     throw new KfmError(

@@ -1,6 +1,6 @@
-import type { RunRow, VersionRow } from '../ledger/pure/projection-rows.js';
 import type { LedgerEvent } from '../projections/ledger-event.js';
 import type { Lineage, LineageRun, LineageVersion } from '../projections/lineage.js';
+import type { RunRow, VersionRow } from '../projections/projection-rows.js';
 import { duration, formatBytes, relativeTime, renderTable, shortHash } from './human-table.js';
 import type { Io } from './io.js';
 import type { proofOf } from './query-access.js';

@@ -1,7 +1,7 @@
-import { readEvents } from '../contract/stage-scope.js';
 import { KfmError } from '../errors.js';
-import type { LedgerDoor, ProjectionReads } from '../ledger/ledger-door.js';
-import type { LedgerEvent } from '../projections/ledger-event.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
+import { type LedgerEvent, readEvents } from '../projections/ledger-event.js';
+import { queryReadModels, type ReadModelQueries } from '../projections/read-model-queries.js';
 import { didYouMean, nearestIds } from '../registry/nearest-ids.js';
 import { type GlobalOptions, resolvePaths } from './io.js';
 import { withLedger } from './ledger-access.js';
@@ -13,7 +13,7 @@ import { withLedger } from './ledger-access.js';
  */
 export interface QueryContext {
   ledger: LedgerDoor;
-  queries: ProjectionReads;
+  queries: ReadModelQueries;
   head: number;
 }
 
@@ -23,7 +23,7 @@ export function withQueries<T>(
   use: (ctx: QueryContext) => Promise<T> | T,
 ): Promise<T> {
   return withLedger(resolvePaths(options).ledger, { readOnly: true }, async (ledger) => {
-    const queries = await ledger.projections();
+    const queries = await queryReadModels(ledger);
     return use({ ledger, queries, head: (await ledger.head()).seq });
   });
 }

@@ -1,13 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import {
-  PROJECTION_TABLE_NAMES,
-  type ProjectionRows,
-  projectRows,
-} from '../ledger/pure/projection-columns.js';
-import { countRows, diffProjectionRows, type RowDrift } from '../ledger/pure/projection-drift.js';
+import { PROJECTION_TABLE_NAMES, type ProjectionRows } from '../ledger/read-models.js';
 import type { LedgerEvent } from '../projections/ledger-event.js';
+import { countRows, diffProjectionRows, type RowDrift } from '../projections/projection-drift.js';
+import { projectRows } from '../projections/read-models.js';
 import type { ZoneLayout } from '../zones/zone-layout.js';
 import type { ProjectedFile } from './projected-files.js';
 

@@ -1,10 +1,10 @@
 import { asKfmError, KfmError } from '../errors.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import { isType, type LedgerEvent } from '../projections/ledger-event.js';
+import { isType, type LedgerEvent, readEvents } from '../projections/ledger-event.js';
 import type { ZoneWriter } from '../zones/zone-writer.js';
 import { isBackfillRun, rawProjectionFiles, runReceiptFiles } from './projected-files.js';
-import { readDatasetEvents, readEvents, readRunEvents, type StageScope } from './stage-scope.js';
+import { readDatasetEvents, readRunEvents, type StageScope } from './stage-scope.js';
 
 /** What writing the raw manifest needs of a stage: recovery passes just this for an interrupted ingest. */
 export type RawProjectionScope = Pick<StageScope, 'writer' | 'datasetEvents' | 'record'> & {

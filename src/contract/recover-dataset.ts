@@ -3,7 +3,7 @@ import { KfmError } from '../errors.js';
 import type { DatasetLock } from '../ledger/dataset-lock.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import { isType, type LedgerEvent } from '../projections/ledger-event.js';
+import { isType, type LedgerEvent, readEvents } from '../projections/ledger-event.js';
 import type { Zone, ZoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter, type ZoneWriter } from '../zones/zone-writer.js';
 import { windowEvents } from './backfill/ingest-window.js';
@@ -12,7 +12,7 @@ import { LedgerProjection, type ProjectedFile } from './projected-files.js';
 import { DATA_CATALOG_PATH } from './promotion/catalog-files.js';
 import { removeStaleStaging } from './promotion/publish-version.js';
 import { writeRawProjections } from './receipts.js';
-import { readDatasetEvents, readEvents, recordEvent } from './stage-scope.js';
+import { readDatasetEvents, recordEvent } from './stage-scope.js';
 import { datasetZones } from './zone-record.js';
 
 /** A stage run with run.started and no run.completed after it. */

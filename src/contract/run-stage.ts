@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import { monotonicFactory } from 'ulid';
+import { openKfmLedger } from '../compose/open-kfm-ledger.js';
 import { asKfmError, EXIT, type ExitCode, KfmError } from '../errors.js';
 import type { DatasetLock } from '../ledger/dataset-lock.js';
-import { type LedgerDoor, openLedger } from '../ledger/ledger-door.js';
+import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
 import { specHash } from '../ledger/pure/spec-hash.js';
-import { isType } from '../projections/ledger-event.js';
+import { isType, readEvents } from '../projections/ledger-event.js';
 import { renderReceipt } from '../projections/render-receipt.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
 import { loadDatasetEntry, resolveUpstreamUri } from '../registry/load-registry.js';
@@ -32,7 +33,6 @@ import { createStageLog, type StageLog } from './stage-log.js';
 import { DEFAULT_WAIT_SECONDS } from './stage-request.js';
 import {
   readDatasetEvents,
-  readEvents,
   readEventsOfType,
   readRunEvents,
   recordEvent,
@@ -46,7 +46,7 @@ import { checkDatasetZones, recordedZoneArgs } from './zone-record.js';
 
 export interface StageEnv {
   root: string;
-  /** The ledger: an SQLite file's path or a `postgres://` URL (see openLedger). */
+  /** The ledger: an SQLite file's path or a `postgres://` URL (see openKfmLedger). */
   ledger: string;
   /** Where connectors/ lives (the project), as opposed to --root (the data). */
   projectRoot: string;
@@ -214,7 +214,7 @@ export async function runStage(request: StageRequest, env: StageEnv): Promise<St
 
 async function runStageUnscrubbed(request: StageRequest, env: StageEnv): Promise<StageOutcome | UpToDate> {
   const prepared = await prepare(request, env);
-  const ledger = await openLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
+  const ledger = await openKfmLedger(env.ledger, { actor: kfmActor(request.dataset_id) });
   try {
     const now = env.now ?? (() => new Date());
     const read = (type: Parameters<StageScope['datasetEvents']>[0]) =>

@@ -1,8 +1,7 @@
 import type { KnownEventType, PayloadOf } from '../events/index.js';
 import { failpoint } from '../failpoints.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
-import type { ReadFilter } from '../ledger/ledger-store.js';
-import { decodeEvent, type LedgerEvent } from '../projections/ledger-event.js';
+import { type LedgerEvent, readEvents } from '../projections/ledger-event.js';
 import type { DatasetEntry } from '../registry/dataset-entry.js';
 import type { RunLimits } from '../upstream/run-upstream.js';
 import type { UpstreamClient } from '../upstream/upstream-client.js';
@@ -69,13 +68,6 @@ export async function recordEvent(
   ]);
   failpoint(`event/${type}/after`);
   return head.seq;
-}
-
-/** The events a filter selects, decoded, in seq order. */
-export async function readEvents(ledger: LedgerDoor, filter: ReadFilter): Promise<LedgerEvent[]> {
-  const events: LedgerEvent[] = [];
-  for await (const row of ledger.read(filter)) events.push(decodeEvent(row));
-  return events;
 }
 
 export function readRunEvents(ledger: LedgerDoor, datasetId: string, runId: string): Promise<LedgerEvent[]> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RunId, SENSITIVITY_CLASSES, Sha256Hex, Timestamp } from './ids.js';
+import { RunId, SENSITIVITY_CLASSES, Sha256Hex, Timestamp, VERSION_ID_PATTERN } from './ids.js';
 import { DatasetProfile } from './profile.js';
 
 /**
@@ -35,7 +35,7 @@ const ArtifactRef = z.strictObject({
   sha256: Sha256Hex,
   bytes: z.number().int().nonnegative(),
 });
-const VersionId = z.string().regex(/^v[0-9a-f]{16}$/);
+const VersionId = z.string().regex(VERSION_ID_PATTERN);
 /** A data dictionary a connector declares: an absolute http(s) URL and the media type served there. */
 export const DataDictionary = z.strictObject({
   url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an absolute http:// or https:// URL'),

@@ -2,12 +2,10 @@ import { KfmError } from '../errors.js';
 import type { TileId } from '../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import type { AppendResult, ReadFilter } from './ledger-store.js';
-import type { ProjectionRows } from './pure/projection-columns.js';
-import type { RowEvent } from './pure/projection-rows.js';
 import type { ChainHead } from './pure/seal-events.js';
 import type { ChainReport, StoredRow } from './pure/verify-chain.js';
+import type { ProjectionRows, ReadModels, RowEvent, RowQueries } from './read-models.js';
 import type { SealDefaults } from './seal-context.js';
-import type { ProjectionQueries } from './sqlite/projection-queries.js';
 
 /** A seq range of the chain to verify (inclusive; open ends run to genesis and to the head). */
 export interface VerifyRange {
@@ -16,7 +14,7 @@ export interface VerifyRange {
   /** Heads recorded earlier: a stored row at an anchor's seq must still have its hash. */
   anchors?: readonly ChainHead[];
   maxFailures?: number;
-  /** Worker threads for a whole-chain check where the backend has them (SQLite); the report is the same. */
+  /** Parts of a whole-chain check (SQLite: worker threads; PostgreSQL: connections); the report is the same. */
   threads?: number | 'auto';
 }
 
@@ -48,13 +46,6 @@ export interface StoredCheckpoint {
   signed_at: string;
 }
 
-/** The projection (read-model) queries of ProjectionQueries, answered asynchronously. */
-export type ProjectionReads = {
-  [K in keyof ProjectionQueries]: (
-    ...args: Parameters<ProjectionQueries[K]>
-  ) => Promise<ReturnType<ProjectionQueries[K]>>;
-};
-
 /**
  * The one asynchronous way into a ledger, whatever stores it (memory, an SQLite file, a PostgreSQL
  * database): what the stage runtime, verify, the query commands and serve use of a ledger, so that a
@@ -74,17 +65,17 @@ export interface LedgerDoor {
   /** Every dataset with an event, by name. */
   datasetIds(): Promise<string[]>;
   /**
-   * The projection queries; MIGRATION_REQUIRED when the tables are missing or behind the events,
-   * BACKEND_UNSUPPORTED where the backend keeps none (memory).
+   * The read-model queries, rows as stored (src/projections/read-model-queries.ts decodes them);
+   * MIGRATION_REQUIRED when the tables are missing or behind the events.
    */
-  projections(): Promise<ProjectionReads>;
+  projections(): Promise<RowQueries>;
   verifyChain(range?: VerifyRange): Promise<ChainReport>;
   /** The database's own check of its storage (SQLite: quick_check, `deep`: integrity_check). */
   checkStorage(deep: boolean): Promise<StorageFailure[]>;
   schemaStatus(): Promise<SchemaStatus>;
   /**
-   * The projection rows as stored, in the reducers' encoding, of one dataset or all (what replay and
-   * verify --deep compare with their replay); MIGRATION_REQUIRED on a schema before the tables.
+   * The projection rows as stored, of one dataset or all (what replay and verify --deep compare with
+   * their replay); MIGRATION_REQUIRED on a schema before the tables.
    */
   projectionRows(datasetId?: string): Promise<ProjectionRows>;
   /** Every dataset with a row in any projection table (rows without events are drift too). */
@@ -119,6 +110,8 @@ export interface LedgerDoor {
 }
 
 export interface OpenDoorOptions extends SealDefaults {
+  /** The read models the ledger keeps in each append transaction (the project's: src/compose/). */
+  readModels: ReadModels;
   /** Create the ledger if it does not exist (an SQLite file; a PostgreSQL database must exist). */
   create?: boolean;
   /** Only to read: nothing is created or migrated, appends are refused. */
@@ -183,13 +176,14 @@ export async function* pagedRows(
 
 const decoder = new TextDecoder();
 
-/**
- * readDecoded's stream, for every backend: each row's body as the event it hashes (the shape of
- * projections' LedgerEvent, which the ledger may not import).
- */
+/** A stored row's body as the event it hashes (bodies are trusted: verify checks them). */
+export function decodeRow(row: StoredRow): RowEvent {
+  return { ...(JSON.parse(decoder.decode(row.body)) as RowEvent), hash: row.hash };
+}
+
+/** readDecoded's stream, for every backend. */
 export async function* decodedRows(rows: AsyncIterable<StoredRow>): AsyncGenerator<RowEvent> {
-  for await (const row of rows)
-    yield { ...(JSON.parse(decoder.decode(row.body)) as RowEvent), hash: row.hash };
+  for await (const row of rows) yield decodeRow(row);
 }
 
 export function ledgerNotEmpty(target: string, head: ChainHead): KfmError {

@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { KfmError } from '../errors.js';
 import { GENESIS_HASH } from '../events/index.js';
 import { nodeTreeHasher } from '../tlog/node-tree-hasher.js';
 import type { TileId } from '../tlog/tiles.js';
 import type { DatasetLock, DatasetLockRequest } from './dataset-lock.js';
 import {
   decodedRows,
+  decodeRow,
   type LedgerDoor,
   ledgerNotEmpty,
-  type ProjectionReads,
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
@@ -18,19 +17,30 @@ import {
 import type { AppendResult, ReadFilter } from './ledger-store.js';
 import { MemoryLedger } from './memory-ledger.js';
 import { MemoryLocks } from './memory-lock.js';
+import { memoryRowQueries } from './memory-row-queries.js';
 import { nodeEventHasher } from './node-hasher.js';
-import { type ProjectionRows, projectRows } from './pure/projection-columns.js';
 import type { ChainHead } from './pure/seal-events.js';
 import { type BuiltTree, EMPTY_TREE, growTree } from './pure/tree-sync.js';
 import { type ChainReport, ChainVerifier, type StoredRow } from './pure/verify-chain.js';
+import { MemoryRows, type ProjectionRows, type ReadModels, type RowQueries } from './read-models.js';
 import type { SealDefaults } from './seal-context.js';
 import { tilePrefix } from './tree-errors.js';
 
-/** A ledger in memory behind the async door: for tests and for projecting events without a disk. */
+export interface MemoryDoorOptions extends SealDefaults {
+  readModels: ReadModels;
+}
+
+/**
+ * A ledger in memory behind the async door: for tests and for projecting events without a disk.
+ * Its read models are tables in memory, kept by each append as the databases keep theirs, so a
+ * replay compares them with something stored, not with its own reducers' output.
+ */
 export class MemoryDoor implements LedgerDoor {
   readonly backend = 'memory';
   readonly target = 'memory';
   readonly #ledger: MemoryLedger;
+  readonly #models: ReadModels;
+  readonly #rows = new MemoryRows();
   readonly #locks = new MemoryLocks();
   readonly #id = randomBytes(16).toString('hex');
   /** The tree's tiles by `level/index`, each the widest written, as the SQL tables keep them. */
@@ -38,14 +48,23 @@ export class MemoryDoor implements LedgerDoor {
   readonly #checkpoints: StoredCheckpoint[] = [];
   #tree: BuiltTree = EMPTY_TREE;
 
-  constructor(defaults: SealDefaults) {
+  constructor(options: MemoryDoorOptions) {
+    const { readModels, ...defaults } = options;
     this.#ledger = new MemoryLedger(defaults);
+    this.#models = readModels;
   }
 
-  #grow(rows: readonly StoredRow[]): void {
+  /** What an append transaction does after its inserts: the tree and the read models take the rows. */
+  #added(rows: readonly StoredRow[]): void {
     const grown = growTree(this.#tree, rows, nodeTreeHasher);
     for (const tile of grown.tiles) this.#tiles.set(`${tile.level}/${tile.index}`, tile.hashes);
     this.#tree = grown.tree;
+    this.#project(rows);
+  }
+
+  #project(rows: readonly StoredRow[]): void {
+    const projected = rows.filter((row) => this.#models.types.has(row.type)).map(decodeRow);
+    if (projected.length > 0) this.#models.project(this.#rows, projected);
   }
 
   async head(): Promise<ChainHead> {
@@ -54,7 +73,7 @@ export class MemoryDoor implements LedgerDoor {
 
   async append(drafts: readonly unknown[]): Promise<AppendResult> {
     const result = this.#ledger.appendEvents(drafts);
-    this.#grow([...this.#ledger.readEvents({ from_seq: result.first_seq })]);
+    this.#added([...this.#ledger.readEvents({ from_seq: result.first_seq })]);
     return result;
   }
 
@@ -72,11 +91,8 @@ export class MemoryDoor implements LedgerDoor {
     return [...ids].sort();
   }
 
-  async projections(): Promise<ProjectionReads> {
-    throw new KfmError(
-      'BACKEND_UNSUPPORTED',
-      'a ledger in memory keeps no projection tables: project its events with projectRows instead',
-    );
+  async projections(): Promise<RowQueries> {
+    return memoryRowQueries(this.#rows, () => this.#ledger.readEvents());
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
@@ -107,19 +123,21 @@ export class MemoryDoor implements LedgerDoor {
     return { applied: [], pending: [], tables_current: true, migrated: [] };
   }
 
-  /** No tables are stored: the rows are the reducers' over the events, so always current. */
   async projectionRows(datasetId?: string): Promise<ProjectionRows> {
-    const filter = datasetId === undefined ? {} : { dataset_id: datasetId };
-    const events = [];
-    for await (const event of this.readDecoded(filter)) events.push(event);
-    return projectRows(events);
+    return this.#rows.rows(datasetId);
   }
 
-  projectionDatasetIds(): Promise<string[]> {
-    return this.datasetIds();
+  async projectionDatasetIds(): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const rows of Object.values(this.#rows.rows()))
+      for (const columns of rows.values()) ids.add(String(columns.dataset_id));
+    return [...ids].sort();
   }
 
-  async rebuildProjections(): Promise<void> {}
+  async rebuildProjections(): Promise<void> {
+    this.#rows.clear();
+    this.#project([...this.#ledger.readEvents()]);
+  }
 
   async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
     const head = this.#ledger.head();
@@ -127,7 +145,7 @@ export class MemoryDoor implements LedgerDoor {
     const all: StoredRow[] = [];
     for await (const row of rows) all.push(row);
     this.#ledger.insertRows(all);
-    this.#grow(all);
+    this.#added(all);
     return this.#ledger.head();
   }
 

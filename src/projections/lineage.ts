@@ -1,6 +1,6 @@
 import type { PayloadOf } from '../events/index.js';
-import { evolveRunRow, PROJECTED_TYPES, type RunRow } from '../ledger/pure/projection-rows.js';
 import { isType, type LedgerEvent } from './ledger-event.js';
+import { evolveRunRow, PROJECTED_TYPES, type RunRow } from './projection-rows.js';
 
 /**
  * The lineage of a dataset as a ledger prefix tells it: upstream source → raw captures → runs

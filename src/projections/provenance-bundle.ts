@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import { DatasetId, EventId, PAYLOADS, RunId, Sha256Hex, Timestamp } from '../events/index.js';
-import { Count, Seq } from './receipt-fields.js';
+import { ApiPath, LedgerHead, Seq } from './receipt-fields.js';
 import { RunManifest } from './run-manifest.js';
 
 const published = PAYLOADS['version.published'].shape;
 const registry = published.registry.shape;
-const Head = z.strictObject({ seq: Count, hash: Sha256Hex });
-const ApiPath = z.string().regex(/^\//);
 
 /**
  * The answer of GET /datasets/{id}/versions/{version_id}/provenance (handlers/provenance.ts says
@@ -54,8 +52,10 @@ export const ProvenanceBundle = z.strictObject({
     event_id: EventId,
     recorded_at: Timestamp,
   }),
-  ledger_head: Head,
-  chain_verification: z.strictObject({ ok: z.boolean(), head: Head, finished_at: z.string() }).nullable(),
+  ledger_head: LedgerHead,
+  chain_verification: z
+    .strictObject({ ok: z.boolean(), head: LedgerHead, finished_at: z.string() })
+    .nullable(),
   verify_with: z.string(),
   links: z.strictObject({ version: ApiPath, lineage: ApiPath }),
 });

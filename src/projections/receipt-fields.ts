@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Sha256Hex } from '../events/index.js';
 
 /** Fields the receipt schemas share; the rest come from the event vocabulary they project. */
 
@@ -7,3 +8,9 @@ export const Seq = z.number().int().positive();
 
 /** A count of things, zero included. */
 export const Count = z.number().int().nonnegative();
+
+/** A chain head: the last seq and its hash (seq 0 and the genesis hash for an empty ledger). */
+export const LedgerHead = z.strictObject({ seq: Count, hash: Sha256Hex });
+
+/** A link of the governed API, path-absolute so it is right behind any host name or proxy. */
+export const ApiPath = z.string().regex(/^\//);

@@ -1,12 +1,11 @@
 import { type Drift, findDrift, findRowDrift, sortRowDrift } from '../contract/check-projections.js';
 import { LedgerProjection, type ProjectedFile, sortFiles } from '../contract/projected-files.js';
-import { readEvents } from '../contract/stage-scope.js';
 import { recordedZones } from '../contract/zone-record.js';
 import { KfmError } from '../errors.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeSha256Hex } from '../ledger/node-hasher.js';
-import type { RowDrift } from '../ledger/pure/projection-drift.js';
-import type { LedgerEvent } from '../projections/ledger-event.js';
+import { type LedgerEvent, readEvents } from '../projections/ledger-event.js';
+import type { RowDrift } from '../projections/projection-drift.js';
 import type { ZoneLayout } from '../zones/zone-layout.js';
 import { createZoneWriter } from '../zones/zone-writer.js';
 

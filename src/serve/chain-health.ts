@@ -1,19 +1,7 @@
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import { nodeEventHasher } from '../ledger/node-hasher.js';
-import type { ChainHead } from '../ledger/pure/seal-events.js';
 import { ChainVerifier } from '../ledger/pure/verify-chain.js';
-
-export interface Verification {
-  ok: boolean;
-  /** The head the verification reached: everything up to it was checked. */
-  head: ChainHead;
-  events: number;
-  failures: { seq: number; code: string; message: string }[];
-  failures_omitted: number;
-  started_at: string;
-  finished_at: string;
-  duration_ms: number;
-}
+import type { Verification } from './api-schemas.js';
 
 export interface ChainHealthOptions {
   /** Events per slice; the server answers other requests between slices. */

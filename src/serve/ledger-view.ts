@@ -1,8 +1,7 @@
-import { readEvents } from '../contract/stage-scope.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
 import type { ReadFilter } from '../ledger/ledger-store.js';
 import type { ChainHead } from '../ledger/pure/seal-events.js';
-import type { LedgerEvent, LedgerEventOf } from '../projections/ledger-event.js';
+import { type LedgerEvent, type LedgerEventOf, readEvents } from '../projections/ledger-event.js';
 
 export type PublishedEvent = LedgerEventOf<'version.published'>;
 export type ReusedEvent = LedgerEventOf<'version.reused'>;

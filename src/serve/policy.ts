@@ -11,6 +11,7 @@ import type { Caller } from './authenticate.js';
  * reach versions published under the stricter class.
  */
 export interface Classification {
+  license: string;
   sensitivity: Sensitivity;
   policy_labels: readonly string[];
   /** sensitive-location only: the grid every published coordinate must lie on. */
@@ -32,9 +33,9 @@ export function classificationOf(entry: ClassifiedFields): Classification | null
   const { license, sensitivity, policy_labels: labels, generalization } = entry;
   if (license === undefined || sensitivity === undefined || labels === undefined || labels.length === 0)
     return null;
-  if (sensitivity !== 'sensitive-location') return { sensitivity, policy_labels: labels };
+  if (sensitivity !== 'sensitive-location') return { license, sensitivity, policy_labels: labels };
   if (generalization === undefined) return null;
-  return { sensitivity, policy_labels: labels, precision_deg: generalization.precision_deg };
+  return { license, sensitivity, policy_labels: labels, precision_deg: generalization.precision_deg };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
-import { openLedger } from '../ledger/ledger-door.js';
+import { openKfmLedger } from '../compose/open-kfm-ledger.js';
 import { registryDirOf } from '../registry/load-registry.js';
 import { kfmActor } from '../tool-info.js';
 import { zoneLayout } from '../zones/zone-layout.js';
@@ -44,7 +44,7 @@ export const DEFAULT_LIMITS: ServeLimits = {
 export interface ServeOptions {
   /** The KFM root: data/registry, data/processed, and (by default) ledger/kfm.sqlite. */
   root: string;
-  /** The ledger (a path or a URL, see openLedger); default ledger/kfm.sqlite in the root. */
+  /** The ledger (a path or a URL, see openKfmLedger); default ledger/kfm.sqlite in the root. */
   ledger?: string;
   host?: string;
   /** 0 picks a free port. */
@@ -76,7 +76,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const tokens = options.tokens ?? new TokenStore([]);
   const layout = zoneLayout(options.root);
   // Read-only, as every reader: the server never creates, migrates or writes the ledger.
-  const ledger = await openLedger(options.ledger ?? join(layout.root, 'ledger', 'kfm.sqlite'), {
+  const ledger = await openKfmLedger(options.ledger ?? join(layout.root, 'ledger', 'kfm.sqlite'), {
     actor: kfmActor(),
     readOnly: true,
   });

@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 import { ledgerPath, withLedgerFile } from '../support/ledger-file.js';
 import { useTempDirs } from '../support/temp-dirs.js';
 
@@ -74,7 +74,7 @@ describe('a query command on a ledger written by an older schema', () => {
 
   async function writeOldLedger(root: string): Promise<string> {
     const path = ledgerPath(root);
-    const old = await openSqliteLedger(path, {
+    const old = await openKfmSqliteLedger(path, {
       create: true,
       actor: { tool: 'kfm', tool_version: '0.0.1' },
       migrate: { upTo: '0001_create_events' },

@@ -7,9 +7,15 @@ import { MemoryDoor } from '../../src/ledger/memory-door.js';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import type { StoredRow } from '../../src/ledger/pure/verify-chain.js';
 import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
+import type { ReadModels } from '../../src/ledger/read-models.js';
 import type { SealDefaults } from '../../src/ledger/seal-context.js';
+import { encodeCapture } from '../../src/projections/projection-columns.js';
+import { captureRowOf } from '../../src/projections/projection-rows.js';
+import { queryReadModels } from '../../src/projections/read-model-queries.js';
+import { projectRows, READ_MODELS } from '../../src/projections/read-models.js';
 import { nodeTreeHasher } from '../../src/tlog/node-tree-hasher.js';
 import { appendLeafHashes, EMPTY_FRONTIER } from '../../src/tlog/tile-builder.js';
+import { started } from '../support/ledger-events.js';
 import { ledgerPath } from '../support/ledger-file.js';
 import { usePostgresDatabases } from '../support/postgres.js';
 import { useTempDirs } from '../support/temp-dirs.js';
@@ -18,13 +24,69 @@ import { useTempDirs } from '../support/temp-dirs.js';
  * One contract, every backend behind the async door: memory, an SQLite file and a PostgreSQL
  * database must answer every case alike (the sync LedgerStore contract is ledger-store-contract).
  */
-type OpenDoor = (defaults: SealDefaults) => Promise<LedgerDoor>;
+type OpenDoor = (defaults: SealDefaults & { readModels: ReadModels }) => Promise<LedgerDoor>;
 
 const ACTOR = { tool: 'kfm', tool_version: 'test' };
 const FROZEN_MS = Date.parse('2026-02-16T00:00:00.000Z');
 
 function draft(type: string, dataset_id: string, run_id: string, payload: Record<string, unknown> = {}) {
   return { type, dataset_id, run_id, payload };
+}
+
+const H = (c: string) => c.repeat(64);
+const capture = (n: number) => ({
+  capture_id: `c${n}`,
+  path: `raw/${n}.csv`,
+  sha256: H(String(n)),
+  bytes: 100 + n,
+  source_uri: `https://example.org/${n}.csv`,
+});
+const REGISTRY = { dataset_id: 'ks_a', license: 'CC0-1.0', sensitivity: 'public', policy_labels: ['open'] };
+/** Two runs of ks_a (one publishes v…01, the next reuses it) and a failed run of ks_b, with notes. */
+const LINEAGE = [
+  draft('run.started', 'ks_a', 'r1', started('ingest')),
+  draft('raw.captured', 'ks_a', 'r1', capture(1)),
+  draft('x.site.note', 'ks_a', 'r1', { n: 1 }),
+  draft('raw.captured', 'ks_a', 'r1', capture(2)),
+  draft('run.started', 'ks_b', 'r2', started('validate')),
+  draft('validation.reported', 'ks_a', 'r1', { passed: true, checks: [{ name: 'schema', passed: true }] }),
+  draft('version.published', 'ks_a', 'r1', {
+    version_id: 'v0000000000000001',
+    content_hash: H('c'),
+    artifacts: [{ path: 'a.csv', sha256: H('d'), bytes: 3 }],
+    supersedes: null,
+    registry: REGISTRY,
+  }),
+  draft('run.completed', 'ks_a', 'r1', { status: 'succeeded' }),
+  draft('run.completed', 'ks_b', 'r2', {
+    status: 'failed',
+    error: { code: 'VALIDATION_FAILED', message: 'x' },
+  }),
+  draft('run.started', 'ks_a', 'r3', started('promote')),
+  draft('version.reused', 'ks_a', 'r3', {
+    version_id: 'v0000000000000001',
+    content_hash: H('c'),
+    registry: REGISTRY,
+  }),
+  draft('run.completed', 'ks_a', 'r3', { status: 'succeeded' }),
+];
+
+/**
+ * READ_MODELS that, while `drift` is on, also store every capture with 0 bytes: a door keeps what
+ * its read models write, so its stored rows then differ from a replay's.
+ */
+function driftingReadModels(): { models: ReadModels; drift: { on: boolean } } {
+  const drift = { on: false };
+  const models: ReadModels = {
+    ...READ_MODELS,
+    project(rows, events) {
+      READ_MODELS.project(rows, events);
+      if (!drift.on) return;
+      for (const event of events.filter((e) => e.type === 'raw.captured'))
+        rows.put('proj_captures', { ...encodeCapture(captureRowOf(event)), bytes: 0 });
+    },
+  };
+  return { models, drift };
 }
 
 const MIXED = [
@@ -78,8 +140,15 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
     afterEach(async () => {
       for (const door of opened.splice(0)) await door.close();
     });
-    async function open(defaults: Partial<SealDefaults> = {}): Promise<LedgerDoor> {
-      const door = await openDoor({ actor: ACTOR, hasher: nodeEventHasher, ...defaults });
+    async function open(
+      defaults: Partial<SealDefaults & { readModels: ReadModels }> = {},
+    ): Promise<LedgerDoor> {
+      const door = await openDoor({
+        actor: ACTOR,
+        hasher: nodeEventHasher,
+        readModels: READ_MODELS,
+        ...defaults,
+      });
       opened.push(door);
       return door;
     }
@@ -257,6 +326,77 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
       expect(await copy.lastCheckpoint()).toEqual(stored(300));
     });
 
+    it("keeps its read models in each append: the stored rows are the reducers' over the events", async () => {
+      const door = await open();
+      let at = 0;
+      for (const size of [1, 4, 2, 5]) {
+        await door.append(LINEAGE.slice(at, at + size));
+        at += size;
+      }
+      const events = await collect(door.readDecoded());
+      const expected = projectRows(events);
+      expect([...expected.proj_runs.keys()].sort()).toEqual(['ks_a/r1', 'ks_a/r3', 'ks_b/r2']);
+      expect(await door.projectionRows()).toEqual(expected);
+      expect(await door.projectionRows('ks_b')).toEqual(
+        projectRows(events.filter((e) => e.dataset_id === 'ks_b')),
+      );
+      expect(await door.projectionDatasetIds()).toEqual(['ks_a', 'ks_b']);
+    });
+
+    it('answers the read-model queries from its tables', async () => {
+      let t = FROZEN_MS;
+      const door = await open({ now: () => (t += 1000) });
+      const { events } = await door.append(LINEAGE);
+      const q = await queryReadModels(door);
+      expect(
+        (await q.runs({ dataset_id: 'ks_a' })).map((r) => [r.run_id, r.status, r.version_id, r.reused]),
+      ).toEqual([
+        ['r1', 'succeeded', 'v0000000000000001', false],
+        ['r3', 'succeeded', 'v0000000000000001', true],
+      ]);
+      expect((await q.runs({ status: 'failed' })).map((r) => r.run_id)).toEqual(['r2']);
+      expect((await q.runs()).map((r) => r.run_id)).toEqual(['r1', 'r2', 'r3']);
+      expect(await q.datasetKnown('ks_b')).toBe(true);
+      expect(await q.datasetKnown('ks_b', 4)).toBe(false);
+      expect(await q.datasetKnown('ks_c')).toBe(false);
+      expect((await q.versions('ks_a')).map((v) => [v.version_id, v.seq, v.run_id])).toEqual([
+        ['v0000000000000001', 7, 'r1'],
+      ]);
+      expect((await q.versionsById('v0000000000000001')).map((v) => v.dataset_id)).toEqual(['ks_a']);
+      expect((await q.runsOfVersion('ks_a', 'v0000000000000001')).map((r) => r.run_id)).toEqual(['r1', 'r3']);
+      expect((await q.capturesBySha256(H('2'))).map((c) => [c.seq, c.path, c.bytes])).toEqual([
+        [4, 'raw/2.csv', 102],
+      ]);
+      expect(await q.seqOfEventId(events[5]!.envelope.event_id)).toBe(6);
+      expect(await q.seqOfEventId('01ARZ3NDEKTSV4RRFFQ69G5FAV')).toBeNull();
+      // Seq 9 (ks_b) is the event after seq 7 in time; ks_a's next is seq 8.
+      expect(await q.firstDatasetSeqAfter('ks_a', events[6]!.envelope.recorded_at)).toBe(8);
+      expect(await q.firstDatasetSeqAfter('ks_b', events[6]!.envelope.recorded_at)).toBe(9);
+      expect(await q.firstDatasetSeqAfter('ks_a', '2999-01-01T00:00:00.000Z')).toBeNull();
+    });
+
+    it('stores what its read models write, so a replay finds the difference, and rebuilds from the events', async () => {
+      const { models, drift } = driftingReadModels();
+      const door = await open({ readModels: models });
+      drift.on = true;
+      await door.append(LINEAGE);
+      const expected = projectRows(await collect(door.readDecoded()));
+      const stored = await door.projectionRows();
+      expect([...stored.proj_captures.values()].map((c) => c.bytes)).toEqual([0, 0]);
+      expect(stored.proj_runs).toEqual(expected.proj_runs);
+      drift.on = false;
+      await door.rebuildProjections();
+      expect(await door.projectionRows()).toEqual(expected);
+    });
+
+    it('fills the read models of a copy', async () => {
+      const source = await open();
+      await source.append(LINEAGE);
+      const copy = await open();
+      await copy.copyIn(rowsOf(await collect(source.read())));
+      expect(await copy.projectionRows()).toEqual(projectRows(await collect(source.readDecoded())));
+    });
+
     it('stores none of a copy whose rows do not extend the chain', async () => {
       const source = await open();
       await source.append(MIXED);
@@ -268,6 +408,7 @@ function describeDoorContract(name: string, openDoor: OpenDoor): void {
   });
 }
 
+// Each backend is given the read models as a parameter, as src/compose/open-kfm-ledger.ts gives them.
 describeDoorContract('MemoryDoor', async (defaults) => new MemoryDoor(defaults));
 
 const tempDir = useTempDirs('door');

@@ -9,7 +9,7 @@ import { MemoryLedger } from '../../src/ledger/memory-ledger.js';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { verifyChain } from '../../src/ledger/pure/verify-chain.js';
 import type { SealDefaults } from '../../src/ledger/seal-context.js';
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 
 /**
  * One contract, every LedgerStore: the in-memory ledger that tests and projections use must behave
@@ -237,5 +237,5 @@ afterAll(() => {
 describeLedgerStoreContract('SqliteLedger', async (defaults) => {
   const dir = mkdtempSync(join(tmpdir(), 'kfm-contract-'));
   tempDirs.push(dir);
-  return openSqliteLedger(join(dir, 'ledger', 'kfm.sqlite'), { ...defaults, create: true });
+  return openKfmSqliteLedger(join(dir, 'ledger', 'kfm.sqlite'), { ...defaults, create: true });
 });

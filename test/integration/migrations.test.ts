@@ -2,9 +2,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 import { ledgerPath, readHead, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { useTempDirs } from '../support/temp-dirs.js';
 
@@ -41,7 +41,7 @@ describe('a ledger written by an older schema version', () => {
 
   async function writeOldLedger(root: string): Promise<string> {
     const path = ledgerPath(root);
-    const old = await openSqliteLedger(path, {
+    const old = await openKfmSqliteLedger(path, {
       create: true,
       actor: ACTOR,
       migrate: { upTo: '0001_create_events' },
@@ -131,7 +131,7 @@ describe('a ledger written by an older schema version', () => {
       db.prepare('SELECT body, hash FROM events ORDER BY seq').all(),
     );
 
-    const current = await openSqliteLedger(path, { actor: ACTOR });
+    const current = await openKfmSqliteLedger(path, { actor: ACTOR });
     try {
       expect([...current.readEvents({ dataset_id: 'ds_a' })].map((row) => row.seq)).toEqual([1, 2]);
     } finally {
@@ -181,7 +181,7 @@ describe('a ledger that records a migration unknown to this version', () => {
 
   it('is refused by openSqliteLedger with code LEDGER_SCHEMA_TOO_NEW', async () => {
     const root = await ledgerFromTheFuture();
-    await expect(openSqliteLedger(ledgerPath(root), { actor: ACTOR })).rejects.toMatchObject({
+    await expect(openKfmSqliteLedger(ledgerPath(root), { actor: ACTOR })).rejects.toMatchObject({
       code: 'LEDGER_SCHEMA_TOO_NEW',
     });
   });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { copyLedger } from '../../src/ledger/copy-ledger.js';
-import { type LedgerDoor, openLedger } from '../../src/ledger/ledger-door.js';
+import type { LedgerDoor } from '../../src/ledger/ledger-door.js';
 import type { PostgresLedger } from '../../src/ledger/postgres/postgres-ledger.js';
-import { projectRows } from '../../src/ledger/pure/projection-columns.js';
-import type { RowEvent } from '../../src/ledger/pure/projection-rows.js';
+import type { RowEvent } from '../../src/ledger/read-models.js';
 import type { SqliteDoor } from '../../src/ledger/sqlite/sqlite-door.js';
+import { projectRows } from '../../src/projections/read-models.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { ledgerPath } from '../support/ledger-file.js';
 import { usePostgresDatabases, withPostgres } from '../support/postgres.js';
@@ -26,7 +27,7 @@ async function opened<T>(
   use: (door: LedgerDoor) => Promise<T>,
   readOnly = false,
 ): Promise<T> {
-  const door = await openLedger(target, { ...ACTOR, readOnly });
+  const door = await openKfmLedger(target, { ...ACTOR, readOnly });
   try {
     return await use(door);
   } finally {
@@ -57,11 +58,9 @@ describe('PostgreSQL projection tables', () => {
           for (const id of await sqlite.datasetIds()) {
             const versions = await a.versions(id);
             expect(await b.versions(id)).toEqual(versions);
-            const v = versions[0];
-            if (v !== undefined)
-              expect(await b.runsOfVersion(id, v.version_id)).toEqual(
-                await a.runsOfVersion(id, v.version_id),
-              );
+            const versionId = versions[0]?.version_id;
+            if (typeof versionId === 'string')
+              expect(await b.runsOfVersion(id, versionId)).toEqual(await a.runsOfVersion(id, versionId));
             expect(await b.runs({ dataset_id: id, status: 'succeeded' })).toEqual(
               await a.runs({ dataset_id: id, status: 'succeeded' }),
             );

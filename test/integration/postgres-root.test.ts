@@ -1,8 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/ledger-door.js';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { startServer } from '../../src/serve/server.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { runKfm, runKfmJson } from '../support/kfm-cli.js';
@@ -76,14 +76,27 @@ describe('a root whose ledger is PostgreSQL', () => {
     }
   });
 
-  it('refuses to run the demo into a database that already holds events (exit 2), adding none', async () => {
+  it('refuses to run the demo into a database that already holds events (exit 2), writing nothing', async () => {
     const { url } = await demo();
     const before = await runKfmJson<{ seq: number }>(['--ledger', url, '--json', 'head']);
-    const root = join(mkdtempSync(join(tmpdir(), 'kfm-pg-again-')), 'demo');
+    const parent = mkdtempSync(join(tmpdir(), 'kfm-pg-again-'));
+    const root = join(parent, 'demo');
     const again = await runKfmJson(['demo', '--root', root, '--ledger', url, '--json']);
     expect(again.status).toBe(2);
     expect(again.json).toMatchObject({ code: 'USAGE', details: { head: before.json } });
     expect((await runKfmJson(['--ledger', url, '--json', 'head'])).json).toEqual(before.json);
+    expect(readdirSync(parent)).toEqual([]);
+    // An earlier demo's root, which a demo would wipe, is left as it was too.
+    mkdirSync(join(root, 'data'), { recursive: true });
+    writeFileSync(join(root, '.kfm-demo'), 'made by `kfm demo`\n');
+    writeFileSync(join(root, 'data', 'kept.txt'), 'kept\n');
+    expect((await runKfmJson(['demo', '--root', root, '--ledger', url, '--json'])).status).toBe(2);
+    expect(readdirSync(root, { recursive: true }).sort()).toEqual([
+      '.kfm-demo',
+      'data',
+      join('data', 'kept.txt'),
+    ]);
+    expect(readFileSync(join(root, 'data', 'kept.txt'), 'utf8')).toBe('kept\n');
   });
 
   it('takes the ledger from KFM_LEDGER_URL when --ledger is not given', async () => {
@@ -176,7 +189,7 @@ describe('stages on a PostgreSQL ledger', () => {
 
   it('wait for the dataset lock another process holds (DATASET_BUSY), and take it once released', async () => {
     const { root, url } = await demoCopy();
-    const holder = await openLedger(url, { actor });
+    const holder = await openKfmLedger(url, { actor });
     try {
       const lock = await holder.lockDataset({
         datasetId: 'ks_mesonet_stations',
@@ -228,7 +241,7 @@ describe('stages on a PostgreSQL ledger', () => {
       async (c) => (await c.query('SELECT holder FROM dataset_locks')).rows,
     );
     expect(left).toHaveLength(1);
-    const door = await openLedger(url, { actor });
+    const door = await openKfmLedger(url, { actor });
     try {
       const lock = await door.lockDataset({
         datasetId: 'ks_mesonet_stations',

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLedger } from '../../src/ledger/ledger-door.js';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { AUTO_THREADS_FROM_EVENTS, threadsFor } from '../../src/ledger/sqlite/parallel-verify.js';
 import { runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
 import {
@@ -222,7 +222,7 @@ describe('kfm verify splitting its chain check into threads', () => {
   it('starts no worker at 49,999 events and one per extra thread at 50,000 (the same report)', async () => {
     const root = tempDir();
     mkdirSync(join(root, 'ledger'));
-    const ledger = await openLedger(ledgerPath(root), {
+    const ledger = await openKfmLedger(ledgerPath(root), {
       actor: { tool: 'test', tool_version: '0' },
       create: true,
     });

@@ -4,10 +4,10 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { note, rawCaptured } from '../support/drafts.js';
 import { type KfmRunOptions, runKfm, runKfmJson, STACK_FRAME } from '../support/kfm-cli.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 import { ledgerPath, sha256Hex, withLedgerFile } from '../support/ledger-file.js';
 import { readOnlyMount } from '../support/read-only-mount.js';
 import { appendAsRuntime } from '../support/runtime-append.js';
@@ -251,7 +251,7 @@ describe('a reader beside a writer that holds the ledger open', () => {
     const root = tempRoot();
     expect((await runKfm(['--root', root, 'init'])).status).toBe(0);
     const path = ledgerPath(root);
-    const reader = await openSqliteLedger(path, {
+    const reader = await openKfmSqliteLedger(path, {
       actor: { tool: 'kfm-test', tool_version: '0' },
       readOnly: true,
     });

@@ -5,17 +5,14 @@ import fc from 'fast-check';
 import { monotonicFactory } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
-import { PROJECTION_TABLE_NAMES, projectRows } from '../../src/ledger/pure/projection-columns.js';
 import { sealEvents } from '../../src/ledger/pure/seal-events.js';
-import {
-  INSERT_EVENT,
-  openSqliteLedger,
-  type SqliteLedger,
-  storedRowValues,
-} from '../../src/ledger/sqlite/sqlite-ledger.js';
+import { PROJECTION_TABLE_NAMES } from '../../src/ledger/read-models.js';
+import { INSERT_EVENT, type SqliteLedger, storedRowValues } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { decodeEvent } from '../../src/projections/ledger-event.js';
+import { projectRows } from '../../src/projections/read-models.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { kfmJson, runKfm } from '../support/kfm-cli.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 import { ledgerPath, withLedgerFile } from '../support/ledger-file.js';
 import { useTempDirs } from '../support/temp-dirs.js';
 import { draftArb, historyArb } from '../unit/projections/lineage-events.js';
@@ -149,7 +146,10 @@ describe('the append hook', () => {
   it('leaves exactly the rows a rebuild gives, whatever the batches (incremental == rebuild)', async () => {
     await fc.assert(
       fc.asyncProperty(historyArb, async ({ batches }) => {
-        const ledger = await openSqliteLedger(join(tempDir(), 'kfm.sqlite'), { actor: ACTOR, create: true });
+        const ledger = await openKfmSqliteLedger(join(tempDir(), 'kfm.sqlite'), {
+          actor: ACTOR,
+          create: true,
+        });
         try {
           for (const batch of batches) ledger.appendEvents(batch);
           await rowsAgreeWithReplay(ledger);
@@ -167,7 +167,7 @@ describe('the append hook', () => {
   it('catches up with events another writer inserted without it', async () => {
     const path = join(tempDir(), 'kfm.sqlite');
     const drafts = fc.sample(draftArb, { numRuns: 40, seed: 7 });
-    const ledger = await openSqliteLedger(path, { actor: ACTOR, create: true });
+    const ledger = await openKfmSqliteLedger(path, { actor: ACTOR, create: true });
     ledger.appendEvents(drafts.slice(0, 20));
     // A writer that knows nothing of the tables: the next batch goes in with plain SQL.
     const ulid = monotonicFactory();
@@ -188,14 +188,14 @@ describe('the append hook', () => {
   it('rebuilds when the chain under the tables was rewritten', async () => {
     const path = join(tempDir(), 'kfm.sqlite');
     const drafts = fc.sample(draftArb, { numRuns: 30, seed: 11 });
-    const first = await openSqliteLedger(path, { actor: ACTOR, create: true });
+    const first = await openKfmSqliteLedger(path, { actor: ACTOR, create: true });
     first.appendEvents(drafts.slice(0, 20));
     first.close();
     withLedgerFile(path, (db) => {
       db.exec('DROP TRIGGER events_refuse_delete');
       db.prepare('DELETE FROM events WHERE seq > 12').run();
     });
-    const reopened = await openSqliteLedger(path, { actor: ACTOR });
+    const reopened = await openKfmSqliteLedger(path, { actor: ACTOR });
     await rowsAgreeWithReplay(reopened);
     reopened.appendEvents(drafts.slice(20));
     await rowsAgreeWithReplay(reopened);
@@ -208,7 +208,7 @@ describe('a ledger written before the projection tables (schema 0002)', () => {
 
   it('gets its tables filled by kfm migrate (readers say MIGRATION_REQUIRED before), and answers queries', async () => {
     const root = tempDir();
-    const old = await openSqliteLedger(ledgerPath(root), {
+    const old = await openKfmSqliteLedger(ledgerPath(root), {
       actor: ACTOR,
       create: true,
       migrate: { upTo: '0002_event_read_indexes' },
@@ -226,7 +226,7 @@ describe('a ledger written before the projection tables (schema 0002)', () => {
     const runs = await kfmJson<{ dataset_id: string }[]>(root, ['runs']);
     expect(runs.status).toBe(0);
     expect(runs.json.length).toBeGreaterThan(0);
-    const current = await openSqliteLedger(ledgerPath(root), { actor: ACTOR });
+    const current = await openKfmSqliteLedger(ledgerPath(root), { actor: ACTOR });
     await rowsAgreeWithReplay(current);
     current.close();
     const db = new Database(ledgerPath(root), { readonly: true });

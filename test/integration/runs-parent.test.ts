@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunRow } from '../../src/ledger/pure/projection-rows.js';
+import type { RunRow } from '../../src/projections/projection-rows.js';
 import { backfill, type Root, useBackfillRoots } from '../support/backfill-root.js';
 import { kfm, kfmJson } from '../support/kfm-cli.js';
 import { withLedgerFile } from '../support/ledger-file.js';

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020Module from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 import { projectLineage } from '../../src/projections/lineage.js';
@@ -8,13 +7,13 @@ import { lineageGraph } from '../../src/projections/lineage-graph.js';
 import { useDemoRoots } from '../support/demo-root.js';
 import { kfm, kfmJson, kfmLog } from '../support/kfm-cli.js';
 import { ledgerEvents } from '../support/ledger-file.js';
+import { type OpenApiDocument, openApiValidator } from '../support/openapi-validator.js';
 import { type HttpAnswer, http, sha256, startTestServer, type TestServer } from '../support/serve-http.js';
 
 // Issue 7's contract: every endpoint of the governed read API against a real `kfm demo` root over
 // real HTTP on 127.0.0.1, each answer checked against the OpenAPI document the server serves, and
 // against the ledger and the files the CLI wrote.
 
-const Ajv2020 = Ajv2020Module.default;
 const dir = useDemoRoots('serve-api');
 const IDS = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
 let root: string;
@@ -37,15 +36,7 @@ beforeAll(async () => {
   server = await startTestServer({ root });
   published = new Map((await kfmLog(root, ['--type', 'version.published'])).map((e) => [e.dataset_id, e]));
   head = (await kfmJson(root, ['head'])).json;
-  const doc = (await get('/openapi.json')).json<{ components: { schemas: Record<string, object> } }>();
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  const compiled = new Map(
-    Object.entries(doc.components.schemas).map(([name, schema]) => [name, ajv.compile(schema)]),
-  );
-  validate = (schema, value) => {
-    const check = compiled.get(schema)!;
-    return check(value) ? [] : (check.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
-  };
+  validate = openApiValidator((await get('/openapi.json')).json<OpenApiDocument>());
 });
 
 afterAll(() => server?.close());

@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
 import { note, rawCaptured, toJsonLines } from '../support/drafts.js';
 import { type Head, kfmHead, runKfm, runKfmJson } from '../support/kfm-cli.js';
+import { openKfmSqliteLedger } from '../support/kfm-ledgers.js';
 import {
   copyLedger,
   dropAppendOnlyTriggers,
@@ -285,7 +285,7 @@ describe('kfm verify of a tampered ledger', () => {
     /** Deletes seq > keep, then appends `forged` events with openSqliteLedger: the chain stays valid. */
     async function rewriteTail(keep: number, forged: number): Promise<string> {
       const root = tamperedCopy((db) => db.prepare('DELETE FROM events WHERE seq > ?').run(keep));
-      const ledger = await openSqliteLedger(ledgerPath(root), {
+      const ledger = await openKfmSqliteLedger(ledgerPath(root), {
         actor: { tool: 'kfm', tool_version: '0.1.0' },
       });
       try {

@@ -12,6 +12,7 @@ import { note } from '../support/drafts.js';
 import { forgeEvents } from '../support/forge-events.js';
 import { kfm, kfmJson, stage } from '../support/kfm-cli.js';
 import { type EventRow, ledgerPath, withLedgerFile } from '../support/ledger-file.js';
+import { type OpenApiDocument, openApiValidator } from '../support/openapi-validator.js';
 import { http, startTestServer, type TestServer } from '../support/serve-http.js';
 import { NaiveTree } from '../unit/tlog/naive-tree.js';
 
@@ -315,6 +316,8 @@ describe('kfm serve: the log as C2SP tlog-tiles, for auditors', () => {
     const version = await versionOf(root);
     const bundle = await get(`/datasets/${STATIONS}/versions/${version}/bundle`);
     expect(bundle.status).toBe(200);
+    const validate = openApiValidator((await get('/openapi.json')).json<OpenApiDocument>());
+    expect(validate('VersionBundle', bundle.json())).toEqual([]);
     const file = join(dir(), 'served-bundle.json');
     writeFileSync(file, bundle.text);
     expect((await kfm(dir(), ['verify-bundle', file, '--vkey', vkey])).status).toBe(0);

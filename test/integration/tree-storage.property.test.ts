@@ -1,12 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LedgerDoor, openLedger } from '../../src/ledger/ledger-door.js';
-import { MemoryDoor } from '../../src/ledger/memory-door.js';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
+import type { LedgerDoor } from '../../src/ledger/ledger-door.js';
 import { nodeEventHasher } from '../../src/ledger/node-hasher.js';
 import { withTreeHashes } from '../../src/ledger/tree-reads.js';
 import { nodeTreeHasher } from '../../src/tlog/node-tree-hasher.js';
 import { proveInclusion, treeRoot } from '../../src/tlog/prove.js';
 import { TILE_WIDTH, type TileId, tileWidth } from '../../src/tlog/tiles.js';
+import { memoryKfmLedger } from '../support/kfm-ledgers.js';
 import { ledgerPath } from '../support/ledger-file.js';
 import { useTempDirs } from '../support/temp-dirs.js';
 import { NaiveTree } from '../unit/tlog/naive-tree.js';
@@ -34,11 +35,15 @@ async function bodiesOf(door: LedgerDoor): Promise<Uint8Array[]> {
 }
 
 const doors: [string, () => Promise<LedgerDoor>][] = [
-  ['memory', async () => new MemoryDoor({ actor: ACTOR, hasher: nodeEventHasher })],
+  ['memory', async () => memoryKfmLedger({ actor: ACTOR, hasher: nodeEventHasher })],
   [
     'SQLite',
     () =>
-      openLedger(`sqlite:${ledgerPath(tempDir())}`, { actor: ACTOR, hasher: nodeEventHasher, create: true }),
+      openKfmLedger(`sqlite:${ledgerPath(tempDir())}`, {
+        actor: ACTOR,
+        hasher: nodeEventHasher,
+        create: true,
+      }),
   ],
 ];
 

@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { initRoot } from '../../src/cli/commands/init.js';
+import { openKfmLedger } from '../../src/compose/open-kfm-ledger.js';
 import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
 import { stageRequest } from '../../src/contract/stage-request.js';
-import { readEvents } from '../../src/contract/stage-scope.js';
 import type { Stage } from '../../src/contract/stage-types.js';
 import { STAGES } from '../../src/contract/stages/index.js';
 import { KfmError } from '../../src/errors.js';
-import { openLedger } from '../../src/ledger/ledger-door.js';
+import { readEvents } from '../../src/projections/ledger-event.js';
 import { replayProjections } from '../../src/replay/replay-projections.js';
 import { ZONES, type Zone, zoneLayout } from '../../src/zones/zone-layout.js';
 import { createZoneWriter } from '../../src/zones/zone-writer.js';
@@ -99,7 +99,7 @@ describe('a connector naming its outputs outside their zone', () => {
       env: {},
     };
     const lastCompleted = async () => {
-      const ledger = await openLedger(env.ledger, {
+      const ledger = await openKfmLedger(env.ledger, {
         actor: { tool: 'test', tool_version: '0', connector: 'test' },
       });
       try {
@@ -163,7 +163,7 @@ describe('a connector naming its outputs outside their zone', () => {
     expect(readdirSync(outside)).toEqual([]);
 
     rmSync(link);
-    const ledger = await openLedger(env.ledger, {
+    const ledger = await openKfmLedger(env.ledger, {
       actor: { tool: 'test', tool_version: '0', connector: 'test' },
     });
     try {

@@ -7,7 +7,9 @@
 // Prints "ready" once loaded, waits for one line on stdin (so all workers start together), then
 // opens the ledger, appends <events> events in batches of 1..<max_batch>, and prints one JSON line:
 // {"worker", "transactions", "seqs"} with the seq the ledger gave each of its events.
-const { openLedger } = await import(new URL('../../dist/src/ledger/ledger-door.js', import.meta.url).href);
+const { openKfmLedger } = await import(
+  new URL('../../dist/src/compose/open-kfm-ledger.js', import.meta.url).href
+);
 
 const [ledgerPath, worker, eventsArg, maxBatchArg, createFlag] = process.argv.slice(2);
 const total = Number(eventsArg);
@@ -17,7 +19,7 @@ process.stdout.write('ready\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));
 process.stdin.pause();
 
-const ledger = await openLedger(ledgerPath, {
+const ledger = await openKfmLedger(ledgerPath, {
   create: createFlag === '--create',
   actor: { tool: 'kfm-test', tool_version: '0', connector: `worker_${worker}` },
 });

@@ -3,22 +3,22 @@
 //
 //   node holding-writer.mjs <ledger> <events>
 //
-// Appends <events> events through the compiled append API (dist/), prints the head as one JSON
+// Appends <events> events through the compiled ledger door (dist/), prints the head as one JSON
 // line, waits for one line on stdin, then closes the ledger and prints "closed".
-const { openSqliteLedger } = await import(
-  new URL('../../dist/src/ledger/sqlite/sqlite-ledger.js', import.meta.url).href
+const { openKfmLedger } = await import(
+  new URL('../../dist/src/compose/open-kfm-ledger.js', import.meta.url).href
 );
 
 const [ledgerPath, eventsArg] = process.argv.slice(2);
-const ledger = await openSqliteLedger(ledgerPath, { actor: { tool: 'kfm-test', tool_version: '0' } });
+const ledger = await openKfmLedger(ledgerPath, { actor: { tool: 'kfm-test', tool_version: '0' } });
 const drafts = Array.from({ length: Number(eventsArg) }, (_, n) => ({
   type: 'x.test.held',
   dataset_id: 'held',
   run_id: 'run_held',
   payload: { n },
 }));
-const { head } = ledger.appendEvents(drafts);
+const { head } = await ledger.append(drafts);
 process.stdout.write(`${JSON.stringify(head)}\n`);
 await new Promise((resolve) => process.stdin.once('data', resolve));
-ledger.close();
+await ledger.close();
 process.stdout.write('closed\n');

@@ -6,13 +6,13 @@
 //   node killed-writer.mjs <postgres-url> <inserted>
 const dist = (path) => new URL(`../../dist/src/ledger/${path}`, import.meta.url).href;
 const [
-  { openLedger },
+  { openKfmLedger },
   { beginAppend, insertRows },
   { sealEvents },
   { sealContextFactory },
   { rowFromSealed },
 ] = await Promise.all([
-  import(dist('ledger-door.js')),
+  import(new URL('../../dist/src/compose/open-kfm-ledger.js', import.meta.url).href),
   import(dist('postgres/postgres-ledger.js')),
   import(dist('pure/seal-events.js')),
   import(dist('seal-context.js')),
@@ -22,7 +22,7 @@ const { default: pg } = await import('pg');
 
 const [url, insertedArg] = process.argv.slice(2);
 const actor = { tool: 'kfm-test', tool_version: '0', connector: 'killed' };
-const door = await openLedger(url, { actor });
+const door = await openKfmLedger(url, { actor });
 await door.close();
 
 const pool = new pg.Pool({ connectionString: url, max: 1 });

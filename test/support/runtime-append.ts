@@ -1,4 +1,4 @@
-import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
+import { openKfmSqliteLedger } from './kfm-ledgers.js';
 
 /**
  * Appends drafts of any type through the ledger's own append (the stage runtime's door, which
@@ -6,7 +6,7 @@ import { openSqliteLedger } from '../../src/ledger/sqlite/sqlite-ledger.js';
  * can do. Tests of what verify and the read API catch in such a history set it up with this.
  */
 export async function appendAsRuntime(ledgerFile: string, drafts: readonly unknown[]): Promise<void> {
-  const ledger = await openSqliteLedger(ledgerFile, { actor: { tool: 'kfm', tool_version: '0.1.0' } });
+  const ledger = await openKfmSqliteLedger(ledgerFile, { actor: { tool: 'kfm', tool_version: '0.1.0' } });
   try {
     ledger.appendEvents(drafts);
   } finally {

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The folder names are the architecture (docs/design.md): cli → serve → {audit, replay} → contract →
- * {upstream, ledger, zones, catalogs, policy, registry} → projections → events. This reads every
- * relative import under src/ and fails on an import against that direction or on any import cycle.
+ * compose → {upstream, ledger, zones, catalogs, policy, registry} → projections → events, where the
+ * ledger knows no projection: compose hands it the read models. This reads every relative import
+ * under src/ (static, type-only and dynamic) and fails on an import against that direction or on
+ * any import cycle.
  */
 const SRC = resolve(import.meta.dirname, '../../src');
 
@@ -13,8 +15,11 @@ const ALLOWED: Record<string, readonly string[]> = {
   events: [],
   /** The transparency log's pure formats and Merkle tree: the ledger will store its tiles. */
   tlog: [],
+  /** Takes its read models as a parameter (src/ledger/read-models.ts): never src/projections. */
   ledger: ['events', 'tlog'],
   projections: ['events', 'ledger'],
+  /** The composition root: opens ledgers with this project's read models. */
+  compose: ['events', 'ledger', 'projections'],
   registry: ['events'],
   zones: [],
   policy: ['events'],
@@ -22,6 +27,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   /** What a connector's upstream is reached through: HTTP and files, rate limits, retries. */
   upstream: ['registry'],
   contract: [
+    'compose',
     'events',
     'ledger',
     'projections',
@@ -38,6 +44,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   replay: ['events', 'ledger', 'projections', 'zones', 'contract'],
   /** The governed read API sits beside the CLI: it reads what the contract published. */
   serve: [
+    'compose',
     'events',
     'ledger',
     'projections',
@@ -50,6 +57,7 @@ const ALLOWED: Record<string, readonly string[]> = {
     'audit',
   ],
   cli: [
+    'compose',
     'events',
     'ledger',
     'projections',
@@ -76,15 +84,20 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-function importsOf(file: string): string[] {
+/** `from '…'` (static and type-only imports), or with `lazy` also `import('…')` (loaded when called). */
+function importsOf(file: string, lazy: boolean): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((m) =>
-    resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')),
-  );
+  const pattern = lazy ? /(?:from |import\()'(\.{1,2}\/[^']+)'/g : /from '(\.{1,2}\/[^']+)'/g;
+  return [...text.matchAll(pattern)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
 }
 
 const layerOf = (file: string) => relative(SRC, file).split('/')[0]!;
-const graph = new Map(sourceFiles(SRC).map((f) => [f, importsOf(f).filter((i) => i.startsWith(SRC))]));
+const graphOf = (lazy: boolean) =>
+  new Map(sourceFiles(SRC).map((f) => [f, importsOf(f, lazy).filter((i) => i.startsWith(SRC))]));
+/** For the direction: a module loaded later is still a dependency. */
+const graph = graphOf(true);
+/** For cycles: a lazy import back into a module already loaded is how a backend is loaded on demand. */
+const loadGraph = graphOf(false);
 
 describe('the source tree', () => {
   it('imports only in the direction of the architecture', () => {
@@ -101,6 +114,18 @@ describe('the source tree', () => {
     expect(violations).toEqual([]);
   });
 
+  it('keeps the projections out of the ledger: it is given its read models, it imports none', () => {
+    const ledgerFiles = [...graph.keys()].filter((file) => layerOf(file) === 'ledger');
+    const reaching = ledgerFiles.flatMap((file) =>
+      graph
+        .get(file)!
+        .filter((target) => layerOf(target) === 'projections' || layerOf(target) === 'compose')
+        .map((target) => `${relative(SRC, file)} → ${relative(SRC, target)}`),
+    );
+    expect(ledgerFiles.length).toBeGreaterThan(0);
+    expect(reaching).toEqual([]);
+  });
+
   it('has no import cycle', () => {
     const state = new Map<string, 'visiting' | 'done'>();
     const cycles: string[] = [];
@@ -111,10 +136,10 @@ describe('the source tree', () => {
         return;
       }
       state.set(file, 'visiting');
-      for (const next of graph.get(file) ?? []) visit(next, [...path, file]);
+      for (const next of loadGraph.get(file) ?? []) visit(next, [...path, file]);
       state.set(file, 'done');
     };
-    for (const file of graph.keys()) visit(file, []);
+    for (const file of loadGraph.keys()) visit(file, []);
     expect(cycles).toEqual([]);
   });
 

@@ -1,9 +1,10 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { openKfmLedger } from '../../compose/open-kfm-ledger.js';
 import { EXIT } from '../../errors.js';
 import { copyLedger } from '../../ledger/copy-ledger.js';
-import { isLedgerUrl, type LedgerDoor, openLedger, parseLedgerTarget } from '../../ledger/ledger-door.js';
+import { isLedgerUrl, type LedgerDoor, parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { kfmActor } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
@@ -27,9 +28,9 @@ function copyBetween(options: GlobalOptions, from: string, to: string): CommandR
     const created = createdFile(to);
     let copied = false;
     try {
-      const source = await openLedger(from, { actor: kfmActor(), readOnly: true });
+      const source = await openKfmLedger(from, { actor: kfmActor(), readOnly: true });
       opened.push(source);
-      const target = await openLedger(to, { actor: kfmActor(), create: true });
+      const target = await openKfmLedger(to, { actor: kfmActor(), create: true });
       opened.push(target);
       const report = await copyLedger(source, target);
       copied = true;

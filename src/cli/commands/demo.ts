@@ -1,10 +1,11 @@
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { loadConnector } from '../../contract/load-connector.js';
 import { runStage, type StageOutcome } from '../../contract/run-stage.js';
 import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
+import { parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Paths, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
@@ -12,11 +13,14 @@ import { initRoot } from './init.js';
 
 const MARKER = '.kfm-demo';
 
-/** Only a folder the demo made itself (or an empty one) is ever wiped. */
-function freshDemoRoot(root: string): void {
-  if (!existsSync(root)) return;
-  if (existsSync(join(root, MARKER))) rmSync(root, { recursive: true, force: true });
-  else if (readdirSync(root).length > 0) {
+/**
+ * Whether the root must be wiped first (a folder the demo made itself); refuses a folder that has
+ * anything else in it. Only reads: the demo writes nothing until every check has passed.
+ */
+function demoRootToWipe(root: string): boolean {
+  if (!existsSync(root)) return false;
+  if (existsSync(join(root, MARKER))) return true;
+  if (readdirSync(root).length > 0) {
     throw new KfmError(
       'USAGE',
       `${root} exists and is not a kfm demo root; pass --root <empty or new folder>`,
@@ -25,6 +29,33 @@ function freshDemoRoot(root: string): void {
       },
     );
   }
+  return false;
+}
+
+/**
+ * Refuses a ledger outside the root (--ledger, KFM_LEDGER_URL) that already has events: it is not
+ * wiped with the root, and the demo must start from an empty one. Read-only: a file that does not
+ * exist yet and a database kfm has not set up are empty, and are left as they are.
+ */
+async function requireEmptyLedger(ledger: string, root: string): Promise<void> {
+  const target = parseLedgerTarget(ledger);
+  if (target.backend === 'sqlite' && (target.path.startsWith(`${root}${sep}`) || !existsSync(target.path)))
+    return;
+  const before = await withLedger(ledger, { readOnly: true }, async (door) => ({
+    target: door.target,
+    head: await door.head(),
+  })).catch((error: unknown) => {
+    // A PostgreSQL database without kfm's tables: the demo's init creates them.
+    if (target.backend === 'postgres' && error instanceof KfmError && error.code === 'LEDGER_UNREADABLE')
+      return null;
+    throw error;
+  });
+  if (before === null || before.head.seq === 0) return;
+  throw new KfmError(
+    'USAGE',
+    `the demo records into an empty ledger, but ${before.target} already has ${before.head.seq} events: give --ledger an empty database or file, or omit it`,
+    { details: { ledger: before.target, head: before.head } },
+  );
 }
 
 const EXAMPLES = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
@@ -58,22 +89,12 @@ async function runExample(datasetId: string, paths: Paths): Promise<string> {
 export function runDemo(options: GlobalOptions): CommandRun {
   return async (io) => {
     const root = resolve(options.root ?? 'demo-root');
-    freshDemoRoot(root);
     const rootOptions = { ...options, root, json: false };
-    await initRoot(rootOptions)({ ...io, stdout: () => {} });
     const paths = resolvePaths(rootOptions, { creating: true });
-    // A ledger outside the root (--ledger, KFM_LEDGER_URL) is not wiped with it: it must start empty.
-    const before = await withLedger(paths.ledger, { readOnly: true }, async (ledger) => ({
-      target: ledger.target,
-      head: await ledger.head(),
-    }));
-    if (before.head.seq > 0) {
-      throw new KfmError(
-        'USAGE',
-        `the demo records into an empty ledger, but ${before.target} already has ${before.head.seq} events: give --ledger an empty database or file, or omit it`,
-        { details: { ledger: before.target, head: before.head } },
-      );
-    }
+    const wipe = demoRootToWipe(root);
+    await requireEmptyLedger(paths.ledger, root);
+    if (wipe) rmSync(root, { recursive: true, force: true });
+    await initRoot(rootOptions)({ ...io, stdout: () => {} });
     writeFileSync(join(root, MARKER), 'made by `kfm demo`; the next demo run may wipe this folder\n');
     for (const id of EXAMPLES) {
       copyFileSync(

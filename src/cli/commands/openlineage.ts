@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { cursorKey, readCursor, writeCursor } from '../../contract/openlineage/emit-cursor.js';
 import { lineageEndpoint, postLineageEvent } from '../../contract/openlineage/post-lineage.js';
-import { readEvents } from '../../contract/stage-scope.js';
 import { EXIT, type ExitCode, KfmError } from '../../errors.js';
 import { canonicalJson } from '../../ledger/pure/canonical-json.js';
-import { decodeEvent, isType, type LedgerEvent, type LedgerEventOf } from '../../projections/ledger-event.js';
+import {
+  decodeEvent,
+  isType,
+  type LedgerEvent,
+  type LedgerEventOf,
+  readEvents,
+} from '../../projections/ledger-event.js';
 import {
   isOpenLineageAnchor,
   type OpenLineageOptions,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import type { LedgerDoor } from '../../ledger/ledger-door.js';
 import { consistencyProof, inclusionProof } from '../../ledger/tree-proofs.js';
+import { queryReadModels } from '../../projections/read-model-queries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -17,7 +18,7 @@ function size(flag: string, value: string): number {
 /** The seq an inclusion proof is asked for: a seq, an event id, or a version id (its version.published). */
 async function seqOf(door: LedgerDoor, ref: string): Promise<number> {
   if (SEQ.test(ref)) return size('seq', ref);
-  const queries = await door.projections();
+  const queries = await queryReadModels(door);
   if (EVENT_ID.test(ref)) {
     const seq = await queries.seqOfEventId(ref);
     if (seq !== null) return seq;

@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { EXIT } from '../../errors.js';
-import type { RunRow, StageRow } from '../../ledger/pure/projection-rows.js';
+import type { RunRow, StageRow } from '../../projections/projection-rows.js';
 import { duration, relativeTime, renderTable } from '../human-table.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { requireDataset, withQueries } from '../query-access.js';

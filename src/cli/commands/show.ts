@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { readEvents } from '../../contract/stage-scope.js';
 import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
+import { readEvents } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { printShown, type Shown } from '../lineage-text.js';

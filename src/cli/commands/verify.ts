@@ -207,12 +207,12 @@ export function registerVerify(program: Command, cli: Cli): void {
     )
     .option(
       '--threads <n|auto>',
-      `split the chain check by seq over n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); the report is the same`,
+      `split the chain check by seq in n parts, the report is the same: on SQLite n threads, ≈ 40 MB each (auto: 2 from ${AUTO_THREADS_FROM_EVENTS.toLocaleString('en-US')} events when there are 2 cores, else 1); on PostgreSQL n connections read at once (auto: 4 from 10,000 events)`,
       parseThreads,
     )
     .addHelpText(
       'after',
-      '\nOn an SQLite ledger also runs PRAGMA quick_check (--deep: integrity_check) on the file: damage is\nSTORAGE_CORRUPT (PostgreSQL has no client-side counterpart: README, Scaling out). Opens the ledger\nread-only: never creates, migrates or changes it; a missing, empty or non-kfm ledger is LEDGER_UNREADABLE.\n\n--checkpoint failures: CHECKPOINT_INVALID (bad signature, unknown key, mangled note), TREE_TRUNCATED,\nTREE_REWRITTEN; the tree is recomputed from the event bodies.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.',
+      '\nAlso checks the storage: on SQLite PRAGMA quick_check (--deep: integrity_check) of the file; on\nPostgreSQL that events holds exactly the seqs 1..head and the append-only triggers are on (README,\nScaling out). Damage is STORAGE_CORRUPT. Opens the ledger\nread-only: never creates, migrates or changes it; a missing, empty or non-kfm ledger is LEDGER_UNREADABLE.\n\n--checkpoint failures: CHECKPOINT_INVALID (bad signature, unknown key, mangled note), TREE_TRUNCATED,\nTREE_REWRITTEN; the tree is recomputed from the event bodies.\n\nExit codes: 0 intact, 1 integrity failure (also LEDGER_UNREADABLE, STORAGE_CORRUPT), 2 usage, 4 I/O error.',
     )
     .action((opts: VerifyCommandOptions) => cli.run(verifyLedger({ ...cli.globals(), ...opts })));
 }

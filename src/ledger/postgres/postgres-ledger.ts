@@ -9,7 +9,6 @@ import {
   type LedgerDoor,
   ledgerNotEmpty,
   type OpenDoorOptions,
-  type ProjectionReads,
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
@@ -23,24 +22,25 @@ import {
   type ReadFilter,
   rowFromSealed,
 } from '../ledger-store.js';
-import { nodeEventHasher } from '../node-hasher.js';
-import type { ProjectionRows } from '../pure/projection-columns.js';
 import { type ChainHead, sealEvents } from '../pure/seal-events.js';
 import { treeAtHead } from '../pure/tree-sync.js';
-import { type ChainReport, ChainVerifier, type StoredRow } from '../pure/verify-chain.js';
+import type { ChainReport, StoredRow } from '../pure/verify-chain.js';
+import type { ProjectionRows, ReadModels, RowQueries } from '../read-models.js';
 import { sealContextFactory } from '../seal-context.js';
 import { treeNotCurrent } from '../tree-errors.js';
 import { PostgresLocks } from './dataset-lock-pg.js';
 import { HEAD_LOCK_KEY } from './head-lock.js';
 import { migratePostgresLedger, pendingPostgresMigrations } from './migrate.js';
+import { verifyPostgresChain } from './parallel-verify.js';
 import {
-  postgresProjectionReads,
   projectAppended,
   projectionDatasetIds,
   projectionRows,
   projectionsCurrent,
   syncProjections,
 } from './projection-tables.js';
+import { postgresRowQueries } from './row-queries.js';
+import { checkPostgresStorage } from './storage-check.js';
 import { lastCheckpoint, PostgresTree, readTiles, storeCheckpoint, treeStateAndHead } from './tree-tables.js';
 
 const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
@@ -72,6 +72,7 @@ export function displayUrl(url: string): string {
  */
 export async function openPostgresLedger(url: string, options: OpenDoorOptions): Promise<PostgresLedger> {
   const target = displayUrl(url);
+  // Four: verifyChain's ranges (parallel-verify.ts) each hold one while the chain is checked.
   const pool = new pg.Pool({ connectionString: url, max: 4, types });
   // An idle client that loses its server reports here; the next query reports it to the caller.
   pool.on('error', () => undefined);
@@ -100,6 +101,7 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
   const ledger = new PostgresLedger(
     pool,
     target,
+    options.readModels,
     options.readOnly ? null : sealContextFactory(options),
     migrated,
   );
@@ -116,14 +118,9 @@ export async function openPostgresLedger(url: string, options: OpenDoorOptions):
 }
 
 const HEAD = 'SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1';
-const HEAD_BEFORE = 'SELECT seq, hash FROM events WHERE seq < $1 ORDER BY seq DESC LIMIT 1';
 
-async function headOf(
-  client: pg.Pool | pg.PoolClient,
-  sql = HEAD,
-  params: unknown[] = [],
-): Promise<ChainHead> {
-  const row = (await client.query<ChainHead>(sql, params)).rows[0];
+async function headOf(client: pg.Pool | pg.PoolClient): Promise<ChainHead> {
+  const row = (await client.query<ChainHead>(HEAD)).rows[0];
   return row === undefined ? { seq: 0, hash: GENESIS_HASH } : { seq: row.seq, hash: row.hash };
 }
 
@@ -157,6 +154,7 @@ export class PostgresLedger implements LedgerDoor {
   readonly backend = 'postgres';
   readonly target: string;
   readonly #pool: pg.Pool;
+  readonly #models: ReadModels;
   readonly #context: ReturnType<typeof sealContextFactory> | null;
   readonly #locks: PostgresLocks;
   readonly #migrated: readonly string[];
@@ -165,10 +163,12 @@ export class PostgresLedger implements LedgerDoor {
   constructor(
     pool: pg.Pool,
     target: string,
+    models: ReadModels,
     context: ReturnType<typeof sealContextFactory> | null,
     migrated: readonly string[] = [],
   ) {
     this.#pool = pool;
+    this.#models = models;
     this.target = target;
     this.#context = context;
     this.#migrated = migrated;
@@ -186,7 +186,7 @@ export class PostgresLedger implements LedgerDoor {
       events = sealEvents(drafts, context(await headOf(client)));
       await insertRows(client, events.map(rowFromSealed));
       // Same transaction: the tables never disagree with the events a reader can see.
-      await projectAppended(client, events);
+      await projectAppended(client, this.#models, events);
       await this.#tree.afterAppend(client, events);
       const last = events.at(-1);
       return last === undefined ? headOf(client) : { seq: last.envelope.seq, hash: last.hash };
@@ -209,11 +209,11 @@ export class PostgresLedger implements LedgerDoor {
     return result.rows.map((r) => r.dataset_id);
   }
 
-  async projections(): Promise<ProjectionReads> {
+  async projections(): Promise<RowQueries> {
     const client = await this.#query(() => this.#pool.connect());
     let current: boolean;
     try {
-      current = await projectionsCurrent(client);
+      current = await projectionsCurrent(client, this.#models);
     } catch (error) {
       throw explainPgError(error, this.target);
     } finally {
@@ -226,13 +226,13 @@ export class PostgresLedger implements LedgerDoor {
         { details: { ledger: this.target } },
       );
     }
-    return postgresProjectionReads(this.#pool);
+    return postgresRowQueries(this.#pool);
   }
 
   /** Empties the projection tables and re-applies every event (what `kfm replay` does), under the head lock. */
   async rebuildProjections(): Promise<void> {
     this.#writable();
-    await this.#transaction((client) => syncProjections(client, true));
+    await this.#transaction((client) => syncProjections(client, this.#models, true));
   }
 
   async projectionRows(datasetId?: string): Promise<ProjectionRows> {
@@ -243,10 +243,16 @@ export class PostgresLedger implements LedgerDoor {
     return this.#query(() => projectionDatasetIds(this.#pool));
   }
 
-  // PostgreSQL checks its pages itself (and with data checksums on, reports damage on read): there is
-  // no whole-database check a client can run cheaply, so the chain check is the storage check here.
+  /** The same checks with or without `deep`: see checkPostgresStorage for what they cover. */
   async checkStorage(): Promise<StorageFailure[]> {
-    return [];
+    const client = await this.#query(() => this.#pool.connect());
+    try {
+      return await checkPostgresStorage(client);
+    } catch (error) {
+      throw explainPgError(error, this.target);
+    } finally {
+      client.release();
+    }
   }
 
   async schemaStatus(): Promise<SchemaStatus> {
@@ -254,7 +260,7 @@ export class PostgresLedger implements LedgerDoor {
     const client = await this.#query(() => this.#pool.connect());
     let current: boolean;
     try {
-      current = pending.length === 0 && (await projectionsCurrent(client));
+      current = pending.length === 0 && (await projectionsCurrent(client, this.#models));
     } catch (error) {
       throw explainPgError(error, this.target);
     } finally {
@@ -272,20 +278,7 @@ export class PostgresLedger implements LedgerDoor {
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {
     const head = await this.head();
-    const to = range.to_seq ?? head.seq;
-    const after =
-      range.from_seq === undefined
-        ? { seq: 0, hash: GENESIS_HASH }
-        : await headOf(this.#pool, HEAD_BEFORE, [range.from_seq]);
-    const verifier = new ChainVerifier({
-      hasher: nodeEventHasher,
-      anchors: range.anchors ?? [],
-      ...(range.maxFailures === undefined ? {} : { maxFailures: range.maxFailures }),
-      segment: { after, reachesEnd: to >= head.seq },
-    });
-    const from = range.from_seq === undefined ? {} : { from_seq: range.from_seq };
-    for await (const row of this.read({ ...from, to_seq: to })) verifier.push(row);
-    return verifier.finish();
+    return this.#query(() => verifyPostgresChain(() => this.#pool.connect(), head, range));
   }
 
   async copyIn(rows: AsyncIterable<StoredRow>): Promise<ChainHead> {
@@ -302,7 +295,7 @@ export class PostgresLedger implements LedgerDoor {
         }
       }
       await insertRows(client, batch);
-      await syncProjections(client);
+      await syncProjections(client, this.#models);
       await this.#tree.sync(client);
       return headOf(client);
     });
@@ -317,13 +310,13 @@ export class PostgresLedger implements LedgerDoor {
     let current: boolean;
     try {
       const { state, head } = await treeStateAndHead(client);
-      current = (await projectionsCurrent(client)) && treeAtHead(state, head);
+      current = (await projectionsCurrent(client, this.#models)) && treeAtHead(state, head);
     } finally {
       client.release();
     }
     if (current) return;
     await this.#transaction(async (c) => {
-      await syncProjections(c);
+      await syncProjections(c, this.#models);
       await this.#tree.sync(c);
     });
   }

@@ -1,102 +1,111 @@
 import type pg from 'pg';
 import { GENESIS_HASH, type SealedEvent } from '../../events/index.js';
-import type { ProjectionReads } from '../ledger-door.js';
 import {
+  type Column,
   type Columns,
-  decodeCapture,
-  decodeRun,
-  decodeVersion,
-  encodeCapture,
-  encodeRun,
-  encodeVersion,
   PROJECTION_TABLE_NAMES,
   PROJECTION_TABLES,
   type ProjectionRows,
   type ProjectionTable,
-  rowKey,
-} from '../pure/projection-columns.js';
-import {
-  type CaptureRow,
-  PROJECTED_TYPES,
-  type ProjectionStore,
-  projectEvent,
-  REDUCER_VERSION,
+  type ReadModels,
   type RowEvent,
-  type RunRow,
-  type VersionRow,
-} from '../pure/projection-rows.js';
+  type RowStore,
+  rowKey,
+} from '../read-models.js';
 
 /**
  * The projection tables in PostgreSQL (migrations/postgres/0003_projection_tables.ts), written by
- * the same pure reducers as SQLite's (src/ledger/sqlite/projection-tables.ts). The reducers read
- * synchronously, so a batch's run rows and version ids are loaded first, the batch is reduced in
- * memory, and the rows it changed are upserted: a few statements per append, not per event.
+ * the read models' reducers as SQLite's are (src/ledger/sqlite/projection-tables.ts). The reducers
+ * read synchronously, so the rows a batch may read (ReadModels.reads) are loaded first, the batch is
+ * reduced in memory, and the rows it wrote are upserted: a few statements per append, not per event.
  */
 type Queryable = pg.Pool | pg.PoolClient;
 
 const PAGE = 2000;
-const TYPE_LIST = [...PROJECTED_TYPES].map((t) => `'${t}'`).join(', ');
 const decoder = new TextDecoder();
+/** Rows per statement: a few columns each, well under PostgreSQL's 65 535 parameters. */
+const KEYS_PER_QUERY = 5000;
 
-/** The rows one batch reads and writes, held in memory between the loads and the upserts. */
-class BatchStore implements ProjectionStore {
-  readonly runs = new Map<string, RunRow>();
-  readonly versions = new Set<string>();
-  readonly dirtyRuns = new Set<string>();
-  readonly newVersions: VersionRow[] = [];
-  readonly newCaptures: CaptureRow[] = [];
+const keyText = (key: readonly Column[]): string => key.map(String).join('/');
 
-  getRun(datasetId: string, runId: string) {
-    return this.runs.get(`${datasetId}/${runId}`);
+/** One batch's rows: those it may read, loaded first, and those it wrote, upserted after. */
+class BatchRows implements RowStore {
+  readonly #loaded = new Map<ProjectionTable, Map<string, Columns | undefined>>();
+  readonly written = new Map<ProjectionTable, Map<string, Columns>>();
+
+  constructor() {
+    for (const table of PROJECTION_TABLE_NAMES) {
+      this.#loaded.set(table, new Map());
+      this.written.set(table, new Map());
+    }
   }
-  putRun(row: RunRow) {
-    const key = `${row.dataset_id}/${row.run_id}`;
-    this.runs.set(key, row);
-    this.dirtyRuns.add(key);
+
+  get(table: ProjectionTable, key: readonly Column[]): Columns | undefined {
+    const text = keyText(key);
+    const written = this.written.get(table)!.get(text);
+    if (written !== undefined) return written;
+    const loaded = this.#loaded.get(table)!;
+    if (!loaded.has(text)) throw new Error(`the read models read ${table} ${text} without declaring it`);
+    return loaded.get(text);
   }
-  hasVersion(datasetId: string, versionId: string) {
-    return this.versions.has(`${datasetId}/${versionId}`);
+
+  put(table: ProjectionTable, row: Columns): void {
+    this.written.get(table)!.set(rowKey(table, row), row);
   }
-  putVersion(row: VersionRow) {
-    this.versions.add(`${row.dataset_id}/${row.version_id}`);
-    this.newVersions.push(row);
-  }
-  putCapture(row: CaptureRow) {
-    this.newCaptures.push(row);
+
+  /** Loads every row the events may read (absent ones are remembered as absent). */
+  async load(client: Queryable, models: ReadModels, events: readonly RowEvent[]): Promise<void> {
+    const wanted = new Map<ProjectionTable, Map<string, Column[]>>();
+    for (const event of events) {
+      for (const { table, key } of models.reads(event)) {
+        const keys = wanted.get(table) ?? new Map<string, Column[]>();
+        keys.set(keyText(key), key);
+        wanted.set(table, keys);
+      }
+    }
+    for (const [table, keys] of wanted) {
+      const loaded = this.#loaded.get(table)!;
+      for (const text of keys.keys()) loaded.set(text, undefined);
+      const columns = PROJECTION_TABLES[table].key;
+      const all = [...keys.values()];
+      for (let start = 0; start < all.length; start += KEYS_PER_QUERY) {
+        const params: unknown[] = [];
+        const tuples = all.slice(start, start + KEYS_PER_QUERY).map((key) => {
+          const slots = key.map((value) => {
+            params.push(value);
+            return `$${params.length}`;
+          });
+          return `(${slots.join(', ')})`;
+        });
+        const found = await client.query<Columns>(
+          `SELECT * FROM ${table} WHERE (${columns.join(', ')}) IN (${tuples.join(', ')})`,
+          params,
+        );
+        for (const row of found.rows) loaded.set(rowKey(table, row), row);
+      }
+    }
   }
 }
 
-async function applyEvents(client: Queryable, events: readonly RowEvent[]): Promise<void> {
-  const projected = events.filter((e) => PROJECTED_TYPES.has(e.type));
+async function applyEvents(
+  client: Queryable,
+  models: ReadModels,
+  events: readonly RowEvent[],
+): Promise<void> {
+  const projected = events.filter((e) => models.types.has(e.type));
   if (projected.length === 0) return;
-  const store = new BatchStore();
-  const datasets = [...new Set(projected.map((e) => e.dataset_id))];
-  const runs = [...new Set(projected.map((e) => e.run_id))];
-  const loaded = await client.query<Columns>(
-    'SELECT * FROM proj_runs WHERE dataset_id = ANY($1) AND run_id = ANY($2)',
-    [datasets, runs],
-  );
-  for (const row of loaded.rows) store.runs.set(`${row.dataset_id}/${row.run_id}`, decodeRun(row));
-  const versions = await client.query<{ dataset_id: string; version_id: string }>(
-    'SELECT dataset_id, version_id FROM proj_versions WHERE dataset_id = ANY($1)',
-    [datasets],
-  );
-  for (const row of versions.rows) store.versions.add(`${row.dataset_id}/${row.version_id}`);
-  for (const event of projected) projectEvent(store, event);
-  await upsert(
-    client,
-    'proj_runs',
-    [...store.dirtyRuns].map((key) => encodeRun(store.runs.get(key)!)),
-  );
-  await upsert(client, 'proj_versions', store.newVersions.map(encodeVersion));
-  await upsert(client, 'proj_captures', store.newCaptures.map(encodeCapture));
+  const rows = new BatchRows();
+  await rows.load(client, models, projected);
+  models.project(rows, projected);
+  for (const [table, written] of rows.written) await upsert(client, table, [...written.values()]);
 }
 
 /** INSERT … ON CONFLICT DO UPDATE: SQLite's INSERT OR REPLACE, a page of rows per statement. */
 async function upsert(client: Queryable, table: ProjectionTable, rows: readonly Columns[]): Promise<void> {
-  const { columns, key } = PROJECTION_TABLES[table];
-  const conflict: readonly string[] = table === 'proj_captures' ? ['seq'] : key;
-  const updates = columns.filter((c) => !conflict.includes(c)).map((c) => `${c} = EXCLUDED.${c}`);
+  const { columns, primaryKey: conflict } = PROJECTION_TABLES[table];
+  const updates = columns
+    .filter((c) => !(conflict as readonly string[]).includes(c))
+    .map((c) => `${c} = EXCLUDED.${c}`);
   const chunk = Math.floor(60_000 / columns.length);
   for (let start = 0; start < rows.length; start += chunk) {
     const params: unknown[] = [];
@@ -129,10 +138,10 @@ async function stateOf(client: Queryable): Promise<State> {
   ).rows[0]!;
 }
 
-async function setState(client: Queryable, seq: number, hash: string): Promise<void> {
+async function setState(client: Queryable, models: ReadModels, seq: number, hash: string): Promise<void> {
   await client.query(
     'UPDATE proj_state SET through_seq = $1, through_hash = $2, reducer_version = $3 WHERE id = 1',
-    [seq, hash, REDUCER_VERSION],
+    [seq, hash, models.version],
   );
 }
 
@@ -140,28 +149,37 @@ async function setState(client: Queryable, seq: number, hash: string): Promise<v
  * The append hook, inside the append transaction after the inserts: the batch alone when the
  * tables reflect exactly the chain it extends, else a sync from the stored events.
  */
-export async function projectAppended(client: pg.PoolClient, events: readonly SealedEvent[]): Promise<void> {
+export async function projectAppended(
+  client: pg.PoolClient,
+  models: ReadModels,
+  events: readonly SealedEvent[],
+): Promise<void> {
   const first = events[0]?.envelope;
   const last = events.at(-1);
   if (first === undefined || last === undefined) return;
   const state = await stateOf(client);
   const extends_ =
-    state.reducer_version === REDUCER_VERSION &&
+    state.reducer_version === models.version &&
     state.through_seq === first.seq - 1 &&
     state.through_hash === first.prev_hash;
-  if (!extends_) return syncProjections(client);
+  if (!extends_) return syncProjections(client, models);
   await applyEvents(
     client,
-    events.map(({ envelope, hash }) => ({ ...envelope, hash }) as RowEvent),
+    models,
+    events.map(({ envelope, hash }) => ({ ...envelope, hash })),
   );
-  await setState(client, last.envelope.seq, last.hash);
+  await setState(client, models, last.envelope.seq, last.hash);
 }
 
 /**
  * Brings the tables up to the events, in the caller's transaction (which holds the head lock):
  * from where they stopped if the event they stopped at still has its hash, else from scratch.
  */
-export async function syncProjections(client: pg.PoolClient, rebuild = false): Promise<void> {
+export async function syncProjections(
+  client: pg.PoolClient,
+  models: ReadModels,
+  rebuild = false,
+): Promise<void> {
   const state = await stateOf(client);
   const head = (
     await client.query<{ seq: number; hash: string }>(
@@ -173,30 +191,31 @@ export async function syncProjections(client: pg.PoolClient, rebuild = false): P
   ).rows[0]?.hash;
   const intact =
     !rebuild &&
-    state.reducer_version === REDUCER_VERSION &&
+    state.reducer_version === models.version &&
     (state.through_seq === 0 || at === state.through_hash);
   if (intact && state.through_seq === head.seq) return;
   if (!intact) await client.query(`TRUNCATE ${PROJECTION_TABLE_NAMES.join(', ')}`);
   let after = intact ? state.through_seq : 0;
   for (;;) {
     const page = await client.query<{ seq: number; body: Buffer; hash: string }>(
-      `SELECT seq, body, hash FROM events WHERE seq > $1 AND type IN (${TYPE_LIST}) ORDER BY seq LIMIT $2`,
-      [after, PAGE],
+      'SELECT seq, body, hash FROM events WHERE seq > $1 AND type = ANY($2) ORDER BY seq LIMIT $3',
+      [after, [...models.types], PAGE],
     );
     // A body that is not JSON is verify's finding (BODY_UNREADABLE); the cache skips it, as SQLite's does.
     await applyEvents(
       client,
+      models,
       page.rows.flatMap((row) => decodeStored(row.body, row.hash) ?? []),
     );
     const last = page.rows.at(-1);
     if (last === undefined || page.rows.length < PAGE) break;
     after = last.seq;
   }
-  await setState(client, head.seq, head.hash);
+  await setState(client, models, head.seq, head.hash);
 }
 
 /** Whether the tables reflect the chain up to its head (one snapshot: an append changes both at once). */
-export async function projectionsCurrent(client: pg.PoolClient): Promise<boolean> {
+export async function projectionsCurrent(client: pg.PoolClient, models: ReadModels): Promise<boolean> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
     const state = await stateOf(client);
@@ -206,7 +225,7 @@ export async function projectionsCurrent(client: pg.PoolClient): Promise<boolean
       )
     ).rows[0] ?? { seq: 0, hash: GENESIS_HASH };
     return (
-      state.reducer_version === REDUCER_VERSION &&
+      state.reducer_version === models.version &&
       state.through_seq === head.seq &&
       state.through_hash === head.hash
     );
@@ -215,7 +234,7 @@ export async function projectionsCurrent(client: pg.PoolClient): Promise<boolean
   }
 }
 
-/** The rows as stored, in the reducers' encoding (what `replay --check` compares), of one dataset or all. */
+/** The rows as stored (what `replay --check` compares), of one dataset or all. */
 export async function projectionRows(client: Queryable, datasetId?: string): Promise<ProjectionRows> {
   const rows = {} as ProjectionRows;
   for (const table of PROJECTION_TABLE_NAMES) {
@@ -233,68 +252,6 @@ export async function projectionDatasetIds(client: Queryable): Promise<string[]>
   const union = PROJECTION_TABLE_NAMES.map((t) => `SELECT dataset_id FROM ${t}`).join(' UNION ');
   const result = await client.query<{ dataset_id: string }>(`${union} ORDER BY dataset_id`);
   return result.rows.map((r) => r.dataset_id);
-}
-
-/** The projection queries of ProjectionQueries (src/ledger/sqlite/projection-queries.ts), in PostgreSQL. */
-export function postgresProjectionReads(pool: pg.Pool): ProjectionReads {
-  const all = async (sql: string, params: unknown[] = []) => (await pool.query<Columns>(sql, params)).rows;
-  return {
-    async runs(filter = {}) {
-      const where: string[] = [];
-      const params: string[] = [];
-      for (const key of ['dataset_id', 'run_id', 'status'] as const) {
-        const value = filter[key];
-        if (value === undefined) continue;
-        params.push(value);
-        where.push(`${key} = $${params.length}`);
-      }
-      const clause = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
-      return (await all(`SELECT * FROM proj_runs${clause} ORDER BY first_seq`, params)).map(decodeRun);
-    },
-    async datasetKnown(datasetId, toSeq = Number.MAX_SAFE_INTEGER) {
-      const rows = await all('SELECT 1 FROM proj_runs WHERE dataset_id = $1 AND first_seq <= $2 LIMIT 1', [
-        datasetId,
-        toSeq,
-      ]);
-      return rows.length > 0;
-    },
-    async versions(datasetId) {
-      return (await all('SELECT * FROM proj_versions WHERE dataset_id = $1 ORDER BY seq', [datasetId])).map(
-        decodeVersion,
-      );
-    },
-    async versionsById(versionId) {
-      return (await all('SELECT * FROM proj_versions WHERE version_id = $1 ORDER BY seq', [versionId])).map(
-        decodeVersion,
-      );
-    },
-    async runsOfVersion(datasetId, versionId) {
-      return (
-        await all('SELECT * FROM proj_runs WHERE version_id = $1 AND dataset_id = $2 ORDER BY first_seq', [
-          versionId,
-          datasetId,
-        ])
-      ).map(decodeRun);
-    },
-    async capturesBySha256(sha256) {
-      return (await all('SELECT * FROM proj_captures WHERE sha256 = $1 ORDER BY seq', [sha256])).map(
-        decodeCapture,
-      );
-    },
-    async seqOfEventId(eventId) {
-      const row = (await all('SELECT seq FROM events WHERE event_id = $1', [eventId]))[0];
-      return row === undefined ? null : (row.seq as number);
-    },
-    async firstDatasetSeqAfter(datasetId, iso) {
-      const row = (
-        await all('SELECT seq FROM events WHERE dataset_id = $1 AND recorded_at > $2 ORDER BY seq LIMIT 1', [
-          datasetId,
-          iso,
-        ])
-      )[0];
-      return row === undefined ? null : (row.seq as number);
-    },
-  };
 }
 
 function decodeStored(body: Uint8Array, hash: string): RowEvent | null {

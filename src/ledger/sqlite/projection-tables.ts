@@ -2,101 +2,60 @@ import type Database from 'better-sqlite3';
 import { GENESIS_HASH } from '../../events/constants.js';
 import type { SealedEvent } from '../../events/index.js';
 import {
+  type Column,
   type Columns,
-  decodeRun,
-  encodeCapture,
-  encodeRun,
-  encodeVersion,
   PROJECTION_TABLE_NAMES,
   PROJECTION_TABLES,
   type ProjectionRows,
   type ProjectionTable,
-  rowKey,
-} from '../pure/projection-columns.js';
-import {
-  type CaptureRow,
-  PROJECTED_TYPES,
-  type ProjectionStore,
-  projectEvent,
-  REDUCER_VERSION,
+  type ReadModels,
   type RowEvent,
-  type RunRow,
-  type VersionRow,
-} from '../pure/projection-rows.js';
+  type RowStore,
+  rowKey,
+} from '../read-models.js';
 
 /**
- * The projection tables in SQLite (migrations/0003_projection_tables.ts): the store the pure
+ * The projection tables in SQLite (migrations/0003_projection_tables.ts): the store the read models'
  * reducers write through, the hook the append transaction calls, and the sync that brings the
  * tables up to the events when a ledger is opened — after an upgrade (the backfill), appends by an
  * older kfm, or a chain rewritten under the cache (then the tables are rebuilt from scratch).
  */
 
-const upsert = (table: ProjectionTable) => {
-  const columns = PROJECTION_TABLES[table].columns;
-  return `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`;
-};
+class SqliteRows implements RowStore {
+  readonly #get = new Map<ProjectionTable, Database.Statement<Column[], Columns>>();
+  readonly #put = new Map<ProjectionTable, Database.Statement<[Columns]>>();
+  readonly #skipUnstorable: boolean;
 
-class SqliteProjectionStore implements ProjectionStore {
-  readonly #getRun: Database.Statement<[string, string], Columns>;
-  readonly #putRun: Database.Statement<[Columns]>;
-  readonly #hasVersion: Database.Statement<[string, string], unknown>;
-  readonly #putVersion: Database.Statement<[Columns]>;
-  readonly #putCapture: Database.Statement<[Columns]>;
-
-  constructor(db: Database.Database) {
-    this.#getRun = db.prepare('SELECT * FROM proj_runs WHERE dataset_id = ? AND run_id = ?');
-    this.#putRun = db.prepare(upsert('proj_runs'));
-    this.#hasVersion = db.prepare('SELECT 1 FROM proj_versions WHERE dataset_id = ? AND version_id = ?');
-    this.#putVersion = db.prepare(upsert('proj_versions'));
-    this.#putCapture = db.prepare(upsert('proj_captures'));
+  /**
+   * `skipUnstorable`: when refilling from stored events, a row whose values the strict tables refuse
+   * (a tampered payload: text for a count, an object for a path) is skipped — verify reports the
+   * event (SCHEMA_INVALID) and the cache must still open. An append's events passed the vocabulary.
+   */
+  constructor(db: Database.Database, skipUnstorable: boolean) {
+    this.#skipUnstorable = skipUnstorable;
+    for (const table of PROJECTION_TABLE_NAMES) {
+      const { key, columns } = PROJECTION_TABLES[table];
+      const match = key.map((k) => `${k} = ?`).join(' AND ');
+      this.#get.set(table, db.prepare<Column[], Columns>(`SELECT * FROM ${table} WHERE ${match}`));
+      this.#put.set(
+        table,
+        db.prepare<[Columns]>(
+          `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`,
+        ),
+      );
+    }
   }
 
-  getRun(datasetId: string, runId: string) {
-    const row = this.#getRun.get(datasetId, runId);
-    return row === undefined ? undefined : decodeRun(row);
+  get(table: ProjectionTable, key: readonly Column[]): Columns | undefined {
+    return this.#get.get(table)!.get(...key);
   }
-  putRun(row: RunRow) {
-    this.#putRun.run(encodeRun(row));
-  }
-  hasVersion(datasetId: string, versionId: string) {
-    return this.#hasVersion.get(datasetId, versionId) !== undefined;
-  }
-  putVersion(row: VersionRow) {
-    this.#putVersion.run(encodeVersion(row));
-  }
-  putCapture(row: CaptureRow) {
-    this.#putCapture.run(encodeCapture(row));
-  }
-}
 
-/**
- * Run rows of one append batch, read once and written once: a batch of a thousand captures of one
- * run then costs one run-row read and write instead of a thousand (the other rows pass through).
- */
-class BatchRuns implements ProjectionStore {
-  readonly #store: ProjectionStore;
-  readonly #runs = new Map<string, RunRow>();
-
-  constructor(store: ProjectionStore) {
-    this.#store = store;
-  }
-  getRun(datasetId: string, runId: string) {
-    return this.#runs.get(`${datasetId}/${runId}`) ?? this.#store.getRun(datasetId, runId);
-  }
-  putRun(row: RunRow) {
-    this.#runs.set(`${row.dataset_id}/${row.run_id}`, row);
-  }
-  hasVersion(datasetId: string, versionId: string) {
-    return this.#store.hasVersion(datasetId, versionId);
-  }
-  putVersion(row: VersionRow) {
-    this.#store.putVersion(row);
-  }
-  putCapture(row: CaptureRow) {
-    this.#store.putCapture(row);
-  }
-  flush(): void {
-    for (const row of this.#runs.values()) this.#store.putRun(row);
+  put(table: ProjectionTable, row: Columns): void {
+    try {
+      this.#put.get(table)!.run(row);
+    } catch (error) {
+      if (!(this.#skipUnstorable && unstorable(error))) throw error;
+    }
   }
 }
 
@@ -106,32 +65,35 @@ interface State {
   reducer_version: number;
 }
 
-const TYPE_LIST = [...PROJECTED_TYPES].map((t) => `'${t}'`).join(', ');
 const decoder = new TextDecoder();
 
 export class ProjectionTables {
   readonly #db: Database.Database;
-  readonly #store: SqliteProjectionStore;
+  readonly #models: ReadModels;
+  readonly #appended: SqliteRows;
+  readonly #refilled: SqliteRows;
   readonly #readState: Database.Statement<[], State>;
-  readonly #writeState: Database.Statement<[number, string]>;
+  readonly #writeState: Database.Statement<[number, string, number]>;
   readonly #headStatement: Database.Statement<[], { seq: number; hash: string }>;
 
   /** Null when the ledger predates the tables (tests and benchmarks migrate to older schemas). */
-  static open(db: Database.Database): ProjectionTables | null {
+  static open(db: Database.Database, models: ReadModels): ProjectionTables | null {
     const found = db
       .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'proj_state'")
       .get();
-    return found === undefined ? null : new ProjectionTables(db);
+    return found === undefined ? null : new ProjectionTables(db, models);
   }
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, models: ReadModels) {
     this.#db = db;
-    this.#store = new SqliteProjectionStore(db);
+    this.#models = models;
+    this.#appended = new SqliteRows(db, false);
+    this.#refilled = new SqliteRows(db, true);
     this.#readState = db.prepare(
       'SELECT through_seq, through_hash, reducer_version FROM proj_state WHERE id = 1',
     );
     this.#writeState = db.prepare(
-      `UPDATE proj_state SET through_seq = ?, through_hash = ?, reducer_version = ${REDUCER_VERSION} WHERE id = 1`,
+      'UPDATE proj_state SET through_seq = ?, through_hash = ?, reducer_version = ? WHERE id = 1',
     );
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
   }
@@ -147,19 +109,23 @@ export class ProjectionTables {
     if (first === undefined || last === undefined) return;
     const state = this.#readState.get()!;
     const extends_ =
-      state.reducer_version === REDUCER_VERSION &&
+      state.reducer_version === this.#models.version &&
       state.through_seq === first.seq - 1 &&
       state.through_hash === first.prev_hash;
     if (!extends_) {
       this.#sync();
       return;
     }
-    const batch = new BatchRuns(this.#store);
+    const projected: RowEvent[] = [];
     for (const { envelope, hash } of events) {
-      if (PROJECTED_TYPES.has(envelope.type)) projectEvent(batch, { ...envelope, hash });
+      if (this.#models.types.has(envelope.type)) projected.push({ ...envelope, hash });
     }
-    batch.flush();
-    this.#writeState.run(last.envelope.seq, last.hash);
+    if (projected.length > 0) this.#models.project(this.#appended, projected);
+    this.#setState(last.envelope.seq, last.hash);
+  }
+
+  #setState(seq: number, hash: string): void {
+    this.#writeState.run(seq, hash, this.#models.version);
   }
 
   /**
@@ -171,7 +137,7 @@ export class ProjectionTables {
   }
 
   /**
-   * Whether the tables reflect the chain up to its head, by this kfm's reducers: what a reader,
+   * Whether the tables reflect the chain up to its head, by the read models it was given: what a reader,
    * which never syncs, must know before it answers from them. State and head are read in one
    * transaction, since an append updates both in one.
    */
@@ -180,7 +146,7 @@ export class ProjectionTables {
       const state = this.#readState.get()!;
       const head = this.#headStatement.get();
       return (
-        state.reducer_version === REDUCER_VERSION &&
+        state.reducer_version === this.#models.version &&
         state.through_seq === (head?.seq ?? 0) &&
         state.through_hash === (head?.hash ?? GENESIS_HASH)
       );
@@ -199,12 +165,12 @@ export class ProjectionTables {
     // The cache is a prefix of this chain only if the event it stopped at still has its hash.
     const intact =
       !rebuild &&
-      state.reducer_version === REDUCER_VERSION &&
+      state.reducer_version === this.#models.version &&
       (state.through_seq === 0 || at === state.through_hash);
     if (intact && state.through_seq === (head?.seq ?? 0)) return;
     if (!intact) for (const table of PROJECTION_TABLE_NAMES) this.#db.prepare(`DELETE FROM ${table}`).run();
     this.#applyStored(intact ? state.through_seq : 0);
-    this.#writeState.run(head?.seq ?? 0, head?.hash ?? GENESIS_HASH);
+    this.#setState(head?.seq ?? 0, head?.hash ?? GENESIS_HASH);
   }
 
   /**
@@ -212,25 +178,19 @@ export class ProjectionTables {
    * read on the same connection is open, and one page keeps memory flat on a large ledger.
    */
   #applyStored(afterSeq: number): void {
+    const types = [...this.#models.types].map((t) => `'${t.replaceAll("'", "''")}'`).join(', ');
     const page = this.#db.prepare<[number, number], { seq: number; body: Uint8Array; hash: string }>(
-      `SELECT seq, body, hash FROM events WHERE seq > ? AND type IN (${TYPE_LIST}) ORDER BY seq LIMIT ?`,
+      `SELECT seq, body, hash FROM events WHERE seq > ? AND type IN (${types}) ORDER BY seq LIMIT ?`,
     );
     for (let rows = page.all(afterSeq, PAGE); rows.length > 0; rows = page.all(rows.at(-1)!.seq, PAGE)) {
-      for (const row of rows) {
-        const event = decodeStored(row.body, row.hash);
-        // A body that is not JSON is verify's finding (BODY_UNREADABLE); the cache skips it.
-        if (event === null) continue;
-        try {
-          projectEvent(this.#store, event);
-        } catch (error) {
-          if (!unstorable(error)) throw error;
-        }
-      }
+      // A body that is not JSON is verify's finding (BODY_UNREADABLE); the cache skips it.
+      const events = rows.flatMap((row) => decodeStored(row.body, row.hash) ?? []);
+      this.#models.project(this.#refilled, events);
     }
   }
 
   /**
-   * The rows as stored, in the reducers' encoding: of one dataset (`kfm replay --check` compares a
+   * The rows as stored: of one dataset (`kfm replay --check` compares a
    * dataset at a time, by index) or of all.
    */
   rows(datasetId?: string): ProjectionRows {

@@ -6,7 +6,6 @@ import {
   type LedgerDoor,
   ledgerNotEmpty,
   type OpenDoorOptions,
-  type ProjectionReads,
   pagedRows,
   type SchemaStatus,
   type StorageFailure,
@@ -14,19 +13,19 @@ import {
   type VerifyRange,
 } from '../ledger-door.js';
 import { type AppendResult, eventRowValues, type ReadFilter } from '../ledger-store.js';
-import type { ProjectionRows } from '../pure/projection-columns.js';
 import type { ChainHead } from '../pure/seal-events.js';
 import { treeAtHead } from '../pure/tree-sync.js';
 import type { ChainReport, StoredRow } from '../pure/verify-chain.js';
+import type { ProjectionRows, RowQueries } from '../read-models.js';
 import { treeNotCurrent } from '../tree-errors.js';
 import { acquireFileLock } from './dataset-lock-file.js';
 import { appliedMigrations } from './migrate.js';
-import { ProjectionQueries } from './projection-queries.js';
+import { SqliteRowQueries } from './row-queries.js';
 import { INSERT_EVENT, openSqliteLedger, type SqliteLedger } from './sqlite-ledger.js';
 import { checkStorage } from './storage-check.js';
 import type { TreeTables } from './tree-tables.js';
 
-/** The SQLite ledger behind the async door: the same SqliteLedger today's callers use, unchanged. */
+/** The SQLite ledger behind the async door: the synchronous SqliteLedger, each call answered at once. */
 export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
   return new SqliteDoor(await openSqliteLedger(path, options));
 }
@@ -63,20 +62,9 @@ export class SqliteDoor implements LedgerDoor {
     return this.ledger.datasetIds();
   }
 
-  async projections(): Promise<ProjectionReads> {
+  async projections(): Promise<RowQueries> {
     this.ledger.requireCurrentTables();
-    const q = new ProjectionQueries(this.ledger.db);
-    // Spelled out, not a Proxy: a Proxy would answer `then` too, and awaiting it would never settle.
-    return {
-      runs: async (filter) => q.runs(filter),
-      datasetKnown: async (datasetId, toSeq) => q.datasetKnown(datasetId, toSeq),
-      versions: async (datasetId) => q.versions(datasetId),
-      versionsById: async (versionId) => q.versionsById(versionId),
-      runsOfVersion: async (datasetId, versionId) => q.runsOfVersion(datasetId, versionId),
-      capturesBySha256: async (sha256) => q.capturesBySha256(sha256),
-      seqOfEventId: async (eventId) => q.seqOfEventId(eventId),
-      firstDatasetSeqAfter: async (datasetId, iso) => q.firstDatasetSeqAfter(datasetId, iso),
-    };
+    return new SqliteRowQueries(this.ledger.db);
   }
 
   async verifyChain(range: VerifyRange = {}): Promise<ChainReport> {

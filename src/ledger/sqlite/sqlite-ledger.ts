@@ -14,6 +14,7 @@ import {
 } from '../ledger-store.js';
 import type { ChainHead } from '../pure/seal-events.js';
 import type { StoredRow } from '../pure/verify-chain.js';
+import type { ReadModels } from '../read-models.js';
 import type { SealDefaults } from '../seal-context.js';
 import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
 import { ProjectionTables } from './projection-tables.js';
@@ -21,6 +22,8 @@ import { openReadOnlyDatabase, storageDamage, unreadable } from './read-only-ope
 import { TreeTables } from './tree-tables.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
+  /** The read models each append keeps current (see src/ledger/read-models.ts). */
+  readModels: ReadModels;
   /** Create the file if it does not exist (only `kfm init` and tests do). */
   create?: boolean;
   /** How long an append waits for another process's write lock, in ms. */
@@ -54,7 +57,7 @@ const FILTER_COLUMNS = ['dataset_id', 'run_id', 'type'] as const;
  * (`readOnly`) opens it read-only and never creates, migrates or writes anything.
  */
 export async function openSqliteLedger(path: string, options: OpenLedgerOptions): Promise<SqliteLedger> {
-  if (options.readOnly) return openForReading(path, options.busyTimeoutMs ?? 30_000);
+  if (options.readOnly) return openForReading(path, options.readModels, options.busyTimeoutMs ?? 30_000);
   if (!existsSync(path)) {
     if (!options.create) {
       throw new KfmError(
@@ -86,7 +89,7 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
   try {
     migrated = await migrateLedger(db, options.migrate);
     // The tables catch up with events they have not seen (the backfill after an upgrade).
-    projections = ProjectionTables.open(db);
+    projections = ProjectionTables.open(db, options.readModels);
     projections?.sync();
     tree = TreeTables.open(db);
     tree?.sync();
@@ -107,7 +110,7 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
  * The reader's open: the events table is the stable contract, so a ledger of an older schema is
  * read in place; what a command needs beyond it, it asks for (requireSchema, requireCurrentTables).
  */
-function openForReading(path: string, timeoutMs: number): SqliteLedger {
+function openForReading(path: string, readModels: ReadModels, timeoutMs: number): SqliteLedger {
   const handle = openReadOnlyDatabase(path, timeoutMs);
   try {
     const found = handle.db
@@ -117,7 +120,7 @@ function openForReading(path: string, timeoutMs: number): SqliteLedger {
       throw unreadable(path, 'is an SQLite database without an events table, not a kfm ledger');
     const pending = pendingMigrations(handle.db);
     // Tables of an older schema may lack columns the statements name: unused until migrated.
-    const tables = pending.length > 0 ? null : ProjectionTables.open(handle.db);
+    const tables = pending.length > 0 ? null : ProjectionTables.open(handle.db, readModels);
     return new SqliteLedger(
       handle.db,
       null,

@@ -1,3 +1,4 @@
+import type { Health } from '../api-schemas.js';
 import { jsonReply } from '../reply.js';
 import type { Handler } from '../serve-app.js';
 
@@ -12,21 +13,18 @@ export const health: Handler = async (app, request) => {
   const last = app.health.last;
   const head = request.snapshot.head;
   const status = last === null ? 'unverified' : last.ok ? 'ok' : 'failing';
-  return jsonReply(
-    {
-      status,
-      ledger: { head },
-      verification:
-        last === null
-          ? null
-          : {
-              ...last,
-              // Events appended since the verification have not been checked yet.
-              covers_head: last.head.seq === head.seq && last.head.hash === head.hash,
-            },
-      verifying: app.health.running,
-    },
-    { 'Cache-Control': 'no-store' },
-    status === 'failing' ? 503 : 200,
-  );
+  const body: Health = {
+    status,
+    ledger: { head },
+    verification:
+      last === null
+        ? null
+        : {
+            ...last,
+            // Events appended since the verification have not been checked yet.
+            covers_head: last.head.seq === head.seq && last.head.hash === head.hash,
+          },
+    verifying: app.health.running,
+  };
+  return jsonReply(body, { 'Cache-Control': 'no-store' }, status === 'failing' ? 503 : 200);
 };

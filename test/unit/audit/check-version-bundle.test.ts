@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkVersionBundle } from '../../../src/audit/check-version-bundle.js';
 import type { VersionBundle } from '../../../src/audit/version-bundle.js';
-import { MemoryDoor } from '../../../src/ledger/memory-door.js';
 import { nodeEventHasher } from '../../../src/ledger/node-hasher.js';
 import type { StoredRow } from '../../../src/ledger/pure/verify-chain.js';
 import { withTreeHashes } from '../../../src/ledger/tree-reads.js';
@@ -20,6 +19,7 @@ import { signNote } from '../../../src/tlog/signed-note.js';
 import { formatTlogProof } from '../../../src/tlog/tlog-proof.js';
 import { renderChecksums } from '../../../src/zones/checksums.js';
 import { AUDIT_DS, artifact, publishedPayload, stage, validation } from '../../support/audit-history.js';
+import { memoryKfmLedger } from '../../support/kfm-ledgers.js';
 
 // The offline checks of `kfm verify-bundle` beyond the proofs: a bundle whose every proof holds
 // must still be the stage history of its version, with the checksums its version.published records.
@@ -40,7 +40,7 @@ const trust = { origin: ORIGIN, verifiers: [keys.verifier], hasher: nodeTreeHash
 
 /** A ledger holding the run's stages and another run's, a signed checkpoint, and a bundle builder. */
 async function signedLog() {
-  const door = new MemoryDoor({ actor: { tool: 'kfm', tool_version: 'test' }, hasher: nodeEventHasher });
+  const door = memoryKfmLedger({ actor: { tool: 'kfm', tool_version: 'test' }, hasher: nodeEventHasher });
   const drafts = [
     ...stage(RUN, 'ingest'),
     ...stage(OTHER_RUN, 'ingest'),

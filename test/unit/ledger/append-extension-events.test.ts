@@ -3,12 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { KfmError } from '../../../src/errors.js';
 import { KNOWN_EVENT_TYPES } from '../../../src/events/index.js';
 import { appendExtensionEvents } from '../../../src/ledger/append-extension-events.js';
-import { MemoryDoor } from '../../../src/ledger/memory-door.js';
 import { nobleEventHasher } from '../../../src/ledger/pure/event-hash.js';
+import { memoryKfmLedger } from '../../support/kfm-ledgers.js';
 
-function freshLedger(): MemoryDoor {
+function freshLedger() {
   let t = Date.parse('2026-12-01T00:00:00Z');
-  return new MemoryDoor({
+  return memoryKfmLedger({
     actor: { tool: 'kfm', tool_version: 'test' },
     hasher: nobleEventHasher,
     now: () => (t += 1),

@@ -3,8 +3,9 @@ import { LedgerProjection, projectAllFiles, sortFiles } from '../../../src/contr
 import { contentHash, versionIdOf } from '../../../src/contract/promotion/content-hash.js';
 import { MemoryLedger } from '../../../src/ledger/memory-ledger.js';
 import { nobleEventHasher, nobleSha256Hex, utf8 } from '../../../src/ledger/pure/event-hash.js';
-import { PROJECTION_TABLE_NAMES, projectRows } from '../../../src/ledger/pure/projection-columns.js';
+import { PROJECTION_TABLE_NAMES } from '../../../src/ledger/read-models.js';
 import { decodeEvent, type LedgerEvent } from '../../../src/projections/ledger-event.js';
+import { projectRows } from '../../../src/projections/read-models.js';
 import { started } from '../../support/ledger-events.js';
 import { wholeLedgerFiles } from '../../support/whole-ledger-files.js';
 

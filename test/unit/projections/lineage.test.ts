@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRun, projectRows } from '../../../src/ledger/pure/projection-columns.js';
 import { type Lineage, projectLineage } from '../../../src/projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../../src/projections/lineage-graph.js';
+import { decodeRun } from '../../../src/projections/projection-columns.js';
+import { projectRows } from '../../../src/projections/read-models.js';
 import { labelledEdges, parseDot, parseMermaid } from './graph-syntax.js';
 import { type Draft, historyArb, sealDrafts } from './lineage-events.js';
 

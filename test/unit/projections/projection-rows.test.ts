@@ -1,31 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { nobleSha256Hex } from '../../../src/ledger/pure/event-hash.js';
+import { type Columns, MemoryRows, type ProjectionRows } from '../../../src/ledger/read-models.js';
+import type { LedgerEvent } from '../../../src/projections/ledger-event.js';
 import {
-  type Columns,
   decodeCapture,
   decodeRun,
   decodeVersion,
   encodeCapture,
   encodeRun,
   encodeVersion,
-  MemoryProjectionStore,
-  projectRows,
-} from '../../../src/ledger/pure/projection-columns.js';
-import { diffProjectionRows } from '../../../src/ledger/pure/projection-drift.js';
+} from '../../../src/projections/projection-columns.js';
+import { diffProjectionRows } from '../../../src/projections/projection-drift.js';
 import {
+  type CaptureRow,
   evolveRunRow,
+  PROJECTED_TYPES,
   type ProjectionStore,
   projectEvent,
   type RunRow,
-} from '../../../src/ledger/pure/projection-rows.js';
-import type { LedgerEvent } from '../../../src/projections/ledger-event.js';
+  type VersionRow,
+} from '../../../src/projections/projection-rows.js';
+import { projectRows, READ_MODELS } from '../../../src/projections/read-models.js';
 import { type Draft, historyArb, sealDrafts } from './lineage-events.js';
 
-/**
- * A store that keeps only encoded columns and decodes on every read, as SQLite does: applying
- * batches through it must give exactly the rows a one-pass replay gives (incremental == rebuild).
- */
+/** A store that keeps only encoded columns and decodes on every read, as a ledger's tables do. */
 class ColumnStore implements ProjectionStore {
   readonly runs = new Map<string, Columns>();
   readonly versions = new Map<string, Columns>();
@@ -40,11 +39,14 @@ class ColumnStore implements ProjectionStore {
   hasVersion(d: string, v: string) {
     return this.versions.has(`${d}/${v}`);
   }
-  putVersion(row: Parameters<ProjectionStore['putVersion']>[0]) {
+  putVersion(row: VersionRow) {
     this.versions.set(`${row.dataset_id}/${row.version_id}`, encodeVersion(row));
   }
-  putCapture(row: Parameters<ProjectionStore['putCapture']>[0]) {
+  putCapture(row: CaptureRow) {
     this.captures.set(`${row.dataset_id}/${row.seq}`, encodeCapture(row));
+  }
+  rows(): ProjectionRows {
+    return { proj_runs: this.runs, proj_versions: this.versions, proj_captures: this.captures };
   }
 }
 
@@ -88,23 +90,35 @@ describe('projectRows', () => {
     });
   });
 
-  describe('when events arrive in append batches through an encoding store', () => {
+  describe('when events arrive in append batches, as a ledger gives them to READ_MODELS', () => {
     it('ends with exactly the rows of a one-pass rebuild', () => {
       fc.assert(
         fc.property(historyArb, ({ drafts, batches }) => {
           const events = sealDrafts(drafts);
-          const store = new ColumnStore();
+          const stored = new MemoryRows();
           let at = 0;
           for (const batch of batches) {
-            for (const event of events.slice(at, at + batch.length)) projectEvent(store, event);
+            const appended = events.slice(at, at + batch.length).filter((e) => PROJECTED_TYPES.has(e.type));
+            if (appended.length > 0) READ_MODELS.project(stored, appended);
             at += batch.length;
           }
-          const rebuilt = projectRows(events);
-          expect(new Map(store.runs)).toEqual(rebuilt.proj_runs);
-          expect(new Map(store.versions)).toEqual(rebuilt.proj_versions);
-          expect(new Map(store.captures)).toEqual(rebuilt.proj_captures);
+          expect(stored.rows()).toEqual(projectRows(events));
         }),
         { numRuns: 200 },
+      );
+    });
+  });
+
+  describe('when events go one at a time through a store that decodes every read', () => {
+    it('ends with exactly the rows of a one-pass rebuild', () => {
+      fc.assert(
+        fc.property(historyArb, ({ drafts }) => {
+          const events = sealDrafts(drafts);
+          const store = new ColumnStore();
+          for (const event of events) projectEvent(store, event);
+          expect(store.rows()).toEqual(projectRows(events));
+        }),
+        { numRuns: 100 },
       );
     });
   });
@@ -163,7 +177,7 @@ describe('evolveRunRow', () => {
 
 describe('projectEvent', () => {
   it('writes nothing for event types that carry no lineage', () => {
-    const store = new MemoryProjectionStore();
+    const store = new ColumnStore();
     const [note] = sealDrafts([d('x.test.note', 'r1', { text: 'hi' })]);
     expect(projectEvent(store, note!)).toBe(false);
     expect(store.getRun('ks_demo', 'r1')).toBeUndefined();
@@ -181,7 +195,7 @@ describe('projectEvent', () => {
   it('skips, on every path alike, an event whose payload cannot be read', () => {
     const [good] = sealDrafts([started('r1', 'ingest')]);
     const broken = { ...good!, seq: 2, type: 'promotion.denied', payload: {} } as LedgerEvent;
-    const store = new MemoryProjectionStore();
+    const store = new ColumnStore();
     projectEvent(store, good!);
     expect(projectEvent(store, broken)).toBe(false);
     expect(store.rows()).toEqual(projectRows([good!]));

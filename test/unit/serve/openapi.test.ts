@@ -1,4 +1,9 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
+import { receiptJsonSchema } from '../../../src/contract/receipt-schemas.js';
+import { SENSITIVITY_CLASSES, VERSION_ID_PATTERN } from '../../../src/events/ids.js';
 import { OPENAPI } from '../../../src/serve/openapi.js';
 
 // Issue 15, defect 3: the document Redocly's recommended ruleset lints clean, checked here without
@@ -23,7 +28,36 @@ const operations = Object.entries(doc.paths as Record<string, Record<string, Rec
       .map(([method, operation]) => ({ where: `${method.toUpperCase()} ${path}`, operation })),
 );
 
+const Ajv2020 = Ajv2020Module.default;
+const addFormats = addFormatsModule.default;
+
 describe('the OpenAPI document', () => {
+  it("is valid OpenAPI 3.1 by the specification's own JSON Schemas", async () => {
+    const validator = new Validator({ allErrors: true });
+    const result = await validator.validate(doc);
+    expect(result.errors ?? []).toEqual([]);
+    expect([result.valid, validator.version]).toEqual([true, '3.1']);
+  });
+
+  it('has component schemas that are JSON Schema 2020-12 (its jsonSchemaDialect), compiled strictly', () => {
+    const ajv = new Ajv2020({ strict: true });
+    addFormats(ajv);
+    const schemas = (doc.components as { schemas: Record<string, object> }).schemas;
+    expect(doc.jsonSchemaDialect).toBe('https://json-schema.org/draft/2020-12/schema');
+    for (const [name, schema] of Object.entries(schemas))
+      expect(() => ajv.compile(schema), name).not.toThrow();
+  });
+
+  it('takes its schemas from the zod vocabulary, not a restatement of it', () => {
+    const schemas = (doc.components as { schemas: Record<string, Record<string, Json>> }).schemas;
+    const { $schema, $id, title, description, ...provenance } = receiptJsonSchema('provenance_bundle');
+    expect(schemas.ProvenanceBundle).toEqual(provenance);
+    const version = schemas.DatasetVersion!.properties as Record<string, Record<string, Json>>;
+    expect(version.version_id!.pattern).toBe(VERSION_ID_PATTERN.source);
+    const registry = version.registry!.properties as Record<string, Record<string, Json>>;
+    expect(registry.sensitivity!.enum).toEqual([...SENSITIVITY_CLASSES]);
+  });
+
   it('names in every `required` only properties the same schema defines', () => {
     const undefinedRequired = [...objects(doc)].flatMap(([pointer, schema]) => {
       if (!Array.isArray(schema.required)) return [];

@@ -17,7 +17,11 @@ const token = (...roles: string[]) => ({ kind: 'token', id: 't', roles }) as con
 describe('classificationOf', () => {
   it('is null (not served at all) when licence, sensitivity, labels or a sensitive precision is missing', () => {
     const full = { license: 'CC0-1.0', sensitivity: 'public', policy_labels: ['open-data'] } as const;
-    expect(classificationOf(full)).toEqual({ sensitivity: 'public', policy_labels: ['open-data'] });
+    expect(classificationOf(full)).toEqual({
+      license: 'CC0-1.0',
+      sensitivity: 'public',
+      policy_labels: ['open-data'],
+    });
     expect(classificationOf({ ...full, license: undefined })).toBeNull();
     expect(classificationOf({ ...full, sensitivity: undefined })).toBeNull();
     expect(classificationOf({ ...full, policy_labels: [] })).toBeNull();
@@ -33,8 +37,12 @@ describe('classificationOf', () => {
 });
 
 describe('mayRead', () => {
-  const restricted = { sensitivity: 'restricted', policy_labels: ['census', 'demographics'] } as const;
-  const open = { sensitivity: 'public', policy_labels: ['open-data'] } as const;
+  const restricted = {
+    license: 'CC-BY-4.0',
+    sensitivity: 'restricted',
+    policy_labels: ['census', 'demographics'],
+  } as const;
+  const open = { license: 'CC0-1.0', sensitivity: 'public', policy_labels: ['open-data'] } as const;
 
   it('lets anyone read public data and only a token with a listed role read restricted data', () => {
     expect(mayRead([open], anonymous)).toBe(true);
@@ -51,7 +59,12 @@ describe('mayRead', () => {
 
   it('takes the coarsest precision of the sensitive classes', () => {
     const grid = (p: number) =>
-      ({ sensitivity: 'sensitive-location', policy_labels: ['x'], precision_deg: p }) as const;
+      ({
+        license: 'CC0-1.0',
+        sensitivity: 'sensitive-location',
+        policy_labels: ['x'],
+        precision_deg: p,
+      }) as const;
     expect(requiredPrecision([open])).toBeUndefined();
     expect(requiredPrecision([grid(0.1), grid(0.5), open])).toBe(0.5);
   });

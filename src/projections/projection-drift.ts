@@ -1,11 +1,11 @@
-import { canonicalJson } from './canonical-json.js';
-import { type Sha256Hex, utf8 } from './event-hash.js';
+import { canonicalJson } from '../ledger/pure/canonical-json.js';
+import { type Sha256Hex, utf8 } from '../ledger/pure/event-hash.js';
 import {
   type Columns,
   PROJECTION_TABLE_NAMES,
   type ProjectionRows,
   type ProjectionTable,
-} from './projection-columns.js';
+} from '../ledger/read-models.js';
 
 /** A projection table row that differs from its replay, reported like a drifted file. */
 export interface RowDrift {

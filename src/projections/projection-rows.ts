@@ -1,19 +1,17 @@
-import type { Envelope, PayloadOf } from '../../events/index.js';
+import type { PayloadOf } from '../events/index.js';
+import type { RowRef } from '../ledger/read-models.js';
+import type { LedgerEvent } from './ledger-event.js';
 
 /**
  * The reducers behind the projection tables (migrations/0003_projection_tables.ts): each event of a
- * lineage type becomes row upserts. The append transaction applies them to SQLite as events are
- * written, `kfm replay` re-applies them to empty tables, and `kfm replay --check` applies them to
- * memory and compares — one set of pure functions, so the three can never disagree. They live in
- * ledger/pure rather than projections/ because the ledger's append calls them (the architecture lets
- * ledger import only events). Pure: no clock, no I/O, inputs are never mutated.
+ * lineage type becomes row upserts. The ledger applies them in its append transaction (it is given
+ * them as READ_MODELS, read-models.ts), `kfm replay` re-applies them to empty tables, and
+ * `kfm replay --check` applies them to memory and compares — one set of pure functions, so the three
+ * can never disagree. Pure: no clock, no I/O, inputs are never mutated.
  */
 
 /** Bump when a reducer or encoding changes: ledgers then rebuild their tables when next opened. */
 export const REDUCER_VERSION = 2;
-
-/** An event as the reducers see it: the hashed envelope and its hash (a LedgerEvent). */
-export type RowEvent = Envelope & { hash: string };
 
 export type RunStatus = 'running' | PayloadOf<'run.completed'>['status'];
 
@@ -79,7 +77,7 @@ export interface CaptureRow {
   hash: string;
 }
 
-/** Where upserts go: SQLite in the append transaction and on rebuild, a Map on --check. */
+/** Where upserts go: a ledger's tables through read-models.ts, or a test's Maps. */
 export interface ProjectionStore {
   getRun(datasetId: string, runId: string): RunRow | undefined;
   putRun(row: RunRow): void;
@@ -104,7 +102,7 @@ export const PROJECTED_TYPES: ReadonlySet<string> = new Set([
  * before any is written, so an event whose payload cannot be read (a tampered body that still
  * parses: verify's SCHEMA_INVALID) changes nothing and returns false, on every path alike.
  */
-export function projectEvent(store: ProjectionStore, event: RowEvent): boolean {
+export function projectEvent(store: ProjectionStore, event: LedgerEvent): boolean {
   if (!PROJECTED_TYPES.has(event.type)) return false;
   let run: RunRow;
   let capture: CaptureRow | null = null;
@@ -124,8 +122,17 @@ export function projectEvent(store: ProjectionStore, event: RowEvent): boolean {
   return true;
 }
 
+/** The rows projectEvent may read for `event`: its run, and the version a publication names. */
+export function rowsReadBy(event: LedgerEvent): RowRef[] {
+  if (!PROJECTED_TYPES.has(event.type)) return [];
+  const run: RowRef = { table: 'proj_runs', key: [event.dataset_id, event.run_id] };
+  if (event.type !== 'version.published') return [run];
+  const versionId = (event.payload as PayloadOf<'version.published'>).version_id;
+  return [run, { table: 'proj_versions', key: [event.dataset_id, versionId] }];
+}
+
 /** The run row after `event` (a run row exists from the run's first projected event on). */
-export function evolveRunRow(state: RunRow | undefined, event: RowEvent): RunRow {
+export function evolveRunRow(state: RunRow | undefined, event: LedgerEvent): RunRow {
   const row: RunRow = state === undefined ? emptyRunRow(event) : { ...state, last_seq: event.seq };
   const p = event.payload as Record<string, unknown>;
   switch (event.type) {
@@ -186,7 +193,7 @@ export function evolveRunRow(state: RunRow | undefined, event: RowEvent): RunRow
   }
 }
 
-function emptyRunRow(event: RowEvent): RunRow {
+function emptyRunRow(event: LedgerEvent): RunRow {
   return {
     dataset_id: event.dataset_id,
     run_id: event.run_id,
@@ -207,7 +214,7 @@ function emptyRunRow(event: RowEvent): RunRow {
   };
 }
 
-export function versionRowOf(event: RowEvent): VersionRow {
+export function versionRowOf(event: LedgerEvent): VersionRow {
   const p = event.payload as PayloadOf<'version.published'>;
   return {
     dataset_id: event.dataset_id,
@@ -223,7 +230,7 @@ export function versionRowOf(event: RowEvent): VersionRow {
   };
 }
 
-export function captureRowOf(event: RowEvent): CaptureRow {
+export function captureRowOf(event: LedgerEvent): CaptureRow {
   const p = event.payload as PayloadOf<'raw.captured'>;
   return {
     seq: event.seq,
