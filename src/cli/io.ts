@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { ExitCode } from '../errors.js';
+import { type ExitCode, KfmError } from '../errors.js';
 import { isLedgerUrl } from '../ledger/ledger-door.js';
 import { findRoot } from './find-root.js';
 import { tableWidth } from './human-table.js';
@@ -57,6 +57,32 @@ export function resolvePaths(
 }
 
 export type CommandRun = (io: Io) => Promise<ExitCode>;
+
+/** An instant as `Date.parse` reads it unambiguously: a date, a time and an offset (`Z` or ±hh:mm). */
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The `--help` of the commands that use clockNow. */
+export const RELATIVE_TIMES_HELP =
+  '\nRelative times ("27 min ago") are measured from the clock, or from KFM_NOW=<ISO-8601 instant>\n(e.g. 2026-01-01T12:00:00Z) when it is set, so the output can be reproduced.';
+
+/**
+ * The instant `kfm runs`, `versions`, `show` and `lineage` measure from ("27 min ago", an --as-of
+ * in the future): `KFM_NOW` (an ISO-8601 instant) when set, so their output can be reproduced
+ * (tests, documentation); else the clock.
+ */
+export function clockNow(env: NodeJS.ProcessEnv = process.env): number {
+  const fixed = env.KFM_NOW;
+  if (fixed === undefined || fixed === '') return Date.now();
+  const ms = Date.parse(fixed);
+  if (!INSTANT.test(fixed) || Number.isNaN(ms)) {
+    throw new KfmError(
+      'USAGE',
+      `KFM_NOW=${fixed}: expected an ISO-8601 instant with its offset, e.g. 2026-01-01T12:00:00Z (or unset it for the clock)`,
+      { details: { KFM_NOW: fixed } },
+    );
+  }
+  return ms;
+}
 
 /** The width the command's human tables must fit (see tableWidth). */
 export function humanWidth(options: GlobalOptions, io: Io): number {

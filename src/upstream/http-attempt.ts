@@ -28,6 +28,8 @@ export type Attempt<T> =
 export interface AttemptOptions {
   fetch: typeof fetch;
   timeoutMs: number;
+  /** Arms a timeout; returns what cancels it (UpstreamDeps.setTimer). */
+  setTimer: (ms: number, fire: () => void) => () => void;
 }
 
 /** Our own abort reason, so a timeout is told apart from other aborts and named in messages. */
@@ -46,9 +48,8 @@ export async function attemptHttp<T>(
 ): Promise<Attempt<T | undefined>> {
   const { url, headers } = prepareRequest(uri);
   const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new AttemptTimeout(`no response headers within ${options.timeoutMs} ms`)),
-    options.timeoutMs,
+  const cancelTimer = options.setTimer(options.timeoutMs, () =>
+    controller.abort(new AttemptTimeout(`no response headers within ${options.timeoutMs} ms`)),
   );
   let response: Response;
   try {
@@ -56,7 +57,7 @@ export async function attemptHttp<T>(
   } catch (error) {
     return { kind: 'failed', error: scrubUrl(describeError(error), uri) };
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
   }
   const meta = metaOf(response);
   if (!response.ok) {
@@ -67,14 +68,14 @@ export async function attemptHttp<T>(
     await response.body?.cancel().catch(() => undefined);
     return { kind: 'done', value: undefined, meta };
   }
-  return consumeBody(response, meta, controller, options.timeoutMs, uri, sink);
+  return consumeBody(response, meta, controller, options, uri, sink);
 }
 
 async function consumeBody<T>(
   response: Response,
   meta: ResponseMeta,
   controller: AbortController,
-  timeoutMs: number,
+  options: AttemptOptions,
   uri: string,
   sink: BodySink<T>,
 ): Promise<Attempt<T>> {
@@ -83,7 +84,7 @@ async function consumeBody<T>(
   const encoding = meta.headers['content-encoding'];
   const expected = encoding === undefined || encoding === 'identity' ? meta.content_length : undefined;
   try {
-    const value = await sink(readBody(response.body, controller, timeoutMs, expected, state), meta);
+    const value = await sink(readBody(response.body, controller, options, expected, state), meta);
     // A sink that swallowed the stream's error still must not turn a truncated body into a result.
     if (state.failure !== undefined) return { kind: 'failed', error: scrubUrl(state.failure, uri) };
     return { kind: 'done', value, meta };
@@ -111,7 +112,7 @@ interface BodyState {
 async function* readBody(
   body: ReadableStream<Uint8Array> | null,
   controller: AbortController,
-  timeoutMs: number,
+  { timeoutMs, setTimer }: AttemptOptions,
   expected: number | undefined,
   state: BodyState,
 ): AsyncGenerator<Uint8Array> {
@@ -126,9 +127,8 @@ async function* readBody(
   };
   try {
     while (reader !== undefined) {
-      const timer = setTimeout(
-        () => controller.abort(new AttemptTimeout(`body stalled for ${timeoutMs} ms`)),
-        timeoutMs,
+      const cancelTimer = setTimer(timeoutMs, () =>
+        controller.abort(new AttemptTimeout(`body stalled for ${timeoutMs} ms`)),
       );
       let chunk: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
       try {
@@ -136,7 +136,7 @@ async function* readBody(
       } catch (error) {
         throw fail(describeError(error), error);
       } finally {
-        clearTimeout(timer);
+        cancelTimer();
       }
       if (chunk.done) break;
       received += chunk.value.byteLength;

@@ -6,6 +6,7 @@ import { tokenBucket } from './token-bucket.js';
 import {
   type AttemptInfo,
   createUpstreamClient,
+  REAL_UPSTREAM_DEPS,
   type UpstreamClient,
   type UpstreamDeps,
 } from './upstream-client.js';
@@ -88,10 +89,7 @@ export function createRunUpstream(settings: UpstreamSettings, deps: Partial<Upst
   let requests = 0;
   let retries = 0;
   let refused = false;
-  const clock = {
-    now: deps.now ?? (() => Date.now()),
-    sleep: deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
-  };
+  const clock = { now: deps.now ?? REAL_UPSTREAM_DEPS.now, sleep: deps.sleep ?? REAL_UPSTREAM_DEPS.sleep };
   const bucket = settings.rate_limit === null ? null : tokenBucket(settings.rate_limit, clock);
   const client = createUpstreamClient(
     {

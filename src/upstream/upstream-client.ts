@@ -41,11 +41,13 @@ export interface AttemptInfo {
 
 /**
  * Everything with a side effect beyond the request itself comes in here, so tests run with a fake
- * clock and sleep, and issue 6 plugs in its shared rate limit and run-wide retry budget.
+ * clock, sleep and timers, and issue 6 plugs in its shared rate limit and run-wide retry budget.
  */
 export interface UpstreamDeps {
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Arms a timeout (no response headers, a stalled body); returns what cancels it. */
+  setTimer(ms: number, fire: () => void): () => void;
   /** Uniform in [0, 1), for backoff jitter. */
   random(): number;
   fetch?: typeof fetch;
@@ -56,14 +58,21 @@ export interface UpstreamDeps {
   onAttempt?: (info: AttemptInfo) => void;
 }
 
-const REAL_DEPS: UpstreamDeps = {
+/** The real clock, timers and randomness: what a command gets. */
+export const REAL_UPSTREAM_DEPS: UpstreamDeps = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),
+  setTimer: (ms, fire) => {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
   random: () => Math.random(),
 };
 
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** The deps given, each one left out (or undefined) taken from REAL_UPSTREAM_DEPS. */
+export function upstreamDeps(partialDeps: Partial<UpstreamDeps> = {}): UpstreamDeps {
+  const given = Object.fromEntries(Object.entries(partialDeps).filter(([, v]) => v !== undefined));
+  return { ...REAL_UPSTREAM_DEPS, ...given };
 }
 
 export interface FetchResult<T> {
@@ -84,9 +93,13 @@ export function createUpstreamClient(
   partialDeps: Partial<UpstreamDeps> = {},
   partialPolicy: Partial<RetryPolicy> = {},
 ): UpstreamClient {
-  const deps: UpstreamDeps = { ...REAL_DEPS, ...definedOnly(partialDeps) };
+  const deps = upstreamDeps(partialDeps);
   const policy = resolveRetryPolicy(partialPolicy);
-  const options = { fetch: deps.fetch ?? globalThis.fetch, timeoutMs: policy.timeoutMs };
+  const options = {
+    fetch: deps.fetch ?? globalThis.fetch,
+    timeoutMs: policy.timeoutMs,
+    setTimer: deps.setTimer,
+  };
   const retrying = <T>(method: 'GET' | 'HEAD', uri: string, once: () => Promise<Attempt<T>>) =>
     withRetries(deps, policy, method, uri, once);
 

@@ -2,40 +2,45 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/projections/run-record.js';
+import type { AttemptInfo } from '../../src/upstream/upstream-client.js';
 import {
   backfill,
+  backfillInProcess,
   completedWindowsOf,
   DS,
   dayOf,
   rawCaptures,
   useBackfillRoots,
 } from '../support/backfill-root.js';
+import { fakeClock } from '../support/fake-clock.js';
 import { ledgerEvents } from '../support/ledger-file.js';
 
 // Rate limits and retries of a backfill against the synthetic upstream (issue 6): Retry-After
 // honoured, a run-wide retry budget that ends the run with exit 4 while keeping what it completed,
 // a token bucket the upstream never sees exceeded, and answers too slow or cut mid-body retried.
-// The client's backoff with a fake clock is in test/unit/upstream/run-limits.test.ts.
+// Waits, rate limits and timeouts run the backfill in process on a fake clock, which the upstream
+// also stamps arrivals with: exact times, however loaded the machine (that a command gets the real
+// clock is test/unit/upstream/upstream-deps.test.ts). The client's backoff is in
+// test/unit/upstream/run-limits.test.ts.
 
 const env = useBackfillRoots('backfill-limits');
 
 describe('a backfill against a rate-limiting, failing upstream', () => {
   it('waits what 429 Retry-After asks before asking again', async () => {
-    const server = await env.upstream();
+    const clock = fakeClock();
+    const server = await env.upstream({ clock: clock.now });
     const root = await env.root({ uri: server.base });
     server.inject({
       match: (r) => r.method === 'GET' && dayOf(r.start) === '2026-01-02',
       times: 1,
       fault: { kind: 'status', status: 429, retryAfter: '1' },
     });
-    const run = await backfill(root, '2026-01-01', '2026-01-04', ['--json']);
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ completed: 3, retries: 1 });
+    const run = await backfillInProcess(root, '2026-01-01', '2026-01-04', clock);
+    expect(run).toMatchObject({ completed: 3, retries: 1 });
     const gets = server.requests.filter((r) => r.method === 'GET' && dayOf(r.start) === '2026-01-02');
     expect(gets.map((r) => r.fault)).toEqual(['status', null]);
-    const waited = gets[1]!.at - gets[0]!.at;
-    expect(waited).toBeGreaterThanOrEqual(1000);
-    expect(waited).toBeLessThan(5000);
+    expect(gets[1]!.at - gets[0]!.at).toBe(1000);
+    expect(clock.slept).toContain(1000);
   });
 
   it('fails with exit 4 when the run retry budget is spent, keeping the windows it completed', async () => {
@@ -76,40 +81,53 @@ describe('a backfill against a rate-limiting, failing upstream', () => {
   });
 
   it('never lets more requests through in a second than upstream.rate_limit', async () => {
-    const server = await env.upstream();
+    const clock = fakeClock();
+    const server = await env.upstream({ clock: clock.now });
     const rate = 4;
     const root = await env.root({ uri: server.base, rate_limit: rate });
-    const run = await backfill(root, '2026-01-01', '2026-01-06', ['--json']);
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ completed: 5, requests: 10 });
-    expect(server.requests).toHaveLength(10);
-    // The bucket lets requests out 1/rate apart (exactly, with a fake clock, in run-limits.test.ts);
-    // the upstream stamps arrivals, which loopback latency on a loaded machine can push together by
-    // a few tens of milliseconds, so its sliding one-second windows are checked less that jitter.
-    const jitterMs = 150;
-    expect(server.maxWithin(1000 - jitterMs)).toBeLessThanOrEqual(rate);
-    const span = server.requests.at(-1)!.at - server.requests[0]!.at;
-    expect(span).toBeGreaterThanOrEqual(((10 - 1) / rate) * 1000 - jitterMs);
+    const run = await backfillInProcess(root, '2026-01-01', '2026-01-06', clock);
+    expect(run).toMatchObject({ completed: 5, requests: 10 });
+    // One request every 1/rate s from the first, so no one-second window holds more than `rate`.
+    expect(server.requests.map((r) => r.at)).toEqual(Array.from({ length: 10 }, (_, i) => i * 250));
+    expect(server.maxWithin(1000)).toBe(rate);
   });
 
   it('retries an answer slower than the timeout and a body cut mid-way, capturing only whole pages', async () => {
-    const server = await env.upstream({ pageSize: 3 });
+    const clock = fakeClock();
+    const server = await env.upstream({ pageSize: 3, clock: clock.now });
     const root = await env.root({ uri: server.base, timeout_ms: 400, base_delay_ms: 10 });
     const day2 = (r: { method: string; start: string | null; page: number }) =>
       r.method === 'GET' && dayOf(r.start) === '2026-01-02';
     server.inject({
       match: (r) => day2(r) && r.page === 1,
       times: 1,
-      fault: { kind: 'slow', delayMs: 1500 },
+      fault: { kind: 'slow', delayMs: 60_000 },
     });
     server.inject({
       match: (r) => day2(r) && r.page === 2,
       times: 1,
       fault: { kind: 'cut', afterBytes: 10 },
     });
-    const run = await backfill(root, '2026-01-01', '2026-01-03', ['--json']);
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ completed: 2, retries: 2 });
+    // The slow answer's request has arrived and sends no headers: the timeout armed for it fires.
+    let armedAtArrival: number[] = [];
+    server.onRequest((r) => {
+      if (r.fault !== 'slow') return;
+      const armed = clock.pending();
+      armedAtArrival = armed.map((t) => t.ms);
+      armed[0]?.fire();
+    });
+    const attempts: AttemptInfo[] = [];
+    const run = await backfillInProcess(root, '2026-01-01', '2026-01-03', {
+      ...clock,
+      onAttempt: (a) => attempts.push(a),
+    });
+    expect(run).toMatchObject({ completed: 2, retries: 2 });
+    expect(armedAtArrival).toEqual([400]);
+    expect(attempts.filter((a) => a.outcome === 'retry').map((a) => a.error)).toEqual([
+      'no response headers within 400 ms',
+      // However many of its 10 bytes the client read before the socket closed.
+      expect.stringMatching(/^body cut after \d+ of \d+ bytes/),
+    ]);
     expect(server.requests.filter(day2).map((r) => [r.page, r.fault])).toEqual([
       [1, 'slow'],
       [1, null],

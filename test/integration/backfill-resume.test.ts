@@ -1,5 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
@@ -9,18 +9,25 @@ import {
   dayOf,
   type Root,
   rawCaptures,
+  type Spawned,
   spawnKfm,
   useBackfillRoots,
-  waitFor,
 } from '../support/backfill-root.js';
 import { kfm } from '../support/kfm-cli.js';
 import { ledgerEvents } from '../support/ledger-file.js';
-import { type StreamflowUpstream, startStreamflowUpstream } from '../support/streamflow-upstream.js';
+import {
+  type StreamflowUpstream,
+  startStreamflowUpstream,
+  type UpstreamRequest,
+} from '../support/streamflow-upstream.js';
+import { watchUntil } from '../support/watch-until.js';
 
 // Restart safety (issue 6): a backfill killed with SIGKILL at three different moments — mid-download,
 // mid-append, between windows — and rerun with the same command ends with exactly the raw captures,
 // checksums and recorded windows of an uninterrupted run, never capturing a completed window again.
-// Six daily windows, two pages each (five readings a day, pages of three rows).
+// Six daily windows, two pages each (five readings a day, pages of three rows). Each kill waits for
+// the backfill to show it is where the kill must fall (a request at the upstream, a temp file in
+// its folder, a failpoint line in its trace), never for a length of time.
 
 const env = useBackfillRoots('backfill-resume');
 const SINCE = '2026-01-01';
@@ -49,8 +56,24 @@ function uninterrupted(): Promise<Outcome> {
   return reference;
 }
 
-function startBackfill(root: Root) {
-  return spawnKfm(root.dir, ['backfill', DS, '--since', SINCE, '--until', UNTIL, '--config', root.config]);
+function startBackfill(root: Root, env: Record<string, string> = {}) {
+  const args = ['backfill', DS, '--since', SINCE, '--until', UNTIL, '--config', root.config];
+  return spawnKfm(root.dir, args, env);
+}
+
+/** The first request `matches` accepts, as it arrives; rejected if the backfill ends before it. */
+function arrival<T>(
+  server: StreamflowUpstream,
+  first: Spawned,
+  matches: (r: UpstreamRequest) => T | undefined,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    server.onRequest((r) => {
+      const value = matches(r);
+      if (value !== undefined) resolve(value);
+    });
+    void first.done.then((run) => reject(new Error(`the backfill ended before the request:\n${run.stderr}`)));
+  });
 }
 
 const isPage = (r: { method: string; start: string | null; page: number }, day: string, page: number) =>
@@ -99,14 +122,21 @@ describe('a backfill killed with SIGKILL and rerun', () => {
       fault: { kind: 'stall', afterBytes: 20 },
     });
     const first = startBackfill(root);
-    server.onRequest((r) => {
-      if (r.fault === 'stall') setTimeout(() => first.child.kill('SIGKILL'), 300);
-    });
+    await arrival(server, first, (r) => (r.fault === 'stall' ? r : undefined));
+    // The stalled page's folder is its window's, where page 1 already is: the kill falls once the
+    // download's temp file is there.
+    const [page1] = rawFiles(root.dir, /readings_20260103T000000Z_20260104T000000Z_p001\.csv$/);
+    const temp = /\/\.readings_20260103T000000Z_20260104T000000Z_p002\.csv\..*\.tmp$/;
+    await watchUntil(
+      join(root.dir, 'data', 'raw', DS, dirname(page1!)),
+      () => rawFiles(root.dir, temp).length === 1,
+      first.done,
+      'the temp file of the stalled page',
+    );
+    first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
-    // The kill fell mid-download: a hidden temp file holds the first bytes, window 3 is not recorded.
-    expect(
-      rawFiles(root.dir, /\/\.readings_20260103T000000Z_20260104T000000Z_p002\.csv\..*\.tmp$/),
-    ).toHaveLength(1);
+    // The kill fell mid-download: the page's hidden temp file is left, window 3 is not recorded.
+    expect(rawFiles(root.dir, temp)).toHaveLength(1);
     expect(completedWindowsOf(root.dir)).toHaveLength(2);
     await resumeAndCompare(root, server, 2);
   });
@@ -114,24 +144,29 @@ describe('a backfill killed with SIGKILL and rerun', () => {
   it('mid-append (the ledger is locked while the page is stored): resumes, dropping the unrecorded file', async () => {
     const server = await env.upstream({ pageSize: PAGE_SIZE });
     const root = await env.root({ uri: server.base });
+    // The backfill's failpoint trace: `event/raw.captured/before` is its way into an append.
+    const trace = join(root.dir, 'failpoints.trace');
+    writeFileSync(trace, '');
+    const appendsIn = () =>
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => line === 'event/raw.captured/before').length;
     let db: Database.Database | undefined;
-    server.onRequest((r) => {
-      if (!isPage(r, '2026-01-03', 2) || db !== undefined) return;
+    const first = startBackfill(root, { KFM_FAILPOINT_TRACE: trace });
+    const appendsBefore = await arrival(server, first, (r) => {
+      if (!isPage(r, '2026-01-03', 2) || db !== undefined) return undefined;
       // Another writer holds the ledger: the backfill stores the page, then waits to append raw.captured.
       db = new Database(join(root.dir, 'ledger', 'kfm.sqlite'));
       db.exec('BEGIN IMMEDIATE');
+      return appendsIn();
     });
-    const first = startBackfill(root);
-    const page = /^[0-9A-Z]{26}\/readings_20260103T000000Z_20260104T000000Z_p002\.csv$/;
-    await waitFor(
-      () => existsSync(join(root.dir, 'data', 'raw', DS)) && rawFiles(root.dir, page).length === 1,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await watchUntil(trace, () => appendsIn() > appendsBefore, first.done, "the page's append");
     first.child.kill('SIGKILL');
     expect((await first.done).signal).toBe('SIGKILL');
     db?.exec('ROLLBACK');
     db?.close();
     // Killed inside the append: the file is whole on disk, but no raw.captured names it.
+    const page = /^[0-9A-Z]{26}\/readings_20260103T000000Z_20260104T000000Z_p002\.csv$/;
     const captured = ledgerEvents(root.dir, { type: 'raw.captured' }).map(
       (e) => (e.payload as { path: string }).path,
     );

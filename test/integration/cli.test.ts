@@ -410,13 +410,25 @@ describe('kfm without a ledger', () => {
 describe('kfm usage', () => {
   describe.concurrent('given a usage error', () => {
     it.for([
-      { name: 'an unknown global option', args: ['--bogus', 'head'] },
-      { name: 'an unknown option of a command', args: ['verify', '--bogus'] },
-      { name: 'an unknown command', args: ['frobnicate'] },
-    ])('$name: exits 2 with a message on stderr', async ({ args }, { expect }) => {
+      {
+        name: 'an unknown global option',
+        args: ['--bogus', 'head'],
+        says: "unknown option '--bogus'; see kfm head --help",
+      },
+      {
+        name: 'an unknown option of a command',
+        args: ['verify', '--bogus'],
+        says: "unknown option '--bogus'; see kfm verify --help",
+      },
+      {
+        name: 'an unknown command',
+        args: ['frobnicate'],
+        says: "unknown command 'frobnicate'; see kfm --help",
+      },
+    ])('$name: exits 2 with a message on stderr', async ({ args, says }, { expect }) => {
       const run = await runKfm(args);
       expect(run.status).toBe(2);
-      expect(run.stderr).not.toBe('');
+      expect([run.stdout, run.stderr]).toEqual(['', `kfm: ${says} [USAGE]\n`]);
     });
   });
 

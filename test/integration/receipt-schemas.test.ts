@@ -83,7 +83,10 @@ describe('the receipts of runs that did not publish', () => {
         stages: { error: { code: string } | null }[];
       };
     expect(record('denied-run').status).toBe('denied');
-    expect(record('denied-run').stages.at(-1)!.error).not.toBeNull();
+    expect(record('denied-run').stages.at(-1)!.error).toEqual({
+      code: 'PROMOTION_DENIED',
+      message: 'promotion denied: LICENSE_MISSING',
+    });
     expect(record('failed-validation').status).toBe('failed');
     const report = `data/work/${STATIONS}/runs/failed-validation/validation_report.json`;
     expect(readReceipt(root, report)).toMatchObject({ passed: false });

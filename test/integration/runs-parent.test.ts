@@ -8,8 +8,14 @@ import { withLedgerFile } from '../support/ledger-file.js';
 // `kfm runs` and backfill child runs (issue 15): rows name their parent, the table nests them.
 
 const env = useBackfillRoots('runs-parent');
+/**
+ * STARTED says how long ago a run started: measured from a fixed KFM_NOW, two outputs compared
+ * byte for byte cannot straddle the turn of a second or a minute.
+ */
+const KFM_NOW = '2030-01-01T00:00:00Z';
 /** Output into a pipe with no $COLUMNS: tables are never elided. */
-const NO_COLUMNS = { env: { COLUMNS: '' } };
+const NO_COLUMNS = { env: { COLUMNS: '', KFM_NOW } };
+const columns = (n: number) => ({ env: { COLUMNS: String(n), KFM_NOW } });
 const width = (text: string) =>
   Math.max(
     ...text
@@ -62,15 +68,15 @@ describe('kfm runs after a backfill', () => {
     const full = await kfm(root.dir, ['runs'], NO_COLUMNS);
     expect(width(full.stdout)).toBeGreaterThan(100);
     expect(full.stdout).not.toContain('…');
-    const wide = await kfm(root.dir, ['runs', '--wide'], { env: { COLUMNS: '80' } });
+    const wide = await kfm(root.dir, ['runs', '--wide'], columns(80));
     expect(wide.stdout).toBe(full.stdout);
 
-    const fitted = await kfm(root.dir, ['runs'], { env: { COLUMNS: '80' } });
+    const fitted = await kfm(root.dir, ['runs'], columns(80));
     expect(width(fitted.stdout)).toBeLessThanOrEqual(80);
     expect(fitted.stdout.split('\n')).toHaveLength(full.stdout.split('\n').length);
     // A run id keeps both ends: its first and last characters identify it at a glance.
     expect(fitted.stdout).toMatch(new RegExp(`${parent.slice(0, 3)}[0-9A-Z]*…[0-9A-Z]*${parent.slice(-2)}`));
-    const narrow = await kfm(root.dir, ['runs'], { env: { COLUMNS: '20' } });
+    const narrow = await kfm(root.dir, ['runs'], columns(20));
     expect(narrow.stdout).toBe(fitted.stdout);
   });
 
@@ -99,6 +105,22 @@ describe('kfm runs after a backfill', () => {
     expect([both.status, both.stdout]).toEqual([2, '']);
     expect(both.stderr).toBe(
       "kfm: option '--all' cannot be used with option '--limit <n>'; see kfm lineage --help [USAGE]\n",
+    );
+  });
+
+  it('measures STARTED from KFM_NOW, and refuses a KFM_NOW that is not an instant (exit 2)', async () => {
+    const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);
+    const started = Date.parse(runs.json[0]!.started_at);
+    const later = new Date(started + 3 * 60_000 + 20_000).toISOString();
+    const table = await kfm(root.dir, ['runs'], { env: { COLUMNS: '', KFM_NOW: later } });
+    expect(table.status).toBe(0);
+    expect(table.stdout.split('\n')[1]).toMatch(
+      new RegExp(`^ks_streamflow_daily\\s+${parent}\\s.*\\s3 min ago\\s`),
+    );
+    const refused = await kfm(root.dir, ['runs'], { env: { KFM_NOW: 'yesterday' } });
+    expect([refused.status, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toBe(
+      'kfm: KFM_NOW=yesterday: expected an ISO-8601 instant with its offset, e.g. 2026-01-01T12:00:00Z (or unset it for the clock) [USAGE]\n',
     );
   });
 

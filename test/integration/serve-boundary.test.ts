@@ -102,9 +102,13 @@ describe('traversal attempts', () => {
   });
 
   it('cannot reach files of the processed zone that the version did not record', async () => {
-    for (const name of ['checksums.sha256', '.', 'manifest.yml']) {
+    for (const [name, status, code] of [
+      ['checksums.sha256', 404, 'NOT_FOUND'],
+      ['.', 400, 'PATH_REFUSED'],
+      ['manifest.yml', 404, 'NOT_FOUND'],
+    ] as const) {
       const answer = await get(artifactPath(POPULATION, name));
-      expect(answer.status).not.toBe(200);
+      expect([name, answer.status, answer.json().code]).toEqual([name, status, code]);
     }
     expect((await get('/datasets/ks_mesonet_stations/versions/v00000000000000ff/artifacts/x')).status).toBe(
       404,
@@ -199,24 +203,35 @@ describe('bad requests get a JSON error with a stable code', () => {
     }
   });
 
-  it('logs every refusal as JSON with its code, and the start-up verification', () => {
-    const codes = server.logs.filter((l) => l.msg === 'refused').map((l) => l.code);
-    expect(codes).toEqual(
-      expect.arrayContaining(['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'BAD_REQUEST', 'HEADERS_TOO_LARGE']),
-    );
+  it('logs every refusal as JSON with its code, and the start-up verification', async () => {
+    const from = server.logs.length;
+    await get('/raw');
+    await http(server.url, '/datasets', { method: 'POST' });
+    await get('/datasets/%zz');
+    await http(server.url, '/datasets', { headers: { 'x-padding': 'x'.repeat(16 * 1024) } });
+    const refused = server.logs.slice(from).filter((l) => l.msg === 'refused');
+    expect(refused.map((l) => [l.level, l.code, l.status])).toEqual([
+      ['warn', 'NOT_FOUND', 404],
+      ['warn', 'METHOD_NOT_ALLOWED', 405],
+      ['warn', 'BAD_REQUEST', 400],
+      ['warn', 'HEADERS_TOO_LARGE', 431],
+    ]);
     expect(server.logs.find((l) => l.msg === 'chain verified')).toMatchObject({ ok: true });
   });
 });
 
 describe('the ledger under the server', () => {
   it('turns /healthz to 503 once a verification finds a tampered event', async () => {
-    const seq = ledgerEvents(root, { type: 'version.published', dataset_id: POPULATION })[0]!.seq;
-    withLedgerFile(join(root, 'ledger', 'kfm.sqlite'), (db) => {
+    // A root and a server of its own: the other tests read the shared root's ledger untampered.
+    const tampered = await dir.pristine();
+    const own = await startTestServer({ root: tampered, verifyMinIntervalMs: 0 });
+    const seq = ledgerEvents(tampered, { type: 'version.published', dataset_id: POPULATION })[0]!.seq;
+    withLedgerFile(join(tampered, 'ledger', 'kfm.sqlite'), (db) => {
       dropAppendOnlyTriggers(db);
       const body = editBody(readRow(db, seq).body, '"sensitivity":"public"', '"sensitivity":"restricted"');
       db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(body, seq);
     });
-    const answer = await get('/healthz?verify=1');
+    const answer = await http(own.url, '/healthz?verify=1').finally(() => own.close());
     expect(answer.status).toBe(503);
     expect(answer.json()).toMatchObject({
       status: 'failing',

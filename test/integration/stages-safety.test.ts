@@ -243,9 +243,10 @@ describe('the exact coordinates of a sensitive-location dataset', () => {
       runId,
       '--log_json',
     ]);
-    expect(transform.status).not.toBe(0);
+    expect(transform.status).toBe(4);
+    expect(transform.stderr).toMatch(/\nkfm: [0-9A-Z]{26}\/sites-copy\.geojson: not valid JSON \[IO\]\n$/);
     const completed = ledgerEvents(root, { run_id: runId, type: 'run.completed' });
-    expect(completed.at(-1)?.payload).toMatchObject({ status: 'failed' });
+    expect(completed.at(-1)?.payload).toMatchObject({ status: 'failed', error: { code: 'IO' } });
     expectNoCoordinates(root, runId, [transform.stdout, transform.stderr]);
   });
 });

@@ -7,10 +7,11 @@ import { isType, type LedgerEvent } from '../../src/projections/ledger-event.js'
 import { renderReceipt } from '../../src/projections/render-receipt.js';
 import { projectRunRecord } from '../../src/projections/run-record.js';
 import { projectValidationReport } from '../../src/projections/validation-report.js';
+import { canonicalPretty } from '../support/canonical-pretty.js';
 import { EXAMPLES, type Example, fixturePath } from '../support/examples.js';
 import { kfm, kfmLog, type StageJson, stage } from '../support/kfm-cli.js';
 import { filesUnder } from '../support/promote-root.js';
-import { canonicalPretty, useStageRoots } from '../support/stage-root.js';
+import { useStageRoots } from '../support/stage-root.js';
 
 // Issue 3's happy path through the real built CLI: one root, the three example connectors
 // ingested (→ transformed where the connector transforms) → validated, every stage with

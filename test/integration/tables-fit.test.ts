@@ -4,10 +4,13 @@ import { runKfm } from '../support/kfm-cli.js';
 
 // Human tables of the query commands fit $COLUMNS (issue 15): ids, hashes and paths elide in the
 // middle instead of wrapping; into a pipe without $COLUMNS, or with --wide, every cell is whole.
+// Relative times are measured from a fixed KFM_NOW, so two outputs compared byte for byte cannot
+// straddle the turn of a second or a minute.
 
 const roots = useDemoRoots('tables-fit');
 const DS = 'ks_mesonet_stations';
 const widest = (lines: string[]) => Math.max(...lines.map((l) => [...l].length));
+const KFM_NOW = '2030-01-01T00:00:00Z';
 let root: string;
 beforeAll(async () => {
   root = await roots.pristine();
@@ -21,8 +24,8 @@ describe.concurrent.for([
   const tableRows = (out: string) => out.split('\n').filter((l) => new RegExp(rows).test(l));
 
   it('elides cells to fit COLUMNS=80, keeping every row on one line', async ({ expect }) => {
-    const full = await runKfm(['--root', root, ...command], { env: { COLUMNS: '' } });
-    const fitted = await runKfm(['--root', root, ...command], { env: { COLUMNS: '80' } });
+    const full = await runKfm(['--root', root, ...command], { env: { COLUMNS: '', KFM_NOW } });
+    const fitted = await runKfm(['--root', root, ...command], { env: { COLUMNS: '80', KFM_NOW } });
     expect(fitted.status).toBe(0);
     expect(widest(tableRows(full.stdout))).toBeGreaterThan(80);
     expect(full.stdout).not.toContain('…');
@@ -32,8 +35,8 @@ describe.concurrent.for([
   });
 
   it('--wide shows every cell whatever COLUMNS says', async ({ expect }) => {
-    const full = await runKfm(['--root', root, ...command], { env: { COLUMNS: '' } });
-    const wide = await runKfm(['--root', root, '--wide', ...command], { env: { COLUMNS: '80' } });
+    const full = await runKfm(['--root', root, ...command], { env: { COLUMNS: '', KFM_NOW } });
+    const wide = await runKfm(['--root', root, '--wide', ...command], { env: { COLUMNS: '80', KFM_NOW } });
     expect(wide.stdout).toBe(full.stdout);
   });
 });

@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, TokenStore } from '../../src/serve/tokens.js';
 import { encodeBase64 } from '../../src/tlog/bytes.js';
 import { openCheckpoint } from '../../src/tlog/checkpoint.js';
-import { formatEntryBundle } from '../../src/tlog/entry-bundle.js';
 import { nodeEd25519 } from '../../src/tlog/node-ed25519.js';
 import { parseVerifierKey } from '../../src/tlog/note-keys.js';
 import { useDemoRoots } from '../support/demo-root.js';
@@ -300,7 +299,11 @@ describe('kfm serve: the log as C2SP tlog-tiles, for auditors', () => {
     const older = await get('/tlog/tile/0/000.p/20', auditor.token);
     expect(Buffer.from(older.body)).toEqual(leaves.subarray(0, 20 * 32));
     const entries = await get('/tlog/tile/entries/000.p/50', auditor.token);
-    expect(Buffer.from(entries.body)).toEqual(Buffer.from(formatEntryBundle(all)));
+    // C2SP tlog-tiles: each entry (a stored event body) after its length as a big-endian uint16.
+    const framed = Buffer.concat(
+      all.flatMap((body) => [Buffer.from([body.length >> 8, body.length & 0xff]), body]),
+    );
+    expect(Buffer.from(entries.body)).toEqual(framed);
     for (const path of [
       '/tlog/tile/0/000',
       '/tlog/tile/0/000.p/51',

@@ -2,6 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
+import type { UpToDate } from '../../src/contract/backfill/ingest-window.js';
+import { runStage, type StageOutcome } from '../../src/contract/run-stage.js';
+import { stageRequest } from '../../src/contract/stage-request.js';
+import type { UpstreamDeps } from '../../src/upstream/upstream-client.js';
 import { PROJECT } from './examples.js';
 import { KFM_BIN, type KfmRun, kfm } from './kfm-cli.js';
 import { ledgerEvents } from './ledger-file.js';
@@ -71,6 +75,35 @@ export function backfill(
   ]);
 }
 
+/**
+ * The same backfill run in this process, as the CLI's stage command runs it, with the upstream
+ * client on `upstream` (a fake clock and timers): what a test of waits, rate limits and timeouts
+ * needs, since a spawned CLI can only run on the real clock.
+ */
+export async function backfillInProcess(
+  root: Root,
+  since: string,
+  until: string,
+  upstream: Partial<UpstreamDeps>,
+): Promise<StageOutcome> {
+  const stderr: string[] = [];
+  const outcome: StageOutcome | UpToDate = await runStage(
+    stageRequest('backfill', DS, { since, until, config: root.config }),
+    {
+      root: root.dir,
+      ledger: join(root.dir, 'ledger', 'kfm.sqlite'),
+      projectRoot: PROJECT,
+      stderr: (text) => stderr.push(text),
+      env: process.env,
+      upstream,
+    },
+  );
+  if (outcome.status !== 'succeeded') {
+    throw new Error(`backfill ${since}..${until} ended ${outcome.status}:\n${stderr.join('')}`);
+  }
+  return outcome;
+}
+
 export interface Spawned {
   child: ChildProcess;
   /** Ends when the process does; `signal` is the one that ended it (SIGKILL), if any. */
@@ -78,10 +111,10 @@ export interface Spawned {
 }
 
 /** Like `kfm`, but hands back the child process, so a test can `kill -9` it mid-run. */
-export function spawnKfm(root: string, args: readonly string[]): Spawned {
+export function spawnKfm(root: string, args: readonly string[], env: Record<string, string> = {}): Spawned {
   const child = spawn(process.execPath, [KFM_BIN, '--root', root, ...args], {
     cwd: PROJECT,
-    env: { ...process.env, NODE_OPTIONS: '' },
+    env: { ...process.env, NODE_OPTIONS: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: Buffer[] = [];
@@ -133,19 +166,6 @@ export function completedWindowsOf(rootDir: string): string[] {
     };
     return `${p.window.since}..${p.window.until} ${p.sha256} ${p.rows} ${p.files}`;
   });
-}
-
-/** Waits until `predicate` holds, polling; fails after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  timeoutMs = 20_000,
-  what = 'condition',
-): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** The day (YYYY-MM-DD) a request's window starts, or null. */

@@ -5,14 +5,18 @@ import type { AddressInfo } from 'node:net';
  * A real HTTP/1.1 server on 127.0.0.1 (ephemeral port) that answers each path from a script, so
  * tests exercise the client's retries against real sockets: rate limiting, server errors, bodies cut
  * mid-way and answers slower than the client's timeout. Each path's script is consumed in order; its
- * last step repeats. Every request is recorded with its arrival time.
+ * last step repeats. Every request is recorded, and a listener hears of each one as it arrives.
  */
 export type ScriptStep =
   /** 200 with this body (HEAD: the same headers, no body). */
   | { kind: 'ok'; body: string; headers?: Record<string, string> }
   /** Any status, e.g. 429 with `retryAfter: '2'`, 503, 404. */
   | { kind: 'status'; status: number; retryAfter?: string; body?: string }
-  /** Declares the full Content-Length, sends only `sendBytes` of the body, then destroys the socket. */
+  /**
+   * Declares the full Content-Length, sends only `sendBytes` of the body, then destroys the socket:
+   * how many of them the client reads first is up to its timing. A test that needs them read
+   * stalls instead and drops the connection itself (FlakyServer.dropConnections).
+   */
   | { kind: 'truncate'; body: string; sendBytes: number }
   /** Sends nothing for `delayMs`, then answers 200 with the body (if the client is still there). */
   | { kind: 'slow'; delayMs: number; body: string }
@@ -25,8 +29,6 @@ export interface RecordedRequest {
   /** The request target as sent, query included. */
   url: string;
   headers: IncomingMessage['headers'];
-  /** Date.now() at arrival. */
-  at: number;
 }
 
 export interface FlakyServer {
@@ -35,12 +37,17 @@ export interface FlakyServer {
   script(path: string, steps: ScriptStep[]): void;
   readonly requests: RecordedRequest[];
   requestsTo(path: string): RecordedRequest[];
+  /** Called on each request's arrival, before it is answered: a test can fire its client's timeout there. */
+  onRequest(listener: (request: RecordedRequest) => void): void;
+  /** Destroys every open connection, a stalled answer's too: the network failing when the test says. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
 export async function startFlakyServer(scripts: Record<string, ScriptStep[]> = {}): Promise<FlakyServer> {
   const plans = new Map(Object.entries(scripts).map(([path, steps]) => [path, [...steps]]));
   const requests: RecordedRequest[] = [];
+  const listeners: ((request: RecordedRequest) => void)[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): void => {
     const timer = setTimeout(() => {
@@ -53,7 +60,9 @@ export async function startFlakyServer(scripts: Record<string, ScriptStep[]> = {
   const server = createServer((req, res) => {
     const url = req.url ?? '/';
     const path = url.split('?')[0] ?? '/';
-    requests.push({ method: req.method ?? 'GET', path, url, headers: req.headers, at: Date.now() });
+    const request = { method: req.method ?? 'GET', path, url, headers: req.headers };
+    requests.push(request);
+    for (const listener of listeners) listener(request);
     const plan = plans.get(path);
     const step = plan === undefined ? undefined : plan.length > 1 ? plan.shift() : plan[0];
     if (step === undefined) {
@@ -74,6 +83,10 @@ export async function startFlakyServer(scripts: Record<string, ScriptStep[]> = {
     },
     requests,
     requestsTo: (path) => requests.filter((r) => r.path === path),
+    onRequest: (listener) => {
+      listeners.push(listener);
+    },
+    dropConnections: () => server.closeAllConnections(),
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
@@ -110,10 +123,10 @@ function answer(
     case 'stall': {
       const body = Buffer.from(step.body);
       res.writeHead(200, { 'content-length': String(body.length) });
-      // Wait for the partial write to reach the socket before cutting it, so the client sees a
-      // short body rather than a refused response.
+      // Cut only once the partial write has reached the socket, so the client sees a short body
+      // rather than a refused response.
       res.write(body.subarray(0, step.sendBytes), () => {
-        if (step.kind === 'truncate') later(20, () => res.socket?.destroy());
+        if (step.kind === 'truncate') res.socket?.destroy();
       });
       return;
     }

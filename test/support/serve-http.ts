@@ -112,6 +112,8 @@ export interface ServeProcess {
   stderr: () => string;
   /** Its exit code, once it ended. */
   exited: Promise<number | null>;
+  /** Resolves once it has logged a line with this `msg` (`stopping`: it received the stop signal). */
+  logged(msg: string): Promise<void>;
 }
 
 /**
@@ -129,11 +131,27 @@ export function spawnServe(root: string, args: readonly string[] = []): Promise<
     stderr += c.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const hasLogged = (msg: string) =>
+    stderr
+      .split('\n')
+      .slice(0, -1)
+      .some((line) => (JSON.parse(line) as { msg?: unknown }).msg === msg);
+  const logged = (msg: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!hasLogged(msg)) return;
+        child.stderr.off('data', check);
+        resolve();
+      };
+      child.stderr.on('data', check);
+      void exited.then(() => reject(new Error(`kfm serve ended without logging ${msg}:\n${stderr}`)));
+      check();
+    });
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (c: Buffer) => {
       stdout += c.toString();
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (match) resolve({ url: match[1]!, child, stderr: () => stderr, exited });
+      if (match) resolve({ url: match[1]!, child, stderr: () => stderr, exited, logged });
     });
     child.on('close', () => reject(new Error(`kfm serve ended before listening:\n${stdout}\n${stderr}`)));
   });

@@ -34,7 +34,7 @@ export interface UpstreamRequest {
   start: string | null;
   end: string | null;
   page: number;
-  /** Date.now() at arrival. */
+  /** Arrival time on the server's clock (UpstreamOptions.clock). */
   at: number;
   /** The fault this request got, if any. */
   fault: Fault['kind'] | null;
@@ -57,6 +57,11 @@ export interface UpstreamOptions {
   maxPerSecond?: number;
   /** Probability of a 503 (Retry-After: 1) per request, from a seeded generator: for demos. */
   flaky?: number;
+  /**
+   * What stamps arrivals (default Date.now). A test passes the fake clock its client runs on: the
+   * client moves it only by sleeping, so arrivals are stamped exactly when the client let them go.
+   */
+  clock?: () => number;
 }
 
 export interface StreamflowUpstream {
@@ -122,8 +127,9 @@ export async function startStreamflowUpstream(options: UpstreamOptions = {}): Pr
     timers.add(timer);
   };
 
+  const clock = options.clock ?? Date.now;
   const server = createServer((req, res) => {
-    const request = describe(req);
+    const request = describe(req, clock());
     requests.push(request);
     const rule = rules.find((r) => (r.times === undefined || r.times > 0) && (r.match?.(request) ?? true));
     if (rule?.times !== undefined) rule.times--;
@@ -177,7 +183,7 @@ export async function startStreamflowUpstream(options: UpstreamOptions = {}): Pr
   };
 }
 
-function describe(req: IncomingMessage): UpstreamRequest {
+function describe(req: IncomingMessage, at: number): UpstreamRequest {
   const url = new URL(req.url ?? '/', 'http://upstream');
   return {
     method: req.method ?? 'GET',
@@ -186,7 +192,7 @@ function describe(req: IncomingMessage): UpstreamRequest {
     start: url.searchParams.get('start'),
     end: url.searchParams.get('end'),
     page: Number(url.searchParams.get('page') ?? '1'),
-    at: Date.now(),
+    at,
     fault: null,
   };
 }
@@ -225,9 +231,9 @@ function answer(
     });
   } else if ((fault?.kind === 'cut' || fault?.kind === 'stall') && !head) {
     res.writeHead(200, headers);
-    // Wait for the partial write to reach the socket, so the client sees a short body.
+    // Cut only once the partial write has reached the socket, so the client sees a short body.
     res.write(body.subarray(0, fault.afterBytes), () => {
-      if (fault.kind === 'cut') later(20, () => res.socket?.destroy());
+      if (fault.kind === 'cut') res.socket?.destroy();
     });
   } else res.writeHead(200, headers).end(head ? undefined : body);
 }

@@ -2,7 +2,15 @@ import { type Command, Option } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { type Lineage, projectLineage } from '../../projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
-import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
+import {
+  type Cli,
+  type CommandRun,
+  clockNow,
+  type GlobalOptions,
+  humanWidth,
+  RELATIVE_TIMES_HELP,
+  writeJson,
+} from '../io.js';
 import { DEFAULT_LINEAGE_LIMIT, renderLineageText } from '../lineage-text.js';
 import { parseCount } from '../parse-args.js';
 import {
@@ -109,7 +117,7 @@ export async function queryLineage(
 
 export function printLineage(options: GlobalOptions & LineageOptions): CommandRun {
   return async (io) => {
-    const now = (options.now ?? Date.now)();
+    const now = (options.now ?? clockNow)();
     const lineage = await withQueries(options, (ctx) =>
       queryLineage(ctx, options.target, options.as_of, now),
     );
@@ -153,6 +161,7 @@ export function registerLineage(program: Command, cli: Cli): void {
     .description(
       'upstream → raw captures → runs → validation → transforms → versions → catalogs, optionally as of a past point',
     )
+    .addHelpText('after', RELATIVE_TIMES_HELP)
     .action(
       (
         target: string,

@@ -2,7 +2,15 @@ import { type Command, Option } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { RunRow, StageRow } from '../../projections/projection-rows.js';
 import { duration, relativeTime, renderTable } from '../human-table.js';
-import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
+import {
+  type Cli,
+  type CommandRun,
+  clockNow,
+  type GlobalOptions,
+  humanWidth,
+  RELATIVE_TIMES_HELP,
+  writeJson,
+} from '../io.js';
 import { requireDataset, withQueries } from '../query-access.js';
 
 export const RUN_STATUSES = ['succeeded', 'failed', 'denied', 'running'] as const;
@@ -75,7 +83,7 @@ export function listRuns(options: GlobalOptions & RunsOptions): CommandRun {
       io.stdout(`no ${options.status ?? ''}${options.status ? ' ' : ''}runs\n`);
       return EXIT.ok;
     }
-    const now = (options.now ?? Date.now)();
+    const now = (options.now ?? clockNow)();
     io.stdout(
       renderTable(
         ['DATASET', 'RUN', 'STATUS', 'STAGES', 'VERSION', 'STARTED', 'TOOK', 'SEQ', 'PROBLEM'],
@@ -103,6 +111,7 @@ export function registerRuns(program: Command, cli: Cli): void {
     .command('runs')
     .argument('[dataset_id]', 'only runs of this dataset (exit 2 if it is unknown)')
     .description('list runs oldest first with their stages, status, version and times')
+    .addHelpText('after', RELATIVE_TIMES_HELP)
     .addOption(new Option('--status <status>', 'only runs whose latest stage ended so').choices(RUN_STATUSES))
     .action((datasetId: string | undefined, opts: Pick<RunsOptions, 'status'>) =>
       cli.run(

@@ -3,7 +3,15 @@ import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
 import { readEvents } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
-import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
+import {
+  type Cli,
+  type CommandRun,
+  clockNow,
+  type GlobalOptions,
+  humanWidth,
+  RELATIVE_TIMES_HELP,
+  writeJson,
+} from '../io.js';
 import { printShown, type Shown } from '../lineage-text.js';
 import {
   firstCaptures,
@@ -112,7 +120,7 @@ export function showCommand(options: GlobalOptions & ShowOptions): CommandRun {
   return async (io) => {
     const shown = await withQueries(options, (ctx) => showRef(ctx, options.ref, options.dataset_id));
     if (options.json) writeJson(io, shown);
-    else printShown(io, shown, (options.now ?? Date.now)(), humanWidth(options, io));
+    else printShown(io, shown, (options.now ?? clockNow)(), humanWidth(options, io));
     return EXIT.ok;
   };
 }
@@ -123,6 +131,7 @@ export function registerShow(program: Command, cli: Cli): void {
     .argument('<ref>', 'a seq, a version id (v + 16 hex), an event id or a run id')
     .option('--dataset_id <id>', 'the dataset, when a run or version id exists in several')
     .description('everything the ledger knows about one event, run or version, with the events that prove it')
+    .addHelpText('after', RELATIVE_TIMES_HELP)
     .action((ref: string, opts: { dataset_id?: string }) =>
       cli.run(showCommand({ ...cli.globals(), ...opts, ref })),
     );

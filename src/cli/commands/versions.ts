@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { formatBytes, relativeTime, renderTable, shortHash } from '../human-table.js';
-import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
+import {
+  type Cli,
+  type CommandRun,
+  clockNow,
+  type GlobalOptions,
+  humanWidth,
+  RELATIVE_TIMES_HELP,
+  writeJson,
+} from '../io.js';
 import { type QueryContext, requireDataset, withQueries } from '../query-access.js';
 
 export interface VersionSummary {
@@ -64,7 +72,7 @@ export function listVersions(
       );
       return EXIT.ok;
     }
-    const now = (options.now ?? Date.now)();
+    const now = (options.now ?? clockNow)();
     io.stdout(
       renderTable(
         ['VERSION', 'CONTENT', 'CREATED', 'SEQ', 'RUN', 'SUPERSEDES', 'ARTIFACTS'],
@@ -90,5 +98,6 @@ export function registerVersions(program: Command, cli: Cli): void {
     .command('versions')
     .argument('<dataset_id>', 'the dataset')
     .description('list the published versions of a dataset, oldest first (exit 2 if the dataset is unknown)')
+    .addHelpText('after', RELATIVE_TIMES_HELP)
     .action((datasetId: string) => cli.run(listVersions({ ...cli.globals(), dataset_id: datasetId })));
 }

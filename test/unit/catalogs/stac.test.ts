@@ -6,6 +6,7 @@ import { renderStacCollection, renderStacItem, stacItemPath } from '../../../src
 import { validateStacCollection, validateStacItem } from '../../../src/catalogs/validate-catalogs.js';
 import { generalizeGeometry } from '../../../src/policy/generalize-geometry.js';
 import { renderReceipt } from '../../../src/projections/render-receipt.js';
+import { canonicalPretty } from '../../support/canonical-pretty.js';
 import { INPUTS } from './support.js';
 
 const SPATIAL = ['stations', 'permits', 'sites'] as const;
@@ -144,11 +145,102 @@ describe('renderStacCollection and renderStacItem', () => {
     });
   });
 
-  it('renders the same bytes twice', () => {
-    const once = render(INPUTS.sites);
-    const twice = render(structuredClone(INPUTS.sites));
-    expect(renderReceipt(twice.collection)).toBe(renderReceipt(once.collection));
-    expect(renderReceipt(twice.items)).toBe(renderReceipt(once.items));
+  it('renders exactly the bytes written out by hand: keys sorted, nothing taken from a clock', () => {
+    const title = 'Kansas archaeological sites, generalized (synthetic example)';
+    const api = 'http://127.0.0.1:8080/datasets/ks_archaeological_sites';
+    const item = 'ks_archaeological_sites-v1111111111111111';
+    const license = { rel: 'license', href: 'https://spdx.org/licenses/CC-BY-4.0.html', type: 'text/html' };
+    const collection = {
+      type: 'Collection',
+      stac_version: '1.1.0',
+      id: 'ks_archaeological_sites',
+      title,
+      description: 'Recorded archaeological sites, published only on a 0.1 degree grid.',
+      keywords: ['archaeology', 'kansas'],
+      license: 'CC-BY-4.0',
+      providers: [{ name: 'Kansas Frontier Matrix (synthetic example)', roles: ['licensor', 'host'] }],
+      extent: {
+        spatial: { bbox: [[-99.1, 37.5, -96.3, 39.2]] },
+        // The registry's 1950-01-01T00:00:00-06:00 in UTC, open-ended.
+        temporal: { interval: [['1950-01-01T06:00:00.000Z', null]] },
+      },
+      links: [
+        { rel: 'self', href: `${api}/stac/collection.json`, type: 'application/json' },
+        { rel: 'root', href: './collection.json', title, type: 'application/json' },
+        {
+          rel: 'item',
+          href: `./items/v1111111111111111/${item}.json`,
+          title: 'v1111111111111111',
+          type: 'application/geo+json',
+        },
+        license,
+      ],
+    };
+    const collectionLink = (rel: string) => ({
+      rel,
+      href: '../../collection.json',
+      title,
+      type: 'application/json',
+    });
+    const items = [
+      {
+        type: 'Feature',
+        stac_version: '1.1.0',
+        stac_extensions: ['https://stac-extensions.github.io/file/v2.1.0/schema.json'],
+        id: item,
+        collection: 'ks_archaeological_sites',
+        bbox: [-99.1, 37.5, -96.3, 39.2],
+        geometry: {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [-99.1, 37.5],
+              [-96.3, 37.5],
+              [-96.3, 39.2],
+              [-99.1, 39.2],
+              [-99.1, 37.5],
+            ],
+          ],
+        },
+        properties: {
+          title: `${title} (v1111111111111111)`,
+          datetime: null,
+          start_datetime: '1950-01-01T06:00:00.000Z',
+          end_datetime: '2026-11-01T12:00:00.000Z',
+          created: '2026-11-01T12:00:00.000Z',
+          license: 'CC-BY-4.0',
+          'kfm:version_id': 'v1111111111111111',
+          'kfm:content_hash': '1'.repeat(64),
+          'kfm:run_id': '01JRUN00000000000000000001',
+          'kfm:sensitivity': 'sensitive-location',
+        },
+        assets: {
+          'sites.geojson': {
+            href: `${api}/versions/v1111111111111111/artifacts/sites.geojson`,
+            title: 'sites.geojson',
+            type: 'application/geo+json',
+            roles: ['data'],
+            // A multihash: 0x12 sha2-256, 0x20 bytes long, then the digest.
+            'file:checksum': `1220${'1'.repeat(64)}`,
+            'file:size': 1001,
+          },
+        },
+        links: [
+          {
+            rel: 'self',
+            href: `${api}/stac/items/v1111111111111111/${item}.json`,
+            type: 'application/geo+json',
+          },
+          collectionLink('root'),
+          collectionLink('parent'),
+          collectionLink('collection'),
+          license,
+        ],
+      },
+    ];
+    const rendered = render(INPUTS.sites);
+    expect(renderReceipt(rendered.collection)).toBe(canonicalPretty(JSON.stringify(collection)));
+    expect(renderReceipt(rendered.items)).toBe(canonicalPretty(JSON.stringify(items)));
   });
 });
 

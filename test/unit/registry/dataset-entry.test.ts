@@ -254,9 +254,39 @@ describe('missingForPromotion', () => {
   });
 
   it('gives each item a message and a fix', () => {
-    for (const item of missingForPromotion({ dataset_id: 'ks_sites' })) {
-      expect(item.message).not.toBe('');
-      expect(item.fix).not.toBe('');
-    }
+    expect(missingForPromotion({ dataset_id: 'ks_sites' }).map((i) => [i.field, i.message, i.fix])).toEqual([
+      ['license', 'no licence is declared', 'add license: <SPDX id>, e.g. CC-BY-4.0'],
+      [
+        'sensitivity',
+        'no sensitivity class is declared',
+        'add sensitivity: <public | restricted | sensitive-location | aggregate-only>',
+      ],
+      ['policy_labels', 'no policy labels are declared', 'add policy_labels: [<label>, …]'],
+      [
+        'title',
+        'no title: the DCAT record needs dct:title',
+        'write a short human title, e.g. title: Kansas Mesonet weather stations',
+      ],
+      [
+        'description',
+        'no description: the DCAT record needs dct:description',
+        'write a sentence or two saying what the data is and where it comes from',
+      ],
+      [
+        'publisher',
+        'no publisher: the DCAT record needs dct:publisher',
+        'write the publishing organisation, e.g. publisher: Kansas Frontier Matrix',
+      ],
+      [
+        'contact_point',
+        'no contact_point: the DCAT record needs dcat:contactPoint',
+        'write contact_point: {fn: <name>, hasEmail: mailto:<address>}',
+      ],
+      [
+        'keywords',
+        'no keywords: the DCAT record needs dcat:keyword',
+        'write a list of words, e.g. keywords: [weather, stations]',
+      ],
+    ]);
   });
 });

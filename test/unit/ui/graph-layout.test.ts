@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LineageGraph, NodeKind } from '../../../src/projections/lineage-graph.js';
-import { layoutGraph, MAX_CHARS, wrapLine } from '../../../ui/graph-layout.js';
+import { CHAR_WIDTH, LINE_HEIGHT, layoutGraph, MAX_CHARS, wrapLine } from '../../../ui/graph-layout.js';
 
 describe('wrapLine', () => {
   it('breaks after a separator near the limit, and keeps a short line whole', () => {
@@ -79,7 +79,27 @@ describe('layoutGraph', () => {
     expect(layout.nodes[0]!.title).toBe('source\nsecond line');
   });
 
-  it('is deterministic: the same graph, the same layout', () => {
-    expect(layoutGraph(chain)).toEqual(layoutGraph(chain));
+  it('places each node where the layered layout spacing puts it, worked out by hand', () => {
+    // Two label lines ("<kind>", "second line": 11 characters) and one ("dcat/a.json": 11).
+    const width = 11 * CHAR_WIDTH + 2 * 8;
+    const [tall, short] = [2 * LINE_HEIGHT + 8, LINE_HEIGHT + 8];
+    // marginy, then per rank: half of each node, ranksep, and the edge label's own rank between.
+    const step = tall / 2 + 28 / 2 + LINE_HEIGHT + 28 / 2 + tall / 2;
+    const chainY = (i: number) => 8 + tall / 2 + i * step;
+    const catalogY = chainY(5) + tall / 2 + 28 / 2 + LINE_HEIGHT + 28 / 2 + short / 2;
+    // The two catalogs side by side (nodesep 16) under the version, catalog b on the left.
+    const left = 8 + width / 2;
+    const centre = left + (width + 16) / 2;
+    const layout = layoutGraph(chain);
+    const round = (n: number) => Math.round(n * 1e6) / 1e6;
+    expect(layout.nodes.map((n) => [n.id, round(n.x), round(n.y), round(n.width), n.height])).toEqual([
+      ...kinds.map((kind, i) => [`${kind}:x`, round(centre), chainY(i), round(width), tall]),
+      ['catalog:a', round(left + width + 16), catalogY, round(width), short],
+      ['catalog:b', round(left), catalogY, round(width), short],
+    ]);
+    expect([layout.width, layout.height]).toEqual([
+      Math.ceil(8 + width + 16 + width + 8),
+      Math.ceil(catalogY + short / 2 + 8),
+    ]);
   });
 });

@@ -109,7 +109,10 @@ describe('createRunUpstream', () => {
     expect(calls).toHaveLength(3);
     expect(run.limits.budgetSpent()).toBe(true);
     // The budget is the run's: the next request gets no retry at all.
-    await run.client.fetchToSink('http://upstream.test/y', drain).catch(() => undefined);
+    await expect(run.client.fetchToSink('http://upstream.test/y', drain)).rejects.toMatchObject({
+      code: 'UPSTREAM_FAILED',
+      message: expect.stringContaining("the run's retry budget is spent"),
+    });
     expect(calls).toHaveLength(4);
   });
 
@@ -120,8 +123,10 @@ describe('createRunUpstream', () => {
       { rate_limit: null, retry_budget: 50, policy: { maxAttempts: 3 } },
       { fetch, now: clock.now, sleep: clock.sleep, random: () => 0 },
     );
-    const error = await run.client.fetchToSink('http://upstream.test/x', drain).catch((e: unknown) => e);
-    expect((error as Error).message).toContain('no attempts left');
+    await expect(run.client.fetchToSink('http://upstream.test/x', drain)).rejects.toMatchObject({
+      code: 'UPSTREAM_FAILED',
+      message: expect.stringContaining('no attempts left'),
+    });
     expect(calls).toHaveLength(3);
     expect(run.limits.budgetSpent()).toBe(false);
   });
