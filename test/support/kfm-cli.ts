@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The built CLI, exactly what `npx kfm` runs (`npm test` builds it first through `pretest`). */
-export const KFM_BIN = fileURLToPath(new URL('../../dist/src/cli/kfm.js', import.meta.url));
+/** The built CLI, exactly what `npx kfm` runs: the bundle (`npm test` builds it first through `pretest`). */
+export const KFM_BIN = fileURLToPath(new URL('../../dist/cli/kfm.js', import.meta.url));
 
 export interface KfmRun {
   status: number | null;
@@ -23,7 +23,7 @@ export interface KfmRunOptions {
   launcher?: readonly string[];
 }
 
-/** Spawns `node dist/src/cli/kfm.js …args` and collects its exit status and output. */
+/** Spawns `node dist/cli/kfm.js …args` and collects its exit status and output. */
 export function runKfm(args: readonly string[], options: KfmRunOptions = {}): Promise<KfmRun> {
   if (!existsSync(KFM_BIN)) {
     throw new Error(`${KFM_BIN} is missing: run \`npm run build\` (npm test does it through pretest)`);

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll } from 'vitest';
 import { decodeEvent, type LedgerEvent } from '../../src/projections/ledger-event.js';
+import { KFM_BIN } from './kfm-cli.js';
 
 /**
  * Helpers for the stage integration tests (test/integration/stages*.test.ts): they spawn the built
@@ -26,7 +27,7 @@ import { decodeEvent, type LedgerEvent } from '../../src/projections/ledger-even
  */
 
 export const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
-export const KFM = join(PROJECT, 'dist', 'src', 'cli', 'kfm.js');
+export const KFM = KFM_BIN;
 export const EXAMPLES = ['ks_mesonet_stations', 'ks_county_population', 'ks_archaeological_sites'] as const;
 export type Example = (typeof EXAMPLES)[number];
 
