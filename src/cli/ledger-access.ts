@@ -1,5 +1,5 @@
 import { type LedgerDoor, type OpenDoorOptions, openLedger } from '../ledger/ledger-door.js';
-import { storageDamage } from '../ledger/sqlite/read-only-open.js';
+import { storageDamage } from '../ledger/sqlite/storage-damage.js';
 import { kfmActor } from '../tool-info.js';
 
 /**

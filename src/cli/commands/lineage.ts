@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { type Lineage, projectLineage } from '../../projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { renderLineageText } from '../lineage-text.js';
 import {
@@ -134,9 +135,7 @@ export function registerLineage(program: Command, cli: Cli): void {
       '--as-of <point>',
       'answer from the ledger as it stood at a seq, an ISO-8601 time or a version id',
     )
-    .description(
-      'upstream → raw captures → runs → validation → transforms → versions → catalogs, optionally as of a past point',
-    )
+    .description(COMMAND_SUMMARIES.lineage.description)
     .action((target: string, opts: { format?: LineageOptions['format']; asOf?: string }) =>
       cli.run(
         printLineage({

@@ -3,6 +3,7 @@ import { readEvents } from '../../contract/stage-scope.js';
 import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
 import { projectLineage } from '../../projections/lineage.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, writeJson } from '../io.js';
 import { printShown, type Shown } from '../lineage-text.js';
 import {
@@ -122,7 +123,7 @@ export function registerShow(program: Command, cli: Cli): void {
     .command('show')
     .argument('<ref>', 'a seq, a version id (v + 16 hex), an event id or a run id')
     .option('--dataset_id <id>', 'the dataset, when a run or version id exists in several')
-    .description('everything the ledger knows about one event, run or version, with the events that prove it')
+    .description(COMMAND_SUMMARIES.show.description)
     .action((ref: string, opts: { dataset_id?: string }) =>
       cli.run(showCommand({ ...cli.globals(), ...opts, ref })),
     );

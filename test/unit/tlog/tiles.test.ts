@@ -1,6 +1,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nobleTreeHasher } from '../../../src/tlog/noble-tree-hasher.js';
 import { nodeTreeHasher } from '../../../src/tlog/node-tree-hasher.js';
 import { treeRoot } from '../../../src/tlog/prove.js';
 import {
@@ -11,7 +12,6 @@ import {
   tilePath,
   tileWidth,
 } from '../../../src/tlog/tiles.js';
-import { nobleTreeHasher } from '../../../src/tlog/tree-hasher.js';
 import { MemoryTileStore } from './tile-store.js';
 
 const leaf = (i: number) => nodeTreeHasher.leaf(Uint8Array.of(i & 0xff, i >> 8, i >> 16));
