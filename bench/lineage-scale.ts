@@ -41,7 +41,7 @@ function parseOptions(argv: string[]): Options {
     versions: count('--versions', 10_000),
     runs: count('--runs', 30),
     root: value('--root') ?? null,
-    kfm: value('--kfm') ?? join(HERE, '..', 'src', 'cli', 'kfm.js'),
+    kfm: value('--kfm') ?? join(HERE, '..', 'cli', 'kfm.js'),
     keep: argv.includes('--keep'),
     replay: argv.includes('--replay'),
   };

@@ -25,7 +25,7 @@ const { values } = parseArgs({
   },
 });
 
-const KFM = fileURLToPath(new URL('../src/cli/kfm.js', import.meta.url));
+const KFM = fileURLToPath(new URL('../cli/kfm.js', import.meta.url));
 const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 if (!Number.isInteger(requests) || requests <= 0 || !Number.isInteger(concurrency) || concurrency <= 0)

@@ -27,7 +27,7 @@ import { BENCH_ACTOR, type BenchDraft, DraftGenerator } from './bench-events.js'
  */
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const KFM = join(HERE, '..', 'src', 'cli', 'kfm.js');
+const KFM = join(HERE, '..', 'cli', 'kfm.js');
 const PEAK_RSS_AT_EXIT = new URL('./peak-rss-at-exit.js', import.meta.url).href;
 const OUT = join(HERE, '..', '..', 'bench', 'out', 'tlog.json');
 const BEFORE_TREE = '0004_runs_parent_run_id';

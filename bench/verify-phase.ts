@@ -5,7 +5,7 @@ import type { ChildResult } from './verify-child.js';
 export type { ChildResult };
 
 const CHILD = fileURLToPath(new URL('./verify-child.js', import.meta.url));
-const KFM = fileURLToPath(new URL('../src/cli/kfm.js', import.meta.url));
+const KFM = fileURLToPath(new URL('../cli/kfm.js', import.meta.url));
 
 /** One verify (or reference read) in its own process; see verify-child.ts. */
 export function runVerifyChild(

@@ -12,4 +12,6 @@ export const MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '0003_projection_tables': () => import('./0003_projection_tables.js'),
   '0004_runs_parent_run_id': () => import('./0004_runs_parent_run_id.js'),
   '0005_transparency_log': () => import('./0005_transparency_log.js'),
+  // 0006 is PostgreSQL's alone (migrations/postgres/0006_dataset_locks.ts).
+  '0007_tlog_leaves': () => import('./0007_tlog_leaves.js'),
 };

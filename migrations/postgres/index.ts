@@ -12,4 +12,5 @@ export const POSTGRES_MIGRATIONS: Record<string, () => Promise<Migration>> = {
   '0004_runs_parent_run_id': () => import('./0004_runs_parent_run_id.js'),
   '0005_transparency_log': () => import('./0005_transparency_log.js'),
   '0006_dataset_locks': () => import('./0006_dataset_locks.js'),
+  '0007_tlog_leaves': () => import('./0007_tlog_leaves.js'),
 };

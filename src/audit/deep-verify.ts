@@ -23,15 +23,8 @@ import { checkRawDataset, checkRawZone } from './check-raw-files.js';
 import { checkReceiptDocument, checkReceiptSchema, receiptSchemaOf } from './check-receipt-schemas.js';
 import { checkTempFiles } from './check-temp-files.js';
 import { FileExpectations } from './file-expectations.js';
+import { NO_PROGRESS, type Progress } from './progress-bar.js';
 import { InvariantChecker } from './replay-invariants.js';
-
-/** Where progress goes: a bar on a terminal, nowhere otherwise. */
-export interface Progress {
-  update(label: string, done: number, total: number): void;
-  end(): void;
-}
-
-export const NO_PROGRESS: Progress = { update: () => {}, end: () => {} };
 
 export interface DeepReport extends Omit<ChainReport, 'failures'> {
   /** Files hashed or compared with their replay. */

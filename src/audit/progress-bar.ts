@@ -4,7 +4,14 @@ import {
   formatDuration,
   windowsPerSecond as perSecond,
 } from '../contract/backfill/progress.js';
-import type { Progress } from './deep-verify.js';
+
+/** Where progress goes: a bar on a terminal, nowhere otherwise. */
+export interface Progress {
+  update(label: string, done: number, total: number): void;
+  end(): void;
+}
+
+export const NO_PROGRESS: Progress = { update: () => {}, end: () => {} };
 
 export interface ProgressBarOptions {
   /** Nothing is drawn before this many ms: a quick verification should not flicker a bar. */

@@ -1,6 +1,6 @@
 import { type KfmLedgerOptions, openKfmLedger } from '../compose/open-kfm-ledger.js';
 import type { LedgerDoor } from '../ledger/ledger-door.js';
-import { storageDamage } from '../ledger/sqlite/read-only-open.js';
+import { storageDamage } from '../ledger/sqlite/storage-damage.js';
 import { kfmActor } from '../tool-info.js';
 
 /**

@@ -1,5 +1,6 @@
-import { Command, Option } from 'commander';
+import { Command, Help, Option } from 'commander';
 import { TOOL_VERSION } from '../tool-info.js';
+import { COMMAND_SUMMARIES } from './command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, LEDGER_OPTION, ROOT_OPTION } from './io.js';
 
 export const EXIT_CODES_HELP = `
@@ -15,9 +16,9 @@ type Register = (program: Command, cli: Cli) => void;
 /**
  * Every command, loaded on demand: a command's module pulls in what it needs (the catalog schemas,
  * the YAML and CSV parsers …), and `kfm head` should not pay for `kfm promote`'s imports. Several
- * names may share one module (the stages).
+ * names may share one module (the stages). Help without a command lists COMMAND_SUMMARIES instead.
  */
-const COMMANDS: Record<string, () => Promise<Register>> = {
+const COMMANDS: { [Name in keyof typeof COMMAND_SUMMARIES]: () => Promise<Register> } = {
   init: async () => (await import('./commands/init.js')).registerInit,
   append: async () => (await import('./commands/append.js')).registerAppend,
   verify: async () => (await import('./commands/verify.js')).registerVerify,
@@ -63,27 +64,41 @@ const VALUED_GLOBALS = new Set(['--root', '--ledger']);
  * The command named on the command line (`kfm help <command>` names it too), if it is one of ours;
  * undefined for plain help, an unknown command and the like.
  */
-export function commandNameOf(argv: readonly string[]): string | undefined {
+export function commandNameOf(argv: readonly string[]): keyof typeof COMMANDS | undefined {
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (VALUED_GLOBALS.has(arg)) i++;
     else if (arg === 'help' && !help) help = true;
-    else if (!arg.startsWith('-')) return Object.hasOwn(COMMANDS, arg) ? arg : undefined;
+    else if (!arg.startsWith('-'))
+      return Object.hasOwn(COMMANDS, arg) ? (arg as keyof typeof COMMANDS) : undefined;
   }
   return undefined;
 }
 
-/** Which commands to register: the one named, none to print the version, else all (for help). */
-function loadersFor(argv: readonly string[]): (() => Promise<Register>)[] {
-  const named = commandNameOf(argv);
-  if (named !== undefined) return [COMMANDS[named]!];
-  return argv.includes('--version') || argv.includes('-V') ? [] : Object.values(COMMANDS);
+/**
+ * The commands of plain help (or of an unknown command, for commander's suggestion): each one's
+ * name and summary, shown as the real command would be, with none of its code loaded.
+ */
+function addSummaries(program: Command): void {
+  for (const [name, { description }] of Object.entries(COMMAND_SUMMARIES)) {
+    program.command(name).description(description);
+  }
+  const usageOf = (name: string) =>
+    (COMMAND_SUMMARIES as Record<string, { usage: string } | undefined>)[name]?.usage;
+  program.configureHelp({
+    subcommandTerm: (command) => {
+      const usage = usageOf(command.name());
+      if (usage === undefined) return Help.prototype.subcommandTerm.call(new Help(), command);
+      return usage === '' ? command.name() : `${command.name()} ${usage}`;
+    },
+  });
 }
 
 /**
- * Builds the `kfm` program with the command `argv` names (all of them for help or an unknown
- * command); `run` receives each command's work so main.ts owns errors and exit.
+ * Builds the `kfm` program with the command `argv` names (only the summaries for help or an
+ * unknown command, nothing to print the version); `run` receives each command's work so main.ts
+ * owns errors and exit.
  */
 export async function buildProgram(
   run: (command: CommandRun) => Promise<void>,
@@ -101,12 +116,12 @@ export async function buildProgram(
     )
     .addOption(new Option('--debug', 'show stack traces of errors'))
     .addHelpText('after', EXIT_CODES_HELP);
-  const cli: Cli = { globals: () => program.opts<GlobalOptions>(), run };
-  const registered = new Set<Register>();
-  for (const load of loadersFor(argv)) {
-    const register = await load();
-    if (!registered.has(register)) register(program, cli);
-    registered.add(register);
+  const named = commandNameOf(argv);
+  if (named !== undefined) {
+    const register = await COMMANDS[named]();
+    register(program, { globals: () => program.opts<GlobalOptions>(), run });
+  } else if (!argv.includes('--version') && !argv.includes('-V')) {
+    addSummaries(program);
   }
   return program;
 }

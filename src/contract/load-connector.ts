@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { KfmError } from '../errors.js';
 import { DataDictionary } from '../events/index.js';
@@ -97,7 +97,9 @@ async function loadRootModule(file: string, datasetId: string): Promise<Connecto
 /**
  * A connector is found in the root first, then the project. In a root, `connectors/<dataset_id>/`
  * holds a JavaScript module (connector.js or connector.mjs) loaded at run time: no rebuild of kfm.
- * In the project (the package's own examples), compiled JavaScript is loaded when we run compiled.
+ * In the project (the package's own examples): when this module runs from the bundled CLI, the
+ * connector bundled beside it (scripts/bundle-cli.ts), which shares the CLI's modules; else
+ * tsc's compiled JavaScript when we run compiled, the TypeScript under vitest.
  */
 export async function loadConnector(
   projectRoot: string,
@@ -110,10 +112,13 @@ export async function loadConnector(
       if (existsSync(file)) return loadRootModule(file, datasetId);
     }
   }
+  const bundled = fileURLToPath(new URL(`./connectors/${datasetId}/connector.js`, import.meta.url));
   const compiled = import.meta.url.endsWith('.js');
-  const file = compiled
-    ? join(projectRoot, 'dist', 'connectors', datasetId, 'connector.js')
-    : join(projectRoot, 'connectors', datasetId, 'connector.ts');
+  const file = existsSync(bundled)
+    ? bundled
+    : compiled
+      ? join(projectRoot, 'dist', 'connectors', datasetId, 'connector.js')
+      : join(projectRoot, 'connectors', datasetId, 'connector.ts');
   if (!existsSync(file)) {
     throw new KfmError(
       'NOT_FOUND',

@@ -5,6 +5,20 @@
 /** The contract steps this version runs; backfill runs ingest + validate per window as child runs. */
 export type Stage = 'ingest' | 'transform' | 'validate' | 'promote' | 'backfill';
 
+/** Each stage's line in `kfm --help` and `kfm <stage> --help`: here, so help loads no stage code. */
+export const STAGE_SUMMARIES: { readonly [S in Stage]: string } = {
+  ingest:
+    'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
+  transform:
+    "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
+  validate:
+    "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
+  promote:
+    'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
+  backfill:
+    'explicit historical windows: cut --since..--until into --batch windows, each acquired and validated as a child run; rerun the same command to resume (completed windows are never captured again)',
+};
+
 /** The seed's baseline flags ("Common CLI contract"), as commander hands them to us. */
 export interface SeedFlags {
   dataset_id?: string;

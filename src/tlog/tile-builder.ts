@@ -16,6 +16,27 @@ export const EMPTY_FRONTIER: TreeFrontier = { size: 0, partials: [] };
 
 const FULL_TILE_BYTES = TILE_WIDTH * HASH_SIZE;
 
+/**
+ * How far each level-0 tile buffer has been written. A frontier's level-0 partial that ends there
+ * is extended in place: the bytes it shows are never written again, so every frontier and tile
+ * handed out keeps its value, and a one-event append neither allocates nor copies the partial tile
+ * (it did both, ~4 KiB on average, at every append). Any other partial is copied first.
+ */
+const written = new WeakMap<ArrayBufferLike, number>();
+
+/** A full tile's room for the level-0 partial `partial`: its own buffer extended, or a fresh copy. */
+function level0Room(partial: Uint8Array): Uint8Array {
+  const end = partial.byteOffset + partial.byteLength;
+  if (
+    written.get(partial.buffer) === end &&
+    partial.buffer.byteLength >= partial.byteOffset + FULL_TILE_BYTES
+  )
+    return new Uint8Array(partial.buffer, partial.byteOffset, FULL_TILE_BYTES);
+  const bytes = new Uint8Array(FULL_TILE_BYTES);
+  bytes.set(partial);
+  return bytes;
+}
+
 function hashAt(bytes: Uint8Array, i: number): Uint8Array {
   return bytes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE);
 }
@@ -42,16 +63,15 @@ export function appendLeafHashes(
   leafHashes: readonly Uint8Array[],
   hasher: TreeHasher,
 ): { frontier: TreeFrontier; tiles: Tile[] } {
-  // Working copies of the partial tiles, so adding a hash is one copy of 32 bytes. Level 0 gets
-  // just the room this batch needs: a one-event append then allocates and copies one tile, no more.
+  // Working copies of the partial tiles, so adding a hash is one copy of 32 bytes; level 0 grows in
+  // place where it can (level0Room).
   const work: Uint8Array[] = [];
   const counts: number[] = [];
   const levelOf = (level: number) => {
     if (work[level] === undefined) {
       const partial = frontier.partials[level] ?? new Uint8Array(0);
-      const room = level === 0 ? partial.length + leafHashes.length * HASH_SIZE : FULL_TILE_BYTES;
-      const bytes = new Uint8Array(Math.min(FULL_TILE_BYTES, room));
-      bytes.set(partial);
+      const bytes = level === 0 ? level0Room(partial) : new Uint8Array(FULL_TILE_BYTES);
+      if (level > 0) bytes.set(partial);
       work[level] = bytes;
       counts[level] = partial.length / HASH_SIZE;
     }
@@ -68,16 +88,22 @@ export function appendLeafHashes(
       counts[level]!++;
       if (counts[level]! < TILE_WIDTH) break;
       const index = size / TILE_WIDTH ** (level + 1) - 1;
-      tiles.push({ level, index, width: TILE_WIDTH, hashes: bytes.slice() });
+      tiles.push({ level, index, width: TILE_WIDTH, hashes: level === 0 ? bytes : bytes.slice() });
       carry = subtreeRoot(bytes, 0, TILE_WIDTH, hasher);
       counts[level] = 0;
+      if (level === 0) {
+        // Handed out as it is, so never written again; the next tile starts in a new buffer.
+        written.set(bytes.buffer, bytes.byteOffset + FULL_TILE_BYTES);
+        work[0] = new Uint8Array(FULL_TILE_BYTES);
+      }
     }
   }
   const partials = [...frontier.partials];
   for (const [level, bytes] of work.entries()) {
     if (bytes === undefined) continue;
     const used = counts[level]! * HASH_SIZE;
-    const hashes = used === bytes.length ? bytes : bytes.slice(0, used);
+    if (level === 0) written.set(bytes.buffer, bytes.byteOffset + used);
+    const hashes = level === 0 ? bytes.subarray(0, used) : bytes.slice(0, used);
     partials[level] = hashes;
     if (hashes.length > 0)
       tiles.push({

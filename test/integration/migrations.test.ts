@@ -92,12 +92,13 @@ describe('a ledger written by an older schema version', () => {
     expect(migrate.json).toEqual({
       ledger: path,
       from: '0001_create_events',
-      to: '0005_transparency_log',
+      to: '0007_tlog_leaves',
       applied: [
         '0002_event_read_indexes',
         '0003_projection_tables',
         '0004_runs_parent_run_id',
         '0005_transparency_log',
+        '0007_tlog_leaves',
       ],
       tables_synced: true,
     });
@@ -108,11 +109,12 @@ describe('a ledger written by an older schema version', () => {
         '0003_projection_tables',
         '0004_runs_parent_run_id',
         '0005_transparency_log',
+        '0007_tlog_leaves',
       ],
       indexes: expect.arrayContaining(READ_INDEXES),
     });
     const again = await runKfmJson(['--root', root, '--json', 'migrate']);
-    expect(again.json).toMatchObject({ from: '0005_transparency_log', applied: [], tables_synced: false });
+    expect(again.json).toMatchObject({ from: '0007_tlog_leaves', applied: [], tables_synced: false });
 
     expect((await runKfm(['--root', root, 'runs'])).status).toBe(0);
     const append = await runKfm(['--root', root, 'append'], {

@@ -260,6 +260,7 @@ describe('a PostgreSQL ledger', () => {
         '0004_runs_parent_run_id',
         '0005_transparency_log',
         '0006_dataset_locks',
+        '0007_tlog_leaves',
       ]);
     } finally {
       for (const door of doors) await door.close();

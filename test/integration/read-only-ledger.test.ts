@@ -175,8 +175,8 @@ describe('projection tables behind the events', () => {
     const migrate = await runKfmJson(['--root', root, '--json', 'migrate']);
     expect(migrate.json).toEqual({
       ledger: path,
-      from: '0005_transparency_log',
-      to: '0005_transparency_log',
+      from: '0007_tlog_leaves',
+      to: '0007_tlog_leaves',
       applied: [],
       tables_synced: true,
     });

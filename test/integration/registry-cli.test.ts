@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KFM_BIN } from '../support/kfm-cli.js';
 
 // Drives the built CLI (npm test builds first), in a temporary root holding copies of the
 // committed example registry, so these tests see exactly what a user's shell would.
 const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
-const KFM = join(PROJECT, 'dist', 'src', 'cli', 'kfm.js');
 const EXAMPLES = ['ks_archaeological_sites', 'ks_county_population', 'ks_mesonet_stations'];
 
 let root: string;
@@ -24,7 +24,9 @@ afterEach(async () => {
 });
 
 function kfm(...args: string[]) {
-  const run = spawnSync(process.execPath, [KFM, '--root', root, 'registry', ...args], { encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [KFM_BIN, '--root', root, 'registry', ...args], {
+    encoding: 'utf8',
+  });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 

@@ -129,7 +129,9 @@ describe('kfm runs after a backfill', () => {
     // What a kfm of migration 0003 and reducer version 1 left behind.
     withLedgerFile(ledger, (db) => {
       db.exec('ALTER TABLE proj_runs DROP COLUMN parent_run_id');
-      db.exec('DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints');
+      db.exec(
+        'DROP TABLE tlog_leaves; DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints',
+      );
       db.prepare("DELETE FROM kysely_migration WHERE name >= '0004_runs_parent_run_id'").run();
       db.prepare('UPDATE proj_state SET reducer_version = 1').run();
     });
@@ -138,7 +140,7 @@ describe('kfm runs after a backfill', () => {
     expect(stale.json).toMatchObject({ code: 'MIGRATION_REQUIRED' });
     const migrate = await kfmJson(root.dir, ['migrate']);
     expect(migrate.json).toMatchObject({
-      applied: ['0004_runs_parent_run_id', '0005_transparency_log'],
+      applied: ['0004_runs_parent_run_id', '0005_transparency_log', '0007_tlog_leaves'],
       tables_synced: true,
     });
     const runs = await kfmJson<RunRow[]>(root.dir, ['runs']);

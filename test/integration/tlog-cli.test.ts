@@ -173,13 +173,15 @@ describe('a ledger written before the tree', () => {
   it('is readable but unprovable until kfm migrate builds its tree, which is the tree signed before', async () => {
     const old = dir.clone(root);
     withLedgerFile(ledgerPath(old), (db) => {
-      db.exec('DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints');
-      db.prepare("DELETE FROM kysely_migration WHERE name = '0005_transparency_log'").run();
+      db.exec(
+        'DROP TABLE tlog_leaves; DROP TABLE tlog_tiles; DROP TABLE tlog_state; DROP TABLE tlog_checkpoints',
+      );
+      db.prepare("DELETE FROM kysely_migration WHERE name >= '0005_transparency_log'").run();
     });
     const before = await kfmJson(old, ['prove', 'consistency', '50']);
     expect([before.status, before.json.code]).toEqual([2, 'MIGRATION_REQUIRED']);
     const migrate = await kfmJson(old, ['migrate']);
-    expect(migrate.json).toMatchObject({ applied: ['0005_transparency_log'] });
+    expect(migrate.json).toMatchObject({ applied: ['0005_transparency_log', '0007_tlog_leaves'] });
     const after = await kfmJson(old, ['prove', 'consistency', '50']);
     expect(after.json).toMatchObject({ old_size: 50, new_size: 50, proof: [] });
     const signed = readFileSync(checkpointFile, 'utf8').split('\n')[2];

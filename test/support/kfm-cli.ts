@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LedgerEvent } from '../../src/projections/ledger-event.js';
 
-/** The built CLI, exactly what `npx kfm` runs (`npm test` builds it first through `pretest`). */
-export const KFM_BIN = fileURLToPath(new URL('../../dist/src/cli/kfm.js', import.meta.url));
+/** The built CLI, exactly what `npx kfm` runs: the bundle (`npm test` builds it first through `pretest`). */
+export const KFM_BIN = fileURLToPath(new URL('../../dist/cli/kfm.js', import.meta.url));
 
 export interface KfmRun {
   status: number | null;

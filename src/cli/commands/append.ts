@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { parseStrictJson } from '../../events/strict-json.js';
 import { appendExtensionEvents } from '../../ledger/append-extension-events.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { type InputText, readInput } from '../read-input.js';
@@ -82,9 +83,7 @@ function locate(error: unknown, source: string, lines: number[]): unknown {
 export function registerAppend(program: Command, cli: Cli): void {
   program
     .command('append')
-    .description(
-      'append extension events x.<namespace>.<name> given as JSON Lines ({type, dataset_id, run_id, payload} per line) in one transaction: all or nothing; core types are refused (RESERVED_TYPE), only the stage runtime writes them',
-    )
+    .description(COMMAND_SUMMARIES.append.description)
     .option('--file <path>', 'read events from this file instead of stdin ("-" is stdin)')
     .option('--connector <name>', 'record this connector as the actor of the events')
     .action((opts: AppendOptions) => cli.run(appendEventsFromInput({ ...cli.globals(), ...opts })));

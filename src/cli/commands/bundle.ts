@@ -7,6 +7,7 @@ import { EXIT, KfmError } from '../../errors.js';
 import { isEventOfType } from '../../events/index.js';
 import { nodeTreeHasher } from '../../tlog/node-tree-hasher.js';
 import { sha256File } from '../../zones/file-digest.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { collect, readBytes, trustedKeys } from './verify-proof.js';
@@ -154,9 +155,7 @@ function report(
 export function registerBundle(program: Command, cli: Cli): void {
   program
     .command('bundle')
-    .description(
-      "write one offline-verifiable file for a version: its publishing run's event bodies, each with a C2SP tlog-proof against the last stored checkpoint, and its checksums.sha256",
-    )
+    .description(COMMAND_SUMMARIES.bundle.description)
     .argument('<dataset_id@version_id>', 'the version, e.g. ks_mesonet_stations@v6407d5c12b7f5404')
     .requiredOption('--out <file>', 'where to write the bundle (JSON)')
     .addHelpText(
@@ -166,9 +165,7 @@ export function registerBundle(program: Command, cli: Cli): void {
     .action((ref: string, opts: { out: string }) => cli.run(writeBundle(ref, { ...cli.globals(), ...opts })));
   program
     .command('verify-bundle')
-    .description(
-      "check a `kfm bundle` file with no ledger: the checkpoint's signature, every event's inclusion proof, that the events form the version's stage history, and with --artifacts every file against the checksums",
-    )
+    .description(COMMAND_SUMMARIES['verify-bundle'].description)
     .argument('<file>', 'the bundle')
     .requiredOption('--vkey <vkey>', 'a trusted verifier key of the log (repeatable)', collect)
     .option('--origin <origin>', 'the log origin the checkpoint must name (default: the first --vkey name)')

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { readSigningKey, signCheckpoint } from '../../ledger/tree-proofs.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -35,9 +36,7 @@ export async function checkpointAfterPromote(options: GlobalOptions, keyFile: st
 export function registerCheckpoint(program: Command, cli: Cli): void {
   program
     .command('checkpoint')
-    .description(
-      "sign the ledger's Merkle tree as a C2SP tlog-checkpoint note (origin: the key's name), store it in the ledger and print it",
-    )
+    .description(COMMAND_SUMMARIES.checkpoint.description)
     .requiredOption('--key <file>', 'the signing key file (`kfm key generate`)')
     .addHelpText(
       'after',

@@ -7,6 +7,7 @@ import { DATASET_ID_PATTERN, DATASET_ID_RULE, SENSITIVITY_CLASSES } from '../../
 import { parseDatasetEntry } from '../../registry/dataset-entry.js';
 import { readRegistryYaml } from '../../registry/read-registry-yaml.js';
 import { upstreamUriProblem } from '../../registry/upstream-uri.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 
 interface NewOptions {
@@ -80,9 +81,7 @@ function refuseUndeclarable(datasetId: string, files: readonly { path: string; t
 }
 
 export function registerConnector(program: Command, cli: Cli): void {
-  const connector = program
-    .command('connector')
-    .description('runtime connectors in <root>/connectors/<dataset_id>/ (loaded without rebuilding kfm)');
+  const connector = program.command('connector').description(COMMAND_SUMMARIES.connector.description);
   connector
     .command('new')
     .description(

@@ -6,6 +6,7 @@ import { EXIT } from '../../errors.js';
 import { copyLedger } from '../../ledger/copy-ledger.js';
 import { isLedgerUrl, type LedgerDoor, parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { kfmActor } from '../../tool-info.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
 /** A target named on the command line: a URL as given, a path resolved against the working directory. */
@@ -64,7 +65,7 @@ Exit codes: 0 copied, 1 COPY_VERIFY_FAILED, 2 LEDGER_NOT_EMPTY or a missing sour
 export function registerCopy(program: Command, cli: Cli): void {
   program
     .command('export')
-    .description("copy this root's ledger into an empty ledger elsewhere (SQLite file or PostgreSQL)")
+    .description(COMMAND_SUMMARIES.export.description)
     .requiredOption('--to <target>', 'where to copy to: a path, sqlite:<path> or postgres://…')
     .addHelpText('after', COPY_HELP)
     .action((opts: { to: string }) => {
@@ -73,7 +74,7 @@ export function registerCopy(program: Command, cli: Cli): void {
     });
   program
     .command('import')
-    .description("copy a ledger from elsewhere (SQLite file or PostgreSQL) into this root's empty ledger")
+    .description(COMMAND_SUMMARIES.import.description)
     .requiredOption('--from <source>', 'where to copy from: a path, sqlite:<path> or postgres://…')
     .addHelpText('after', COPY_HELP)
     .action((opts: { from: string }) => {

@@ -7,6 +7,7 @@ import { stageRequest } from '../../contract/stage-request.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { parseLedgerTarget } from '../../ledger/ledger-door.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Paths, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { initRoot } from './init.js';
@@ -119,8 +120,6 @@ export function runDemo(options: GlobalOptions): CommandRun {
 export function registerDemo(program: Command, cli: Cli): void {
   program
     .command('demo')
-    .description(
-      'run the truth path for the three example connectors in a fresh demo root (default ./demo-root), then verify',
-    )
+    .description(COMMAND_SUMMARIES.demo.description)
     .action(() => cli.run(runDemo(cli.globals())));
 }

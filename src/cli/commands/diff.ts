@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { diffVersions, type VersionDiff } from '../../projections/version-diff.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { shortHash } from '../human-table.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, writeJson } from '../io.js';
 import { parseVersionRef, readPublishedVersions, versionOf } from '../published-versions.js';
@@ -75,8 +76,6 @@ export function registerDiff(program: Command, cli: Cli): void {
   program
     .command('diff')
     .argument('<version...>', '<dataset_id> (its last two versions) or <dataset_id>@<v1> <dataset_id>@<v2>')
-    .description(
-      'compare two published versions from the ledger: artifacts added, removed or changed, row counts, columns added, removed or retyped, and profile deltas (exit 2 if a version is unknown)',
-    )
+    .description(COMMAND_SUMMARIES.diff.description)
     .action((refs: string[]) => cli.run(diffCommand({ ...cli.globals(), refs })));
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -17,8 +18,6 @@ export function printHead(options: GlobalOptions): CommandRun {
 export function registerHead(program: Command, cli: Cli): void {
   program
     .command('head')
-    .description(
-      'print the chain head as <seq>:<hash>; keep it to detect a rewritten tail later with `verify --anchor`',
-    )
+    .description(COMMAND_SUMMARIES.head.description)
     .action(() => cli.run(printHead(cli.globals())));
 }

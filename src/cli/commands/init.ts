@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -36,8 +37,6 @@ export function initRoot(options: GlobalOptions): CommandRun {
 export function registerInit(program: Command, cli: Cli): void {
   program
     .command('init')
-    .description(
-      'create data/{registry,raw,work,processed,catalog} and the migrated ledger under --root; idempotent',
-    )
+    .description(COMMAND_SUMMARIES.init.description)
     .action(() => cli.run(initRoot(cli.globals())));
 }

@@ -11,6 +11,7 @@ import {
   keyIdOf,
 } from '../../tlog/note-keys.js';
 import { isInside } from '../../zones/zone-layout.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -120,7 +121,7 @@ export function generateKey(options: GlobalOptions & KeyGenerateOptions): Comman
 }
 
 export function registerKey(program: Command, cli: Cli): void {
-  const key = program.command('key').description('signing keys for transparency-log checkpoints');
+  const key = program.command('key').description(COMMAND_SUMMARIES.key.description);
   key
     .command('generate')
     .description(

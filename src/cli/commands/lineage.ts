@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { type Lineage, projectLineage } from '../../projections/lineage.js';
 import { lineageGraph, renderDot, renderMermaid } from '../../projections/lineage-graph.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import {
   type Cli,
   type CommandRun,
@@ -158,9 +159,7 @@ export function registerLineage(program: Command, cli: Cli): void {
         'text: list every member of every group (json, dot and mermaid always do)',
       ).conflicts('limit'),
     )
-    .description(
-      'upstream → raw captures → runs → validation → transforms → versions → catalogs, optionally as of a past point',
-    )
+    .description(COMMAND_SUMMARIES.lineage.description)
     .addHelpText('after', RELATIVE_TIMES_HELP)
     .action(
       (

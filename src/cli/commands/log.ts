@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { ReadFilter } from '../../ledger/ledger-store.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { parseCount } from '../parse-args.js';
@@ -48,9 +49,7 @@ export function printLog(options: GlobalOptions & LogOptions): CommandRun {
 export function registerLog(program: Command, cli: Cli): void {
   program
     .command('log')
-    .description(
-      'list events in seq order: a table, or JSON Lines of full envelopes (with their hash) under --json',
-    )
+    .description(COMMAND_SUMMARIES.log.description)
     .option('--dataset_id <id>', 'only events of this dataset')
     .option('--run_id <id>', 'only events of this run')
     .option('--type <type>', 'only events of this type, e.g. raw.captured')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -54,9 +55,7 @@ export function migrateLedgerFile(options: GlobalOptions): CommandRun {
 export function registerMigrate(program: Command, cli: Cli): void {
   program
     .command('migrate')
-    .description(
-      'upgrade the ledger schema to this kfm (and bring its projection tables and transparency-log tree up to date); readers never migrate',
-    )
+    .description(COMMAND_SUMMARIES.migrate.description)
     .addHelpText(
       'after',
       '\nPrints the schema before and after (the last migration applied); idempotent. Refuses a missing,\nempty or non-kfm file (LEDGER_UNREADABLE) and a ledger of a newer kfm (LEDGER_SCHEMA_TOO_NEW).\n\nExit codes: 0 migrated or already current, 1 LEDGER_UNREADABLE, 2 LEDGER_SCHEMA_TOO_NEW, 4 I/O error.',

@@ -17,6 +17,7 @@ import {
   type RunHistory,
 } from '../../projections/openlineage.js';
 import { type RetryPolicy, resolveRetryPolicy } from '../../upstream/retry-policy.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { parseCount } from '../parse-args.js';
 import { type QueryContext, requireDataset, withQueries } from '../query-access.js';
@@ -232,9 +233,7 @@ export function registerOpenLineage(program: Command, cli: Cli): void {
   program
     .command('openlineage')
     .argument('[dataset_id]', 'only this dataset (default: every dataset)')
-    .description(
-      'OpenLineage 2-0-2 RunEvents projected from the ledger, as JSON Lines (a START and a COMPLETE or FAIL per stage run), or POSTed to a Marquez-style endpoint with --emit',
-    )
+    .description(COMMAND_SUMMARIES.openlineage.description)
     .option(
       '--since-seq <n>',
       'only events projected from ledger events after seq n',

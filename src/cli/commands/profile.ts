@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { DatasetProfile } from '../../events/index.js';
 import type { PublishedVersion } from '../../projections/version-diff.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { renderTable } from '../human-table.js';
 import { type Cli, type CommandRun, type GlobalOptions, humanWidth, type Io, writeJson } from '../io.js';
 import { parseVersionRef, readPublishedVersions, versionOf } from '../published-versions.js';
@@ -78,8 +79,6 @@ export function registerProfile(program: Command, cli: Cli): void {
   program
     .command('profile')
     .argument('<dataset_id[@version_id]>', 'the dataset, and the version (default: its latest)')
-    .description(
-      "print a published version's data profile from the ledger: rows, per column type, nulls, distinct count and range (exit 2 if the dataset or version is unknown)",
-    )
+    .description(COMMAND_SUMMARIES.profile.description)
     .action((ref: string) => cli.run(showProfile({ ...cli.globals(), ref })));
 }

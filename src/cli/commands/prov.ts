@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { renderProv } from '../../catalogs/prov.js';
 import { EXIT } from '../../errors.js';
 import { renderReceipt } from '../../projections/render-receipt.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import type { Cli, CommandRun, GlobalOptions } from '../io.js';
 import { notFound, type QueryContext, readRunEvents, requireDataset, withQueries } from '../query-access.js';
 
@@ -49,7 +50,7 @@ export function registerProv(program: Command, cli: Cli): void {
     .command('prov')
     .argument('<dataset_id>', 'the dataset')
     .option('--run_id <id>', 'the run (default: the run of the latest promotion)')
-    .description('print the PROV-JSON of a run, rendered from its events (as data/catalog/prov/ holds it)')
+    .description(COMMAND_SUMMARIES.prov.description)
     .action((datasetId: string, opts: { run_id?: string }) =>
       cli.run(printProv({ ...cli.globals(), ...opts, dataset_id: datasetId })),
     );

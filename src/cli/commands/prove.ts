@@ -3,6 +3,7 @@ import { EXIT, KfmError } from '../../errors.js';
 import type { LedgerDoor } from '../../ledger/ledger-door.js';
 import { consistencyProof, inclusionProof } from '../../ledger/tree-proofs.js';
 import { queryReadModels } from '../../projections/read-model-queries.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -73,11 +74,7 @@ const EXITS =
   '\nExit codes: 0 printed, 2 usage (a size or seq outside the tree, an unknown ref, MIGRATION_REQUIRED), 4 I/O error.';
 
 export function registerProve(program: Command, cli: Cli): void {
-  const prove = program
-    .command('prove')
-    .description(
-      "print an RFC 9162 proof from the ledger's Merkle tree as JSON (check it with `kfm verify-proof`)",
-    );
+  const prove = program.command('prove').description(COMMAND_SUMMARIES.prove.description);
   prove
     .command('inclusion')
     .description(

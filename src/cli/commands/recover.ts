@@ -4,6 +4,7 @@ import { checkDatasetId, DEFAULT_WAIT_SECONDS, parseWait } from '../../contract/
 import { EXIT } from '../../errors.js';
 import { registryDirOf } from '../../registry/load-registry.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -56,9 +57,7 @@ export function recoverCommand(
 export function registerRecover(program: Command, cli: Cli): void {
   program
     .command('recover')
-    .description(
-      'close the stage runs a killed or crashed process left open (run.completed failed INTERRUPTED), remove its temp files, staging folders and unrecorded captures, rewrite the receipts and catalogs they affect; without a dataset: every dataset',
-    )
+    .description(COMMAND_SUMMARIES.recover.description)
     .argument(
       '[dataset_id]',
       'the dataset to recover (default: every dataset of the ledger and the registry)',

@@ -13,6 +13,7 @@ import {
   registryDirOf,
   registryInvalid,
 } from '../../registry/load-registry.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
 /** Registry files live under --root (the data), shown relative to it: data/registry/<id>.yml. */
@@ -161,9 +162,7 @@ function printValidation(io: Io, datasets: readonly DatasetReport[]): void {
 }
 
 export function registerRegistry(program: Command, cli: Cli): void {
-  const registry = program
-    .command('registry')
-    .description('read and check the dataset registry, <root>/data/registry/<dataset_id>.yml');
+  const registry = program.command('registry').description(COMMAND_SUMMARIES.registry.description);
   registry
     .command('list')
     .description('table of registered datasets (--json: array of entries); exit 2 if a file is invalid')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { replayProjections } from '../../replay/replay-projections.js';
 import { zoneLayout } from '../../zones/zone-layout.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 
@@ -49,9 +50,7 @@ export function replayLedger(options: GlobalOptions & ReplayOptions): CommandRun
 export function registerReplay(program: Command, cli: Cli): void {
   program
     .command('replay')
-    .description(
-      'rebuild receipts, raw manifests/checksums, catalogs and projection tables from the events and rewrite them (never raw or processed data, never the ledger events); exit 1 on drift that remains, or PROJECTION_UNREPLAYABLE when the events render no receipt or catalog',
-    )
+    .description(COMMAND_SUMMARIES.replay.description)
     .option(
       '--check',
       'compare only: list every file and table row that differs from its replay (exit 1), write nothing',

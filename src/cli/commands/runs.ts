@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { EXIT } from '../../errors.js';
 import type { RunRow, StageRow } from '../../projections/projection-rows.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { duration, relativeTime, renderTable } from '../human-table.js';
 import {
   type Cli,
@@ -110,7 +111,7 @@ export function registerRuns(program: Command, cli: Cli): void {
   program
     .command('runs')
     .argument('[dataset_id]', 'only runs of this dataset (exit 2 if it is unknown)')
-    .description('list runs oldest first with their stages, status, version and times')
+    .description(COMMAND_SUMMARIES.runs.description)
     .addHelpText('after', RELATIVE_TIMES_HELP)
     .addOption(new Option('--status <status>', 'only runs whose latest stage ended so').choices(RUN_STATUSES))
     .action((datasetId: string | undefined, opts: Pick<RunsOptions, 'status'>) =>

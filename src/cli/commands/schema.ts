@@ -10,6 +10,7 @@ import {
 } from '../../contract/receipt-schemas.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { distance } from '../../registry/describe-issues.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { renderTable } from '../human-table.js';
 import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
 
@@ -66,9 +67,7 @@ function unknownSchema(name: string): KfmError {
 export function registerSchema(program: Command, cli: Cli): void {
   program
     .command('schema')
-    .description(
-      'print the JSON Schema (draft 2020-12) of a receipt, as committed in schemas/<name>/v<N>.json',
-    )
+    .description(COMMAND_SUMMARIES.schema.description)
     .argument('[name]', `one of ${RECEIPT_SCHEMA_NAMES.join(', ')}`)
     .option('--list', 'list the schemas: name, $id and the receipt each describes (--json: as data)')
     .addHelpText(

@@ -3,6 +3,7 @@ import { EXIT, KfmError } from '../../errors.js';
 import { loadTokens, TOKENS_ENV } from '../../serve/load-tokens.js';
 import { jsonLinesLog } from '../../serve/serve-log.js';
 import { startServer } from '../../serve/server.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, resolvePaths, writeJson } from '../io.js';
 
 export interface ServeCommandOptions {
@@ -97,9 +98,7 @@ function parsePort(value: string): number {
 export function registerServe(program: Command, cli: Cli): void {
   program
     .command('serve')
-    .description(
-      'the governed read API over processed versions, with provenance bundles and the policy boundary, and the lineage page at /ui/',
-    )
+    .description(COMMAND_SUMMARIES.serve.description)
     .option('--host <host>', 'address to listen on (default 127.0.0.1)')
     .option('--port <port>', 'port to listen on, 0 for any free one (default 8080)', parsePort)
     .option(

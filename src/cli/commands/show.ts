@@ -3,6 +3,7 @@ import { EXIT } from '../../errors.js';
 import { ULID_PATTERN } from '../../events/constants.js';
 import { readEvents } from '../../projections/ledger-event.js';
 import { projectLineage } from '../../projections/lineage.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import {
   type Cli,
   type CommandRun,
@@ -130,7 +131,7 @@ export function registerShow(program: Command, cli: Cli): void {
     .command('show')
     .argument('<ref>', 'a seq, a version id (v + 16 hex), an event id or a run id')
     .option('--dataset_id <id>', 'the dataset, when a run or version id exists in several')
-    .description('everything the ledger knows about one event, run or version, with the events that prove it')
+    .description(COMMAND_SUMMARIES.show.description)
     .addHelpText('after', RELATIVE_TIMES_HELP)
     .action((ref: string, opts: { dataset_id?: string }) =>
       cli.run(showCommand({ ...cli.globals(), ...opts, ref })),

@@ -3,6 +3,7 @@ import { readSpec } from '../../contract/read-spec.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { nodeSha256Hex } from '../../ledger/node-hasher.js';
 import { specHash } from '../../ledger/pure/spec-hash.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
 
 export function printSpecHash(file: string, options: GlobalOptions): CommandRun {
@@ -24,7 +25,7 @@ export function printSpecHash(file: string, options: GlobalOptions): CommandRun 
 export function registerSpecHash(program: Command, cli: Cli): void {
   program
     .command('spec-hash')
-    .description('print spec_hash = sha256(JCS(spec)) (RFC 8785) of a JSON or YAML run spec')
+    .description(COMMAND_SUMMARIES['spec-hash'].description)
     .argument('<file>', 'the run spec (.json, .yml or .yaml)')
     .action((file: string) => cli.run(printSpecHash(file, cli.globals())));
 }

@@ -7,6 +7,7 @@ import { stageRequest } from '../../contract/stage-request.js';
 import { SEED_FLAGS, type SeedFlags, type Stage } from '../../contract/stage-types.js';
 import { STAGE_NAMES, STAGES } from '../../contract/stages/index.js';
 import { PACKAGE_ROOT } from '../../tool-info.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 
 /** Where a moved zone may go (contract/zone-record.ts). */
@@ -159,7 +160,7 @@ export function registerStages(program: Command, cli: Cli): void {
   for (const stage of STAGE_NAMES) {
     const command = program
       .command(stage)
-      .description(STAGES[stage].summary)
+      .description(COMMAND_SUMMARIES[stage].description)
       .argument('[dataset_id]', 'dataset registry key (data/registry/<dataset_id>.yml)');
     addStageOptions(command, stage).action((datasetId: string | undefined, flags: SeedFlags) =>
       cli.run(runStageCommand(stage, datasetId, flags, cli.globals())),

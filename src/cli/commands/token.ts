@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT, KfmError } from '../../errors.js';
 import { TOKENS_ENV } from '../../serve/load-tokens.js';
 import { createToken, ROLE_PATTERN, TOKEN_ID_PATTERN } from '../../serve/tokens.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, writeJson } from '../io.js';
 
 export interface TokenCreateOptions {
@@ -47,7 +48,7 @@ function checkId(value: string): string {
 }
 
 export function registerToken(program: Command, cli: Cli): void {
-  const token = program.command('token').description('API tokens for `kfm serve`');
+  const token = program.command('token').description(COMMAND_SUMMARIES.token.description);
   token
     .command('create')
     .description('print a new random token once, and the salted-hash record to put in the tokens file')

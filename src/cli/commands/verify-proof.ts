@@ -8,6 +8,7 @@ import { nodeTreeHasher } from '../../tlog/node-tree-hasher.js';
 import { type NoteVerifier, parseVerifierKey } from '../../tlog/note-keys.js';
 import { checkProofJson, parseProofJson } from '../../tlog/proof-json.js';
 import { TLOG_PROOF_HEADER, verifyTlogProof } from '../../tlog/tlog-proof.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, writeJson } from '../io.js';
 import { readInput } from '../read-input.js';
 
@@ -159,9 +160,7 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
 export function registerVerifyProof(program: Command, cli: Cli): void {
   program
     .command('verify-proof')
-    .description(
-      'check offline an RFC 9162 inclusion proof {index, tree_size, leaf_hash, root_hash, proof} or consistency proof {old_size, new_size, old_root, new_root, proof} (JSON, base64 hashes), or a C2SP tlog-proof; exit 1 if it does not hold',
-    )
+    .description(COMMAND_SUMMARIES['verify-proof'].description)
     .argument('[file]', 'the proof (default: stdin)')
     .option('--entry <file>', "the entry's bytes (an event body): the inclusion proof must be about them")
     .option(

@@ -1,22 +1,13 @@
 import type { Command } from 'commander';
-import {
-  checkFiles,
-  type DeepReport,
-  deepReport,
-  NO_PROGRESS,
-  type Progress,
-  readValid,
-  scanLedger,
-} from '../../audit/deep-verify.js';
-import { progressBar } from '../../audit/progress-bar.js';
+import type { DeepReport } from '../../audit/deep-verify.js';
+import { NO_PROGRESS, type Progress, progressBar } from '../../audit/progress-bar.js';
 import { EXIT, KfmError } from '../../errors.js';
 import { GENESIS_HASH } from '../../events/constants.js';
-import type { LedgerDoor, StorageFailure } from '../../ledger/ledger-door.js';
+import type { StorageFailure } from '../../ledger/ledger-door.js';
 import type { ChainHead } from '../../ledger/pure/seal-events.js';
 import type { ChainReport } from '../../ledger/pure/verify-chain.js';
 import { AUTO_THREADS_FROM_EVENTS } from '../../ledger/sqlite/parallel-verify.js';
-import { DatasetHistories } from '../../projections/history-invariants.js';
-import { zoneLayout } from '../../zones/zone-layout.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { type Cli, type CommandRun, type GlobalOptions, type Io, resolvePaths, writeJson } from '../io.js';
 import { withLedger } from '../ledger-access.js';
 import { type CheckpointFailure, type CheckpointOptions, checkpointFailures } from '../verify-checkpoints.js';
@@ -60,7 +51,10 @@ export function verifyLedger(
         // The chain is still checked on a damaged file, as far as its rows can be read.
         const chain = await reportingDamage(deep, () =>
           deep
-            ? verifyDeep(ledger, paths.root, anchors, progress)
+            ? // Loaded only for --deep: the file checks bring the whole contract (catalogs, profiles …).
+              import('../verify-deep.js').then(({ verifyDeep }) =>
+                verifyDeep(ledger, paths.root, anchors, progress),
+              )
             : ledger.verifyChain({ anchors, threads: options.threads ?? 'auto' }),
         );
         if (storage.length === 0) return chain;
@@ -95,48 +89,6 @@ async function reportingDamage(deep: boolean, verify: () => Promise<VerifyReport
       failures: [{ code: 'STORAGE_CORRUPT', message: `reading the ledger stopped: ${error.message}` }],
       failures_omitted: 0,
     };
-  }
-}
-
-/**
- * --deep: the chain and the replay invariants in one pass over the ledger, then every raw,
- * processed, receipt and catalog file a dataset at a time, its events read again by the dataset
- * index: no pass holds the whole ledger in memory.
- */
-async function verifyDeep(
-  ledger: LedgerDoor,
-  root: string,
-  anchors: readonly ChainHead[],
-  progress: Progress,
-): Promise<DeepReport> {
-  try {
-    const total = (await ledger.head()).seq;
-    const scan = await scanLedger(ledger.read(), { total, anchors, progress });
-    const histories = new DatasetHistories();
-    // A ledger of a schema before the projection tables has none to compare.
-    const tables = (await ledger.schemaStatus()).pending.length > 0 ? null : ledger;
-    const datasets = {
-      datasetIds: await ledger.datasetIds(),
-      // The history invariants keep state per run, so they ride on the file checks' one read of
-      // each dataset: memory follows the largest dataset, not the ledger.
-      read: async (datasetId: string) =>
-        histories.check(datasetId, await readValid(ledger.read({ dataset_id: datasetId }))),
-      tables:
-        tables === null
-          ? null
-          : {
-              rows: (datasetId: string) => tables.projectionRows(datasetId),
-              datasetIds: () => tables.projectionDatasetIds(),
-            },
-    };
-    const files = await checkFiles(zoneLayout(root), datasets, progress);
-    const invariants = [...scan.invariants, ...histories.failures].sort(
-      (a, b) => (a.seq ?? 0) - (b.seq ?? 0),
-    );
-    const invariantsOmitted = scan.invariantsOmitted + histories.omitted;
-    return deepReport({ ...scan, invariants, invariantsOmitted }, files);
-  } finally {
-    progress.end();
   }
 }
 
@@ -183,9 +135,7 @@ export function parseAnchor(value: string, previous: ChainHead[] = []): ChainHea
 export function registerVerify(program: Command, cli: Cli): void {
   program
     .command('verify')
-    .description(
-      'verify the hash chain: every body hashes to its hash, prev links, gapless seq, columns, schemas (--deep: also replay invariants and every file)',
-    )
+    .description(COMMAND_SUMMARIES.verify.description)
     .option(
       '--deep',
       'also check replay invariants, re-hash every raw and processed file, and compare receipts and catalogs with their replay',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
+import { COMMAND_SUMMARIES } from '../command-summaries.js';
 import { formatBytes, relativeTime, renderTable, shortHash } from '../human-table.js';
 import {
   type Cli,
@@ -97,7 +98,7 @@ export function registerVersions(program: Command, cli: Cli): void {
   program
     .command('versions')
     .argument('<dataset_id>', 'the dataset')
-    .description('list the published versions of a dataset, oldest first (exit 2 if the dataset is unknown)')
+    .description(COMMAND_SUMMARIES.versions.description)
     .addHelpText('after', RELATIVE_TIMES_HELP)
     .action((datasetId: string) => cli.run(listVersions({ ...cli.globals(), dataset_id: datasetId })));
 }

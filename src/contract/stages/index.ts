@@ -18,8 +18,6 @@ import type { RunPlace, WriteTarget } from './write-targets.js';
 
 /** Everything about one contract step, in one place: what the CLI, the runtime and the guards use. */
 export interface StageDefinition {
-  /** Its line in `kfm --help` and `kfm <stage> --help`. */
-  summary: string;
   /** The seed flags it accepts; any other is refused by name (exit 2), never silently ignored. */
   flags: readonly (keyof SeedFlags)[];
   /** The seed's "Zone write scope": the zones its writer may write. */
@@ -64,8 +62,6 @@ const captures = ({ dataset_id, run_id }: RunPlace): WriteTarget[] => [
 
 export const STAGES: { readonly [S in Stage]: StageDefinition } = {
   ingest: {
-    summary:
-      'discover + acquire: capture the upstream into data/raw/<id>/<run_id>/, write the raw manifest and checksums; an incremental ingest with nothing new says "up to date" and exits 0',
     flags: INGEST_FLAGS,
     zones: ['raw', 'work'],
     writeTargets: captures,
@@ -89,8 +85,6 @@ export const STAGES: { readonly [S in Stage]: StageDefinition } = {
     },
   },
   transform: {
-    summary:
-      "work → work: run the connector's deterministic transform (generalization, normalisation) for a run",
     flags: RUN_FLAGS,
     zones: ['work'],
     writeTargets: ({ dataset_id, run_id }) => [
@@ -103,8 +97,6 @@ export const STAGES: { readonly [S in Stage]: StageDefinition } = {
     }),
   },
   validate: {
-    summary:
-      "gate a run's outputs: schema, geometry/CRS, time window, license, sensitivity, policy labels, checksums (exit 3 on failure)",
     flags: RUN_FLAGS,
     zones: ['work'],
     writeTargets: () => [],
@@ -120,8 +112,6 @@ export const STAGES: { readonly [S in Stage]: StageDefinition } = {
     }),
   },
   promote: {
-    summary:
-      'Promotion Contract: evaluate every gate rule; publish an immutable version into data/processed/<id>/<version_id>/ with DCAT/STAC/PROV catalogs, or record the denial (exit 3)',
     flags: [...RUN_FLAGS, 'processed_dir', 'emit_catalogs', 'baseUrl'],
     zones: ['processed', 'catalog'],
     // The staging folder renamed into the version, and the catalogs (publish-version.ts, promote.ts).
@@ -147,8 +137,6 @@ export const STAGES: { readonly [S in Stage]: StageDefinition } = {
     },
   },
   backfill: {
-    summary:
-      'explicit historical windows: cut --since..--until into --batch windows, each acquired and validated as a child run; rerun the same command to resume (completed windows are never captured again)',
     // Windowed ingests: the ingest flags, and the window length.
     flags: [...INGEST_FLAGS, 'batch'],
     // Acquire + validate per window, run as child runs: raw + work, like ingest.

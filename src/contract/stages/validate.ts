@@ -6,7 +6,6 @@ import { ingestWindowOf } from '../../projections/run-window.js';
 import { sha256File } from '../../zones/file-digest.js';
 import type { StageScope } from '../stage-scope.js';
 import { type Check, runChecks } from '../validation/builtin-checks.js';
-import { profileRun } from '../validation/profile-run.js';
 import { readRecords } from '../validation/read-records.js';
 
 export interface ValidateSummary {
@@ -79,6 +78,9 @@ export async function validate(scope: StageScope): Promise<ValidateSummary> {
           details: { failed: badWork.length },
         },
   );
+  // Loaded here: profiling brings the CSV stream parser and the HyperLogLog sketch (bloom-filters,
+  // xxhash-wasm), which the other stages, loaded with this one (stages/index.ts), never use.
+  const { profileRun } = await import('../validation/profile-run.js');
   const { profile, check: regression } = await profileRun(scope, outputs);
   checks.push(regression);
   const passed = checks.every((c) => c.passed);

@@ -2,7 +2,8 @@ import type pg from 'pg';
 import type { SealedEvent } from '../../events/index.js';
 import { nodeTreeHasher } from '../../tlog/node-tree-hasher.js';
 import { frontierFromTiles } from '../../tlog/tile-builder.js';
-import { type TileId, tileWidth } from '../../tlog/tiles.js';
+import { TILE_WIDTH, type Tile, type TileId, tileWidth } from '../../tlog/tiles.js';
+import { HASH_SIZE } from '../../tlog/tree-hasher.js';
 import type { StoredCheckpoint } from '../ledger-door.js';
 import type { ChainHead } from '../pure/seal-events.js';
 import {
@@ -33,13 +34,31 @@ export async function treeStateAndHead(db: Queryable): Promise<{ state: TreeStat
   };
 }
 
-/** Each tile's stored hashes, by `level/index`: one query for all. */
+/**
+ * Each tile's stored hashes, by `level/index`: one query for the `tlog_tiles` rows, and one for the
+ * leaf rows of a level-0 tile that has none (the rightmost, kept one row per leaf as in SQLite:
+ * migrations/postgres/0007_tlog_leaves.ts), as far as they run without a gap.
+ */
 async function storedTiles(db: Queryable, tiles: readonly TileId[]): Promise<Map<string, Uint8Array>> {
-  const result = await db.query<{ level: number; idx: number; hashes: Buffer }>(
+  const result = await db.query<{ level: number; idx: string; hashes: Buffer }>(
     'SELECT level, idx, hashes FROM tlog_tiles WHERE (level, idx) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))',
     [tiles.map((t) => t.level), tiles.map((t) => t.index)],
   );
-  return new Map(result.rows.map((r) => [`${r.level}/${r.idx}`, new Uint8Array(r.hashes)]));
+  const stored = new Map(result.rows.map((r) => [`${r.level}/${r.idx}`, new Uint8Array(r.hashes)]));
+  const leafTiles = [
+    ...new Set(tiles.filter((t) => t.level === 0 && !stored.has(`0/${t.index}`)).map((t) => t.index)),
+  ];
+  for (const index of leafTiles) {
+    const first = index * TILE_WIDTH;
+    const leaves = await db.query<{ idx: string; hash: Buffer }>(
+      'SELECT idx, hash FROM tlog_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx',
+      [first, first + TILE_WIDTH],
+    );
+    const run = leaves.rows.findIndex((leaf, i) => Number(leaf.idx) !== first + i);
+    const hashes = (run === -1 ? leaves.rows : leaves.rows.slice(0, run)).map((leaf) => leaf.hash);
+    if (hashes.length > 0) stored.set(`0/${index}`, new Uint8Array(Buffer.concat(hashes)));
+  }
+  return stored;
 }
 
 export async function readTiles(
@@ -103,6 +122,7 @@ export class PostgresTree {
     ).rows[0]?.hash;
     if (!treeFollowsChain(state, at) || state.tree_size > head.seq) {
       await client.query('DELETE FROM tlog_tiles');
+      await client.query('DELETE FROM tlog_leaves');
       await client.query('UPDATE tlog_state SET tree_size = 0, head_hash = $1 WHERE id = 1', [
         EMPTY_TREE.head.hash,
       ]);
@@ -138,7 +158,22 @@ export class PostgresTree {
 
   async #grow(client: pg.PoolClient, tree: BuiltTree, rows: readonly RowBody[]): Promise<BuiltTree> {
     const grown = growTree(tree, rows, nodeTreeHasher);
-    const { tiles } = grown;
+    const before = tree.frontier.size;
+    const isLeafTile = (t: Tile) => t.level === 0 && t.width < TILE_WIDTH;
+    const tiles = grown.tiles.filter((t) => !isLeafTile(t));
+    const leaves = grown.tiles.filter(isLeafTile).flatMap((t) => newLeaves(t, before));
+    if (leaves.length > 0)
+      await client.query(
+        'INSERT INTO tlog_leaves (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])',
+        [leaves.map((l) => l.idx), leaves.map((l) => l.hash)],
+      );
+    // A level-0 tile completed by this batch replaces the leaf rows it had.
+    const completed = tiles.find((t) => t.level === 0 && t.index * TILE_WIDTH < before);
+    if (completed !== undefined)
+      await client.query('DELETE FROM tlog_leaves WHERE idx >= $1 AND idx < $2', [
+        completed.index * TILE_WIDTH,
+        (completed.index + 1) * TILE_WIDTH,
+      ]);
     if (tiles.length > 0)
       await client.query(
         `INSERT INTO tlog_tiles (level, idx, width, hashes)
@@ -158,4 +193,17 @@ export class PostgresTree {
     this.#tree = grown.tree;
     return grown.tree;
   }
+}
+
+/** The leaves of a level-0 partial tile that the tree of size `before` did not have. */
+function newLeaves(tile: Tile, before: number): { idx: number; hash: Buffer }[] {
+  const first = tile.index * TILE_WIDTH;
+  const from = Math.max(before - first, 0);
+  return Array.from({ length: tile.width - from }, (_, k) => {
+    const i = from + k;
+    return {
+      idx: first + i,
+      hash: Buffer.from(tile.hashes.buffer, tile.hashes.byteOffset + i * HASH_SIZE, HASH_SIZE),
+    };
+  });
 }

@@ -1,6 +1,8 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync, type Stats, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { KfmError } from '../../errors.js';
+import { openDatabase } from './open-database.js';
+import { storageDamage } from './storage-damage.js';
 
 /** The first 16 bytes of every SQLite 3 database file (https://sqlite.org/fileformat.html §1.3). */
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
@@ -69,7 +71,7 @@ export function openReadOnlyDatabase(path: string, timeoutMs: number): ReadOnlyD
   const hadSidecars = SIDECARS.map((suffix) => existsSync(path + suffix));
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
+    db = openDatabase(path, { readonly: true, fileMustExist: true, timeout: timeoutMs });
     // The WAL is opened on the first read: a folder that refuses the sidecars fails here.
     db.prepare('SELECT count(*) FROM sqlite_master').get();
   } catch (error) {
@@ -107,7 +109,7 @@ function snapshotDatabase(path: string): Database.Database {
     if (before.size !== after.size || before.mtimeNs !== after.mtimeNs || before.ino !== after.ino) continue;
     bytes[18] = 1;
     bytes[19] = 1;
-    return new Database(bytes, { readonly: true });
+    return openDatabase(bytes, { readonly: true });
   }
   throw new KfmError('LEDGER_CONFLICT', `the ledger ${path} kept changing while it was read; retry`, {
     details: { file: path },
@@ -121,7 +123,7 @@ function snapshotDatabase(path: string): Database.Database {
 function removeSidecars(path: string): void {
   if (!SIDECARS.some((suffix) => existsSync(path + suffix))) return;
   try {
-    const cleaner = new Database(path, { fileMustExist: true });
+    const cleaner = openDatabase(path, { fileMustExist: true });
     try {
       cleaner.prepare('SELECT count(*) FROM sqlite_master').get();
     } finally {
@@ -137,21 +139,6 @@ function openError(path: string, error: unknown): KfmError {
   if (damage !== null) return damage;
   return new KfmError('IO', `cannot open the ledger ${path} to read: ${(error as Error).message}`, {
     details: { file: path },
-    cause: error,
-  });
-}
-
-/**
- * SQLite's answer to a damaged file (a page that does not parse, a header that lies), met while
- * opening or reading, as STORAGE_CORRUPT with SQLite's own message; null for any other error.
- */
-export function storageDamage(path: string, error: unknown): KfmError | null {
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !(code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB')) {
-    return null;
-  }
-  return new KfmError('STORAGE_CORRUPT', `the ledger ${path} is damaged: ${(error as Error).message}`, {
-    details: { file: path, sqlite_code: code },
     cause: error,
   });
 }

@@ -27,7 +27,7 @@ import type { TreeTables } from './tree-tables.js';
 
 /** The SQLite ledger behind the async door: the synchronous SqliteLedger, each call answered at once. */
 export async function openSqliteDoor(path: string, options: OpenDoorOptions): Promise<SqliteDoor> {
-  return new SqliteDoor(await openSqliteLedger(path, options));
+  return new SqliteDoor(await openSqliteLedger(path, { ...options, deferSeal: true }));
 }
 
 export class SqliteDoor implements LedgerDoor {
@@ -45,6 +45,7 @@ export class SqliteDoor implements LedgerDoor {
   }
 
   async append(drafts: readonly unknown[]): Promise<AppendResult> {
+    await this.ledger.loadSeal();
     return this.ledger.appendEvents(drafts);
   }
 

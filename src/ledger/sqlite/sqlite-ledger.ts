@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { KfmError } from '../../errors.js';
 import { GENESIS_HASH } from '../../events/constants.js';
 import type { SealedEvent } from '../../events/index.js';
@@ -17,8 +17,10 @@ import type { StoredRow } from '../pure/verify-chain.js';
 import type { ReadModels } from '../read-models.js';
 import type { SealDefaults } from '../seal-context.js';
 import { type MigrateOptions, migrateLedger, pendingMigrations } from './migrate.js';
+import { openDatabase } from './open-database.js';
 import { ProjectionTables } from './projection-tables.js';
-import { openReadOnlyDatabase, storageDamage, unreadable } from './read-only-open.js';
+import { openReadOnlyDatabase, unreadable } from './read-only-open.js';
+import { storageDamage } from './storage-damage.js';
 import { TreeTables } from './tree-tables.js';
 
 export interface OpenLedgerOptions extends SealDefaults {
@@ -36,6 +38,12 @@ export interface OpenLedgerOptions extends SealDefaults {
    * command's start-up time.
    */
   readOnly?: boolean;
+  /**
+   * A writer that may never append (`kfm checkpoint` stores a checkpoint, `kfm import` copies rows)
+   * loads the sealing code at its first `loadSeal()` instead of at open: the async door awaits it
+   * before an append, so such a command does not pay for the zod vocabulary at start-up.
+   */
+  deferSeal?: boolean;
 }
 
 /** Seals drafts onto the chain head (validate, number, link, hash): what an append needs. */
@@ -70,10 +78,10 @@ export async function openSqliteLedger(path: string, options: OpenLedgerOptions)
     }
     mkdirSync(dirname(path), { recursive: true });
   }
-  const seal = await loadSeal(options);
+  const seal = options.deferSeal ? options : await loadSeal(options);
   let db: Database.Database;
   try {
-    db = new Database(path, { timeout: options.busyTimeoutMs ?? 30_000 });
+    db = openDatabase(path, { timeout: options.busyTimeoutMs ?? 30_000 });
     db.pragma('journal_mode = WAL');
     // FULL: a committed event survives power loss, which an audit log owes its readers.
     db.pragma('synchronous = FULL');
@@ -150,6 +158,10 @@ const refuseAppends: Seal = () => {
   throw new Error('this ledger was opened read-only (readOnly: true): appends are refused');
 };
 
+const sealNotLoaded: Seal = () => {
+  throw new Error('this ledger was opened with deferSeal: await loadSeal() before appending');
+};
+
 async function loadSeal(defaults: SealDefaults): Promise<Seal> {
   const [{ sealEvents }, { sealContextFactory }] = await Promise.all([
     import('../pure/seal-events.js'),
@@ -161,7 +173,9 @@ async function loadSeal(defaults: SealDefaults): Promise<Seal> {
 
 export class SqliteLedger implements LedgerStore {
   readonly db: Database.Database;
-  readonly #seal: Seal;
+  #seal: Seal;
+  /** What loadSeal() loads the sealing code with, for a writer opened with deferSeal; else null. */
+  #deferred: SealDefaults | null;
   readonly #headStatement: Database.Statement<[], { seq: number; hash: string }>;
   readonly #insert: Database.Statement;
   readonly #appendTransaction: Database.Transaction<(drafts: readonly unknown[]) => SealedEvent[]>;
@@ -174,7 +188,8 @@ export class SqliteLedger implements LedgerStore {
 
   constructor(
     db: Database.Database,
-    seal: Seal | null,
+    /** The sealing code; its defaults to load it by loadSeal() (deferSeal); null for a reader. */
+    seal: Seal | SealDefaults | null,
     projections: ProjectionTables | null = null,
     access: LedgerAccess = {
       path: db.name,
@@ -189,7 +204,8 @@ export class SqliteLedger implements LedgerStore {
     this.projections = projections;
     this.tree = tree;
     this.access = access;
-    this.#seal = seal ?? refuseAppends;
+    this.#deferred = seal !== null && typeof seal === 'object' ? seal : null;
+    this.#seal = seal === null ? refuseAppends : typeof seal === 'object' ? sealNotLoaded : seal;
     this.#headStatement = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
     this.#insert = db.prepare(INSERT_EVENT);
     this.#appendTransaction = db.transaction((drafts: readonly unknown[]) => {
@@ -205,6 +221,13 @@ export class SqliteLedger implements LedgerStore {
 
   head(): ChainHead {
     return this.#headStatement.get() ?? { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Loads the sealing code of a writer opened with deferSeal (a no-op for any other ledger). */
+  async loadSeal(): Promise<void> {
+    if (this.#deferred === null) return;
+    this.#seal = await loadSeal(this.#deferred);
+    this.#deferred = null;
   }
 
   appendEvents(drafts: readonly unknown[]): AppendResult {

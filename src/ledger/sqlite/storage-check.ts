@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { StorageFailure } from '../ledger-door.js';
-import { storageDamage } from './read-only-open.js';
+import { storageDamage } from './storage-damage.js';
 
 /** SQLite stops listing problems after this many; one is enough to fail, a few help to diagnose. */
 const MAX_MESSAGES = 20;

@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { SealedEvent } from '../../events/index.js';
 import { nodeTreeHasher } from '../../tlog/node-tree-hasher.js';
 import { frontierFromTiles } from '../../tlog/tile-builder.js';
-import type { TileId } from '../../tlog/tiles.js';
+import { TILE_WIDTH, type Tile, type TileId } from '../../tlog/tiles.js';
+import { HASH_SIZE } from '../../tlog/tree-hasher.js';
 import type { StoredCheckpoint } from '../ledger-door.js';
 import type { ChainHead } from '../pure/seal-events.js';
 import {
@@ -25,7 +26,9 @@ type StoredRowBody = { seq: number; hash: string; body: Uint8Array };
  * in the append transaction as the projection tables are, and the checkpoints signed over it. The
  * frontier of the last tree this connection wrote is kept, so an append reads one row (the state)
  * before it adds its leaves; another writer's append changes the state, and the frontier is read
- * again from the partial tiles.
+ * again from the partial tiles. The rightmost level-0 tile is kept as one row per leaf in
+ * `tlog_leaves` (migrations/0007_tlog_leaves.ts), so a one-event append writes 32 bytes of it, not
+ * the whole tile; full tiles and the partial tiles above level 0 are rows of `tlog_tiles`.
  */
 export class TreeTables {
   readonly #db: Database.Database;
@@ -33,6 +36,9 @@ export class TreeTables {
   readonly #writeState: Database.Statement<[number, string]>;
   readonly #readTile: Database.Statement<[number, number], { hashes: Uint8Array }>;
   readonly #writeTile: Database.Statement<[number, number, number, Uint8Array]>;
+  readonly #readLeaves: Database.Statement<[number, number], { idx: number; hash: Buffer }>;
+  readonly #writeLeaf: Database.Statement<[number, Uint8Array]>;
+  readonly #dropLeaves: Database.Statement<[number, number]>;
   readonly #head: Database.Statement<[], ChainHead>;
   readonly #page: Database.Statement<[number, number, number], StoredRowBody>;
   #tree: BuiltTree | null = null;
@@ -54,6 +60,11 @@ export class TreeTables {
       `INSERT INTO tlog_tiles (level, idx, width, hashes) VALUES (?, ?, ?, ?)
        ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, hashes = excluded.hashes`,
     );
+    this.#readLeaves = db.prepare(
+      'SELECT idx, hash FROM tlog_leaves WHERE idx >= ? AND idx < ? ORDER BY idx',
+    );
+    this.#writeLeaf = db.prepare('INSERT INTO tlog_leaves (idx, hash) VALUES (?, ?)');
+    this.#dropLeaves = db.prepare('DELETE FROM tlog_leaves WHERE idx >= ? AND idx < ?');
     this.#head = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
     this.#page = db.prepare(
       'SELECT seq, hash, body FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?',
@@ -89,7 +100,7 @@ export class TreeTables {
 
   /** Each tile's first `width` hashes; STORAGE_CORRUPT when the stored tile is missing or narrower. */
   readTiles(tiles: readonly TileId[], target: string): Uint8Array[] {
-    return tiles.map((tile) => tilePrefix(target, tile, this.#readTile.get(tile.level, tile.index)?.hashes));
+    return tiles.map((tile) => tilePrefix(target, tile, this.#storedTile(tile)));
   }
 
   storeCheckpoint(checkpoint: StoredCheckpoint): void {
@@ -133,6 +144,7 @@ export class TreeTables {
       | undefined;
     if (!treeFollowsChain(state, at) || state.tree_size > head.seq) {
       this.#db.prepare('DELETE FROM tlog_tiles').run();
+      this.#db.prepare('DELETE FROM tlog_leaves').run();
       this.#writeState.run(0, EMPTY_TREE.head.hash);
       return this.#upTo(EMPTY_TREE, head);
     }
@@ -150,9 +162,38 @@ export class TreeTables {
 
   #grow(tree: BuiltTree, rows: readonly StoredRowBody[]): BuiltTree {
     const grown = growTree(tree, rows, nodeTreeHasher);
-    for (const t of grown.tiles) this.#writeTile.run(t.level, t.index, t.width, t.hashes);
+    for (const t of grown.tiles) this.#store(t, tree.frontier.size);
     this.#writeState.run(grown.tree.head.seq, grown.tree.head.hash);
     this.#tree = grown.tree;
     return grown.tree;
+  }
+
+  /**
+   * A tile the builder returned, grown from the tree of size `before`: the new leaves of the level-0
+   * partial tile are inserted one row each; a completed level-0 tile replaces the leaf rows it had.
+   */
+  #store(tile: Tile, before: number): void {
+    const first = tile.index * TILE_WIDTH;
+    if (tile.level === 0 && tile.width < TILE_WIDTH) {
+      for (let i = Math.max(before - first, 0); i < tile.width; i++)
+        this.#writeLeaf.run(first + i, tile.hashes.subarray(i * HASH_SIZE, (i + 1) * HASH_SIZE));
+      return;
+    }
+    this.#writeTile.run(tile.level, tile.index, tile.width, tile.hashes);
+    if (tile.level === 0 && before > first) this.#dropLeaves.run(first, first + TILE_WIDTH);
+  }
+
+  /**
+   * The stored hashes of a tile: its `tlog_tiles` row, or for the rightmost level-0 tile its leaf
+   * rows, as far as they run without a gap (a gap reads as a narrower tile: STORAGE_CORRUPT).
+   */
+  #storedTile(tile: TileId): Uint8Array | undefined {
+    const row = this.#readTile.get(tile.level, tile.index)?.hashes;
+    if (row !== undefined || tile.level > 0) return row;
+    const first = tile.index * TILE_WIDTH;
+    const leaves = this.#readLeaves.all(first, first + TILE_WIDTH);
+    const run = leaves.findIndex((leaf, i) => leaf.idx !== first + i);
+    const hashes = (run === -1 ? leaves : leaves.slice(0, run)).map((leaf) => leaf.hash);
+    return hashes.length === 0 ? undefined : Buffer.concat(hashes);
   }
 }

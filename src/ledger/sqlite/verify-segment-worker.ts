@@ -1,10 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openDatabase } from './open-database.js';
 import { type SegmentTask, verifySegment } from './parallel-verify.js';
 
 // A worker thread of verifyLedgerChain: one segment, on its own read-only connection.
 const { path, task } = workerData as { path: string; task: SegmentTask };
-const db = new Database(path, { readonly: true, fileMustExist: true });
+const db = openDatabase(path, { readonly: true, fileMustExist: true });
 try {
   parentPort?.postMessage(verifySegment(db, task));
 } finally {

@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { describe, expect, it } from 'vitest';
 import { decodeBase64 } from '../../../src/tlog/bytes.js';
+import { nobleTreeHasher } from '../../../src/tlog/noble-tree-hasher.js';
 import { nodeTreeHasher } from '../../../src/tlog/node-tree-hasher.js';
 import { proveConsistency, proveInclusion, treeRoot } from '../../../src/tlog/prove.js';
 import { frontierRoot } from '../../../src/tlog/tile-builder.js';
 import { tileHashSource } from '../../../src/tlog/tiles.js';
-import { nobleTreeHasher } from '../../../src/tlog/tree-hasher.js';
+import { EMPTY_ROOT } from '../../../src/tlog/tree-hasher.js';
 import { verifyConsistency, verifyInclusion } from '../../../src/tlog/verify-proof.js';
 import { MemoryTileStore } from './tile-store.js';
 
@@ -34,6 +36,10 @@ function vectorTree(): MemoryTileStore {
 describe('the RFC 6962 vectors (transparency-dev/merkle)', () => {
   const store = vectorTree();
   const source = (size: number) => tileHashSource(size, store.read, nobleTreeHasher);
+
+  it("agree with EMPTY_ROOT, the empty tree's root written out: SHA-256 of no bytes", () => {
+    expect(bytesToHex(EMPTY_ROOT)).toBe(bytesToHex(sha256(new Uint8Array(0))));
+  });
 
   it('give every leaf hash', () => {
     expect(rfc.leaves.map((leaf) => bytesToHex(nobleTreeHasher.leaf(hexToBytes(leaf))))).toEqual(

@@ -1,8 +1,10 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { nobleTreeHasher } from '../../../src/tlog/noble-tree-hasher.js';
 import { nodeTreeHasher } from '../../../src/tlog/node-tree-hasher.js';
 import { treeRoot } from '../../../src/tlog/prove.js';
+import { appendLeafHashes, EMPTY_FRONTIER } from '../../../src/tlog/tile-builder.js';
 import {
   entryBundlePath,
   parseTilePath,
@@ -11,7 +13,6 @@ import {
   tilePath,
   tileWidth,
 } from '../../../src/tlog/tiles.js';
-import { nobleTreeHasher } from '../../../src/tlog/tree-hasher.js';
 import { MemoryTileStore } from './tile-store.js';
 
 const leaf = (i: number) => nodeTreeHasher.leaf(Uint8Array.of(i & 0xff, i >> 8, i >> 16));
@@ -114,6 +115,33 @@ describe('appendLeafHashes', () => {
       bytesToHex(source.readHashes(8, 259, 260)[0]!),
     );
     expect(level1.width).toBe(17);
+  });
+
+  it('never changes a frontier or tile it handed out, when one frontier is grown twice', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(600),
+        fc.integer({ min: 1, max: 300 }),
+        fc.integer({ min: 1, max: 300 }),
+        (n, a, b) => {
+          const start = appendLeafHashes(EMPTY_FRONTIER, leaves(0, n), nodeTreeHasher).frontier;
+          const first = appendLeafHashes(start, leaves(n, n + a), nodeTreeHasher);
+          const before = first.tiles.map((t) => bytesToHex(t.hashes));
+          const startBytes = start.partials.map(bytesToHex);
+          const second = appendLeafHashes(start, leaves(10_000, 10_000 + b), nodeTreeHasher);
+
+          expect(first.tiles.map((t) => bytesToHex(t.hashes))).toEqual(before);
+          expect(start.partials.map(bytesToHex)).toEqual(startBytes);
+          const alone = appendLeafHashes(
+            appendLeafHashes(EMPTY_FRONTIER, leaves(0, n), nodeTreeHasher).frontier,
+            leaves(10_000, 10_000 + b),
+            nodeTreeHasher,
+          );
+          expect(second.frontier.partials.map(bytesToHex)).toEqual(alone.frontier.partials.map(bytesToHex));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
 
