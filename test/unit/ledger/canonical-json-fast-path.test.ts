@@ -71,14 +71,21 @@ describe('canonicalJson on plain JSON', () => {
     expect(reference.calls).toBe(0);
   });
 
-  it('passes text that spells an escaped surrogate to the reference package, which writes it', () => {
-    expect(canonicalJson({ s: '\\ud800' })).toBe('{"s":"\\\\ud800"}');
+  it('passes text that spells an escaped surrogate to the checked walk and the reference package', () => {
+    const bare = Object.assign(Object.create(null) as object, { s: '\\udc00' });
+    const value = { b: true, f: false, n: null, x: 1, l: [false, 2], bare, s: '\\ud800' };
+    expect(canonicalJson(value)).toBe(
+      '{"b":true,"bare":{"s":"\\\\udc00"},"f":false,"l":[false,2],"n":null,"s":"\\\\ud800","x":1}',
+    );
     expect(reference.calls).toBe(1);
   });
 
-  it('refuses a nesting one level deeper by its path and the reason', () => {
+  it.each([
+    ['arrays', (v: unknown) => [v], '[0]'],
+    ['objects', (v: unknown) => ({ a: v }), '.a'],
+  ])('refuses %s nested one level deeper by the path and the reason', (_kind, wrap, step) => {
     let deep: unknown = 1;
-    for (let i = 0; i < 129; i++) deep = [deep];
+    for (let i = 0; i < 129; i++) deep = wrap(deep);
     const error = (() => {
       try {
         canonicalJson(deep);
@@ -88,7 +95,7 @@ describe('canonicalJson on plain JSON', () => {
     })();
     expect(error).toBeInstanceOf(KfmError);
     expect((error as KfmError).message).toBe(
-      `$${'[0]'.repeat(128)} nests deeper than 128 levels (a cycle?); RFC 8785 (JCS) cannot represent it`,
+      `$${step.repeat(128)} nests deeper than 128 levels (a cycle?); RFC 8785 (JCS) cannot represent it`,
     );
   });
 });

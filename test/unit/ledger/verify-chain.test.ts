@@ -457,3 +457,29 @@ describe('verifyChain, each finding as kfm verify prints it', () => {
     });
   });
 });
+
+// withBody re-hashes the row, so the next row's link breaks as well.
+describe('verifyChain on bodies a forger shaped to pass', () => {
+  it('reports a body with invalid UTF-8 inside a string as unreadable, not as the text it decodes to', () => {
+    const rows = sixRows();
+    const body = Uint8Array.from(rows[1]!.body);
+    body[Buffer.from(body).indexOf('file:')] = 0xff;
+    rows[1] = withBody(rows[1]!, body);
+    expect(findings(verify(rows))).toEqual([
+      { seq: 2, code: 'BODY_UNREADABLE' },
+      { seq: 3, code: 'PREV_LINK_BROKEN' },
+    ]);
+  });
+
+  it('judges the link by the indexed prev_hash when the body has none', () => {
+    const rows = sixRows();
+    const envelope = envelopeOf(rows[3]!);
+    delete envelope.prev_hash;
+    rows[3] = withBody(rows[3]!, utf8(canonicalJson(envelope)));
+    expect(findings(verify(rows))).toEqual([
+      { seq: 4, code: 'COLUMN_MISMATCH' },
+      { seq: 4, code: 'SCHEMA_INVALID' },
+      { seq: 5, code: 'PREV_LINK_BROKEN' },
+    ]);
+  });
+});
