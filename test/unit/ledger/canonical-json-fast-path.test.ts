@@ -86,16 +86,12 @@ describe('canonicalJson on plain JSON', () => {
   ])('refuses %s nested one level deeper by the path and the reason', (_kind, wrap, step) => {
     let deep: unknown = 1;
     for (let i = 0; i < 129; i++) deep = wrap(deep);
-    const error = (() => {
-      try {
-        canonicalJson(deep);
-      } catch (e) {
-        return e;
-      }
-    })();
-    expect(error).toBeInstanceOf(KfmError);
-    expect((error as KfmError).message).toBe(
-      `$${step.repeat(128)} nests deeper than 128 levels (a cycle?); RFC 8785 (JCS) cannot represent it`,
+    expect(() => canonicalJson(deep)).toThrow(
+      new KfmError(
+        'NON_CANONICAL_VALUE',
+        `$${step.repeat(128)} nests deeper than 128 levels (a cycle?); RFC 8785 (JCS) cannot represent it`,
+        { details: { path: `$${step.repeat(128)}` } },
+      ),
     );
   });
 });
