@@ -202,3 +202,26 @@ describe('canonicalJson', () => {
     });
   });
 });
+
+describe('canonicalJson refusals, as the CLI prints them', () => {
+  const JCS = 'RFC 8785 (JCS) cannot represent it';
+  it.each<[string, unknown, string]>([
+    ['NaN', { a: Number.NaN }, `$.a is NaN; ${JCS}`],
+    ['Infinity', [Number.POSITIVE_INFINITY], `$[0] is Infinity; ${JCS}`],
+    ['a lone surrogate', { s: 'a\uD800' }, `$.s contains a lone UTF-16 surrogate; ${JCS}`],
+    ['a key with a lone surrogate', { '\uD800': 1 }, `$["\\ud800"] has a key with a lone surrogate; ${JCS}`],
+    ['undefined', { u: undefined }, `$.u is undefined; ${JCS}`],
+    ['a BigInt', { n: 1n }, `$.n is a BigInt (use a number within ±2^53 or a string); ${JCS}`],
+    ['a Date', { d: new Date(0) }, `$.d is a Date object, not a plain JSON object; ${JCS}`],
+    [
+      'an object without a constructor',
+      { o: Object.create(Object.create(null)) },
+      `$.o is a non-plain object, not a plain JSON object; ${JCS}`,
+    ],
+    ['a function', { f: () => 1 }, `$.f is a function; ${JCS}`],
+    ['a symbol', { s: Symbol('s') }, `$.s is a symbol; ${JCS}`],
+  ])('names %s by its path and kind', (_what, value, message) => {
+    const error = refusalOf(() => canonicalJson(value));
+    expect(error.message).toBe(message);
+  });
+});

@@ -156,3 +156,17 @@ describe('sealEvents', () => {
     });
   });
 });
+
+describe('sealEvents, the refusal of an invalid draft', () => {
+  it('lists every issue of the draft with its path, a draft that is no object as "event"', () => {
+    const unsafe = extensionDraft(1, { dataset_id: '../escape', run_id: '' });
+    const error = sealError(() => sealEvents([unsafe], context()));
+    expect(error.message).toBe(
+      'dataset_id: dataset_id must be lowercase snake_case, at most 64 characters (^[a-z][a-z0-9_]{0,63}$); ' +
+        'run_id: run_id must be a ULID or 1-128 characters of A-Z a-z 0-9 _ . : - starting with a letter or digit',
+    );
+    expect(sealError(() => sealEvents([42], context())).message).toBe(
+      'event: Invalid input: expected object, received number',
+    );
+  });
+});

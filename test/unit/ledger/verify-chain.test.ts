@@ -334,3 +334,152 @@ describe('verifyChain', () => {
     });
   });
 });
+
+describe('verifyChain, each finding as kfm verify prints it', () => {
+  const failures = (rows: StoredRow[], options: Partial<VerifyOptions> = {}) =>
+    verify(rows, options).failures;
+
+  it('says a body was altered', () => {
+    const rows = sixRows();
+    rows[4] = flipByteInside(rows[4]!, 'file:');
+    expect(failures(rows)).toEqual([
+      {
+        seq: 5,
+        code: 'BODY_HASH_MISMATCH',
+        message: 'the stored body does not hash to the stored hash: the body was altered',
+      },
+    ]);
+  });
+
+  it('names the seq whose hash the next prev_hash no longer matches', () => {
+    const rows = sixRows();
+    rows[3] = { ...rows[3]!, hash: 'f'.repeat(64) };
+    expect(failures(rows)[1]).toEqual({
+      seq: 5,
+      code: 'PREV_LINK_BROKEN',
+      message: 'prev_hash does not match the hash of seq 4',
+    });
+  });
+
+  it('names the missing range of a deletion and the order of swapped rows', () => {
+    const rows = sixRows();
+    rows.splice(2, 2);
+    expect(failures(rows)).toEqual([
+      { seq: 5, code: 'SEQ_GAP', message: 'seq 3..4 missing: events were deleted' },
+    ]);
+    const swapped = sixRows();
+    [swapped[2], swapped[3]] = [swapped[3]!, swapped[2]!];
+    expect(failures(swapped)).toEqual([
+      { seq: 4, code: 'SEQ_GAP', message: 'seq 3..3 missing: events were deleted' },
+      { seq: 3, code: 'SEQ_GAP', message: 'seq 3 follows seq 4: rows are out of order' },
+      { seq: 5, code: 'SEQ_GAP', message: 'seq 4..4 missing: events were deleted' },
+    ]);
+  });
+
+  it('lists every indexed column that differs from the body', () => {
+    const rows = sixRows();
+    rows[4] = { ...rows[4]!, type: 'x.site.note', dataset_id: 'ks_other' };
+    expect(failures(rows)).toEqual([
+      {
+        seq: 5,
+        code: 'COLUMN_MISMATCH',
+        message: 'indexed column(s) type, dataset_id differ from the hashed body',
+      },
+    ]);
+  });
+
+  it('says an unreadable body is not a UTF-8 JSON object', () => {
+    const rows = sixRows();
+    rows[5] = withBody(rows[5]!, utf8('"text"'));
+    expect(failures(rows)).toEqual([
+      { seq: 6, code: 'BODY_UNREADABLE', message: 'the stored body is not a UTF-8 JSON object' },
+    ]);
+  });
+
+  it('lists each schema issue with its path, the envelope itself as (envelope)', () => {
+    const rows = sixRows();
+    const smuggled = reseal(rows[5]!, (e) => {
+      e.note = 'smuggled';
+    });
+    expect(failures([...rows.slice(0, 5), smuggled])).toEqual([
+      {
+        seq: 6,
+        code: 'SCHEMA_INVALID',
+        message: 'event does not match its schema: (envelope): Unrecognized key: "note"',
+      },
+    ]);
+    const broken = reseal(rows[5]!, (e) => {
+      e.payload = { status: 'exploded', error: 1 };
+    });
+    expect(failures([...rows.slice(0, 5), broken])).toEqual([
+      {
+        seq: 6,
+        code: 'SCHEMA_INVALID',
+        message:
+          'event does not match its schema: payload.status: Invalid option: expected one of "succeeded"|"failed"|"denied"; payload.error: Invalid input: expected object, received number',
+      },
+    ]);
+  });
+
+  it('quotes the anchored hash of a rewritten history and of a truncated tail', () => {
+    const rows = sixRows();
+    const anchor = { seq: 6, hash: rows[5]!.hash };
+    const rewritten = rowsOf(runDrafts('r1', 'ks_forged'), runDrafts('r2'));
+    expect(failures(rewritten, { anchors: [anchor] })).toEqual([
+      {
+        seq: 6,
+        code: 'ANCHOR_MISMATCH',
+        message: `hash differs from the anchored ${anchor.hash}: history was rewritten`,
+      },
+    ]);
+    expect(failures(rows.slice(0, 5), { anchors: [anchor] })).toEqual([
+      {
+        seq: 6,
+        code: 'ANCHOR_MISSING',
+        message: `the ledger ends at seq 5 but an anchor records seq 6 (${anchor.hash}): the tail was truncated`,
+      },
+    ]);
+  });
+
+  it('leaves an anchor past a segment that does not reach the ledger end to the segments after it', () => {
+    const rows = sixRows();
+    const anchors = [{ seq: 6, hash: rows[5]!.hash }];
+    const first = verify(rows.slice(0, 3), {
+      anchors,
+      segment: { after: { seq: 0, hash: GENESIS_HASH }, reachesEnd: false },
+    });
+    expect(first).toEqual({
+      ok: true,
+      events: 3,
+      head: { seq: 3, hash: rows[2]!.hash },
+      failures: [],
+      failures_omitted: 0,
+    });
+  });
+});
+
+// withBody re-hashes the row, so the next row's link breaks as well.
+describe('verifyChain on bodies a forger shaped to pass', () => {
+  it('reports a body with invalid UTF-8 inside a string as unreadable, not as the text it decodes to', () => {
+    const rows = sixRows();
+    const body = Uint8Array.from(rows[1]!.body);
+    body[Buffer.from(body).indexOf('file:')] = 0xff;
+    rows[1] = withBody(rows[1]!, body);
+    expect(findings(verify(rows))).toEqual([
+      { seq: 2, code: 'BODY_UNREADABLE' },
+      { seq: 3, code: 'PREV_LINK_BROKEN' },
+    ]);
+  });
+
+  it('judges the link by the indexed prev_hash when the body has none', () => {
+    const rows = sixRows();
+    const envelope = envelopeOf(rows[3]!);
+    delete envelope.prev_hash;
+    rows[3] = withBody(rows[3]!, utf8(canonicalJson(envelope)));
+    expect(findings(verify(rows))).toEqual([
+      { seq: 4, code: 'COLUMN_MISMATCH' },
+      { seq: 4, code: 'SCHEMA_INVALID' },
+      { seq: 5, code: 'PREV_LINK_BROKEN' },
+    ]);
+  });
+});

@@ -83,6 +83,20 @@ describe('segmentRanges', () => {
     expect(segmentRanges(2, 8)).toEqual([{ to: 1 }, { from: 2, to: 2 }]);
     expect(segmentRanges(0, 4)).toEqual([{ to: 0 }]);
     expect(segmentRanges(1000, 1)).toEqual([{ to: 1000 }]);
+    // Four parts of five rows in ranges of two: the fourth would start past the head, so it is dropped.
+    expect(segmentRanges(5, 4)).toEqual([{ to: 2 }, { from: 3, to: 4 }, { from: 5, to: 6 }]);
+  });
+});
+
+describe('mergeChainReports', () => {
+  it('joins no reports into the report of an empty ledger', () => {
+    expect(mergeChainReports([])).toEqual({
+      ok: true,
+      events: 0,
+      head: { seq: 0, hash: GENESIS_HASH },
+      failures: [],
+      failures_omitted: 0,
+    });
   });
 });
 

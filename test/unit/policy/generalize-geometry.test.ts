@@ -65,3 +65,53 @@ describe('widenToGrid', () => {
     expect(widenToGrid(37.5, 39.4, 0.1)).toEqual([37.5, 39.4]);
   });
 });
+
+describe('generalizeGeometry and isGeneralized on every GeoJSON shape', () => {
+  const collection = (...geometries: unknown[]) => ({ type: 'GeometryCollection', geometries });
+
+  it('generalize the members of a GeometryCollection and add no coordinates to it', () => {
+    const out = generalizeGeometry(
+      collection(
+        { type: 'Point', coordinates: [1.04, 2.06] },
+        { type: 'LineString', coordinates: [[0.26, 0.01]] },
+      ),
+      0.1,
+    );
+    expect(out).toStrictEqual(
+      collection({ type: 'Point', coordinates: [1, 2.1] }, { type: 'LineString', coordinates: [[0.3, 0]] }),
+    );
+  });
+
+  it('add no geometries to a geometry that has coordinates', () => {
+    expect(generalizeGeometry({ type: 'Point', coordinates: [1.04, 2.06] }, 0.1)).toStrictEqual({
+      type: 'Point',
+      coordinates: [1, 2.1],
+    });
+  });
+
+  it('leave a null geometry (a GeoJSON Feature may have one) and other non-objects as they are', () => {
+    expect(generalizeGeometry(null, 0.1)).toBeNull();
+    expect(generalizeGeometry('x', 0.1)).toBe('x');
+    expect(isGeneralized(null, 0.1)).toBe(true);
+    expect(isGeneralized('x', 0.1)).toBe(true);
+  });
+
+  it('look into nested rings and collection members alike', () => {
+    const ring = (x: number) => [
+      [
+        [x, 2],
+        [1.1, 2],
+        [x, 2],
+      ],
+    ];
+    expect(isGeneralized({ type: 'Polygon', coordinates: ring(1) }, 0.1)).toBe(true);
+    expect(isGeneralized({ type: 'Polygon', coordinates: ring(1.04) }, 0.1)).toBe(false);
+    expect(isGeneralized(collection({ type: 'Point', coordinates: [1, 2] }), 0.1)).toBe(true);
+    expect(
+      isGeneralized(
+        collection({ type: 'Point', coordinates: [1, 2] }, { type: 'Point', coordinates: [1.04, 2] }),
+        0.1,
+      ),
+    ).toBe(false);
+  });
+});
