@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,8 @@ import { BENCH_ACTOR, type BenchDraft, DraftGenerator } from './bench-events.js'
 
 /**
  * Start-up of the CLI (issue 13 target 4, issue 11's `prove` and `checkpoint`): each command beside
- * `node -e 0`, paired (every rep runs the reference, then each command once), medians of --reps.
+ * `node -e 0`, paired (every rep runs the reference, then each command once): wall medians and CPU
+ * means of --reps, each as a ratio to the reference's.
  *
  *   npm run build && node dist/bench/startup.js [--events 1000000] [--reps 9] [--kfm PATH] [--keep]
  *
@@ -66,35 +67,63 @@ interface Timed {
   median_ms: number;
   ratio: number;
   runs_ms: number[];
+  /** CPU (user + system) of the process, the mean over the reps: steadier than wall on a busy machine. */
+  cpu_ms: number;
+  cpu_ratio: number;
 }
 
-/** Wall ms of each command, paired with `node -e 0` in every rep; medians and ratios to the reference. */
+/**
+ * CPU ms this process's waited-for children used so far (`cutime` + `cstime` of /proc/self/stat, in
+ * clock ticks of 10 ms): read around each spawn, a child's share is exact to a tick, and the mean
+ * over the reps to a fraction of one.
+ */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // After the command name: field 3 is index 0, so cutime (16) and cstime (17) are 13 and 14.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/**
+ * Wall and CPU ms of each command, paired with `node -e 0` in every rep: wall medians and CPU means,
+ * and their ratios to the reference's.
+ */
 function paired(cli: Record<string, readonly string[]>): Record<string, Timed> {
   const argvs: Record<string, readonly string[]> = {
     'node -e 0': ['-e', '0'],
     ...Object.fromEntries(Object.entries(cli).map(([name, args]) => [name, [kfm, '--root', root, ...args]])),
   };
   const times: Record<string, number[]> = Object.fromEntries(Object.keys(argvs).map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(argvs).map((k) => [k, []]));
   for (let r = 0; r < reps; r++)
     for (const [name, argv] of Object.entries(argvs)) {
+      const cpuBefore = childrenCpuMs();
       const started = performance.now();
       const run = spawnSync(process.execPath, argv, {
         env: { ...process.env, NODE_OPTIONS: '' },
         stdio: 'ignore',
       });
       times[name]!.push(performance.now() - started);
+      cpu[name]!.push(childrenCpuMs() - cpuBefore);
       if (run.status !== 0) throw new Error(`${argv.join(' ')} exited ${run.status}`);
     }
   const reference = median(times['node -e 0']!);
+  const referenceCpu = mean(cpu['node -e 0']!);
   return Object.fromEntries(
     Object.entries(times).map(([name, ms]) => [
       name,
-      { median_ms: median(ms), ratio: median(ms) / reference, runs_ms: ms },
+      {
+        median_ms: median(ms),
+        ratio: median(ms) / reference,
+        runs_ms: ms,
+        cpu_ms: mean(cpu[name]!),
+        cpu_ratio: mean(cpu[name]!) / referenceCpu,
+      },
     ]),
   );
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Extension events with the bench's realistic payloads (no projection work: only the chain and tree grow). */
 const asExtension = (d: BenchDraft): BenchDraft => ({ ...d, type: `x.bench.${d.type.replaceAll('.', '_')}` });
@@ -113,7 +142,9 @@ async function grow(count: number): Promise<number> {
 
 function report(label: string, timed: Record<string, Timed>): void {
   for (const [name, t] of Object.entries(timed))
-    log(`${label} ${name}: median ${t.median_ms.toFixed(0)} ms (${t.ratio.toFixed(2)}× node -e 0)`);
+    log(
+      `${label} ${name}: wall median ${t.median_ms.toFixed(0)} ms (${t.ratio.toFixed(2)}×), CPU mean ${t.cpu_ms.toFixed(0)} ms (${t.cpu_ratio.toFixed(2)}× node -e 0)`,
+    );
 }
 
 try {

@@ -39,9 +39,9 @@ function depChunkName(name: string): string {
  * Node's ESM loader costs about a millisecond a module file, more than compiling a few kB: the
  * modules every command loads (kfm-base), those that open an SQLite ledger (kfm-ledger), and what
  * the queries, the proofs, lineage and verify add (kfm-query, kfm-tlog, kfm-lineage, kfm-events,
- * kfm-verify) go in one chunk each instead of dozens. Only the modules named are grouped, not what they
- * import, so neither chunk brings what a query command must not load
- * (test/integration/cli-start.test.ts holds it).
+ * kfm-verify) go in one chunk each instead of dozens. A chunk's modules all run when it loads, so
+ * only the modules named are grouped, not what they import, and no group brings a package a
+ * command must not load (test/integration/cli-start.test.ts holds it).
  */
 const KFM_BASE = new RegExp(
   [
