@@ -6,7 +6,7 @@ import type { Stage } from '../../src/contract/stage-types.js';
 import { STAGE_NAMES, STAGES } from '../../src/contract/stages/index.js';
 import { ZONES, type Zone } from '../../src/zones/zone-layout.js';
 import { PROJECT } from '../support/examples.js';
-import { runKfm } from '../support/kfm-cli.js';
+import { runNode } from '../support/kfm-cli.js';
 import { ledgerEvents } from '../support/ledger-file.js';
 import { useStageRoots } from '../support/stage-root.js';
 
@@ -18,6 +18,7 @@ import { useStageRoots } from '../support/stage-root.js';
 const RUN = 'zones-run';
 const STREAMFLOW = 'ks_streamflow_daily';
 const HOOK = fileURLToPath(new URL('../support/zone-escape.mjs', import.meta.url));
+const TSC_BUILT_KFM = fileURLToPath(new URL('../../dist/src/cli/kfm.js', import.meta.url));
 
 /** How to start each stage on the template root: the dataset it runs and its arguments. */
 const INVOCATIONS = {
@@ -53,7 +54,9 @@ async function runEscaping(stage: Stage) {
   const dir = await root();
   const report = join(roots.dir(), 'report.json');
   const { dataset, args } = INVOCATIONS[stage];
-  const run = await runKfm(['--root', dir, '--json', stage, dataset, ...args], {
+  // The hook wraps the stage table of the tsc build (dist/src/), so the CLI run is that build's: the
+  // bundle in dist/cli/ holds its own copy of the table, which a preloaded module cannot reach.
+  const run = await runNode(TSC_BUILT_KFM, ['--root', dir, '--json', stage, dataset, ...args], {
     cwd: dir,
     nodeArgs: ['--import', HOOK],
     env: { KFM_ESCAPE_REPORT: report },
